@@ -1,0 +1,249 @@
+/**
+ * Consistency check: every rule of Go's tx.Check plus the stricter rules Go's
+ * writer depends on but no checker enforces (page id = position, exactly one
+ * flag value, key order inside pages and across the tree, branch key equal to
+ * the child's first key, inline image id 0, freelist sorted and unique).
+ * It reads pages itself (not through the cache) and reports every problem.
+ */
+import {decodeBucketValue, describePath} from './bucket.js'
+import type {DB} from './db.js'
+import {BoltError} from './errors.js'
+import {BRANCH_PAGE, BUCKET_LEAF_FLAG, FREELIST_PAGE, LEAF_PAGE, Page, elementProblem, flagName, readU64} from './page.js'
+
+export interface CheckStats {
+  pageSize: number
+  fileSize: number
+  txid: number
+  activeMeta: 0 | 1
+  highWaterMark: number
+  reachablePages: number
+  freePages: number
+  branchPages: number
+  leafPages: number
+  overflowPages: number
+  freelistPages: number
+  buckets: number
+  inlineBuckets: number
+  keys: number
+  /** deepest tree among all buckets (1 = a single leaf) */
+  maxDepth: number
+}
+
+export interface CheckReport {
+  ok: boolean
+  problems: string[]
+  /** findings that Go tolerates (e.g. one damaged meta page) */
+  warnings: string[]
+  /** problems not listed because of the cap */
+  omitted: number
+  stats: CheckStats
+}
+
+const MAX_LISTED = 1000
+
+export function check(db: DB): CheckReport {
+  const problems: string[] = []
+  const warnings: string[] = []
+  let omitted = 0
+  const problem = (msg: string): void => {
+    if (problems.length < MAX_LISTED) problems.push(msg)
+    else omitted++
+  }
+
+  const meta = db.meta()
+  const ps = db.pageSize
+  const hwm = meta.pgid
+  const activeSlot = db.metas.find((m) => m.problem === null && m.meta!.txid === meta.txid)?.slot ?? 0
+  const stats: CheckStats = {
+    pageSize: ps, fileSize: db.file.fileSize, txid: meta.txid, activeMeta: activeSlot, highWaterMark: hwm,
+    reachablePages: 0, freePages: 0, branchPages: 0, leafPages: 0, overflowPages: 0, freelistPages: 0,
+    buckets: 0, inlineBuckets: 0, keys: 0, maxDepth: 0,
+  }
+  for (const m of db.metas) {
+    if (m.problem !== null) warnings.push(`meta ${m.slot}: ${m.problem} (the other meta is used)`)
+  }
+
+  // 0 = unseen, 1 = reachable
+  const reachable = new Uint8Array(hwm)
+  reachable[0] = 1
+  if (hwm > 1) reachable[1] = 1
+  const free = new Uint8Array(hwm)
+
+  const readRun = (id: number): Page | null => {
+    const first = db.file.readAt(id * ps, ps)
+    if (first.length < ps) {
+      problem(`page ${id}: lies past the end of the file`)
+      return null
+    }
+    const headerId = readU64Safe(first, 0)
+    if (headerId !== id) problem(`page ${id}: header id is ${headerId ?? 'too large'} (must equal its position)`)
+    const flags = first.readUInt16LE(8), count = first.readUInt16LE(10), overflow = first.readUInt32LE(12)
+    if (id + overflow >= hwm) {
+      problem(`page ${id}: overflow run of ${overflow} pages passes the high-water mark ${hwm}`)
+      return null
+    }
+    let buf = first
+    if (overflow > 0) {
+      buf = db.file.readAt(id * ps, (overflow + 1) * ps)
+      if (buf.length < (overflow + 1) * ps) {
+        problem(`page ${id}: overflow run lies past the end of the file`)
+        return null
+      }
+    }
+    return new Page(id, flags, count, overflow, buf)
+  }
+
+  // ---- freelist ----
+  if (meta.freelist !== null) {
+    const fp = readRun(meta.freelist)
+    if (fp !== null) {
+      for (let i = fp.id; i <= fp.id + fp.overflow; i++) reachable[i] = 1
+      stats.freelistPages = fp.overflow + 1
+      if (fp.flags !== FREELIST_PAGE) problem(`page ${fp.id}: freelist page has flags 0x${fp.flags.toString(16)} (${flagName(fp.flags)})`)
+      else checkFreelist(fp, hwm, free, problem)
+    }
+  }
+
+  // ---- trees ----
+  interface Frame { pgid: number; path: Buffer[]; lo: Buffer | null; hi: Buffer | null; first: Buffer | null; depth: number; isRoot: boolean }
+  const walkBucket = (rootPgid: number, path: Buffer[]): void => {
+    // explicit stack: a corrupt file must not overflow the JS stack
+    const stack: Frame[] = [{pgid: rootPgid, path, lo: null, hi: null, first: null, depth: 1, isRoot: true}]
+    while (stack.length > 0) {
+      const f = stack.pop()!
+      const where = `page ${f.pgid} (bucket ${describePath(f.path)})`
+      if (f.pgid < 2 || f.pgid >= hwm) {
+        problem(`${where}: out of bounds (high-water mark ${hwm})`)
+        continue
+      }
+      if (reachable[f.pgid] === 1) {
+        problem(`${where}: multiple references`)
+        continue
+      }
+      const p = readRun(f.pgid)
+      if (p === null) {
+        reachable[f.pgid] = 1
+        continue
+      }
+      let multiple = false
+      for (let i = p.id; i <= p.id + p.overflow; i++) {
+        if (reachable[i] === 1) multiple = true
+        reachable[i] = 1
+        if (free[i] === 1) problem(`page ${i}: reachable and freed (${where})`)
+      }
+      if (multiple) problem(`${where}: overflow run overlaps another referenced page`)
+      if (p.flags !== BRANCH_PAGE && p.flags !== LEAF_PAGE) {
+        problem(`${where}: invalid type ${flagName(p.flags)} for a tree page`)
+        continue
+      }
+      stats.overflowPages += p.overflow
+      stats.maxDepth = Math.max(stats.maxDepth, f.depth)
+      const bad = elementProblem(p)
+      if (bad !== null) {
+        problem(`${where}: ${bad}`)
+        continue
+      }
+      if (p.count === 0 && (p.flags === BRANCH_PAGE || !f.isRoot)) problem(`${where}: empty ${flagName(p.flags)} page`)
+      checkKeys(p, f, where, problem)
+      if (p.flags === BRANCH_PAGE) {
+        stats.branchPages++
+        const children: Frame[] = []
+        for (let i = 0; i < p.count; i++) {
+          const key = p.branchKey(i)
+          children.push({pgid: p.branchPgid(i), path: f.path, lo: key, hi: i + 1 < p.count ? p.branchKey(i + 1) : f.hi, first: key, depth: f.depth + 1, isRoot: false})
+        }
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i])
+        continue
+      }
+      stats.leafPages++
+      for (let i = 0; i < p.count; i++) {
+        const key = p.leafKey(i)
+        if ((p.leafFlags(i) & BUCKET_LEAF_FLAG) === 0) {
+          if (f.path.length === 0) problem(`${where}: the root bucket holds a plain key ${describePath([key])}`)
+          stats.keys++
+          continue
+        }
+        const sub = [...f.path, key]
+        stats.buckets++
+        let decoded
+        try {
+          decoded = decodeBucketValue(p.leafValue(i), `bucket ${describePath(sub)}`)
+        } catch (err) {
+          problem(err instanceof BoltError ? err.message : String(err))
+          continue
+        }
+        if (decoded.inline !== null) {
+          stats.inlineBuckets++
+          const img = decoded.inline
+          checkKeys(img, {pgid: 0, path: sub, lo: null, hi: null, first: null, depth: 1, isRoot: true}, `inline bucket ${describePath(sub)}`, problem)
+          stats.keys += img.count
+        } else {
+          walkBucket(decoded.root, sub)
+        }
+      }
+    }
+  }
+  walkBucket(meta.root, [])
+
+  for (let id = 2; id < hwm; id++) {
+    if (reachable[id] === 1) stats.reachablePages++
+    if (free[id] === 1) stats.freePages++
+    if (reachable[id] === 0 && free[id] === 0) problem(`page ${id}: unreachable and not freed`)
+  }
+  stats.reachablePages += Math.min(2, hwm)
+  return {ok: problems.length === 0 && omitted === 0, problems, warnings, omitted, stats}
+}
+
+function readU64Safe(buf: Buffer, off: number): number | null {
+  try {
+    return readU64(buf, off, 'id')
+  } catch {
+    return null
+  }
+}
+
+function checkFreelist(fp: Page, hwm: number, free: Uint8Array, problem: (m: string) => void): void {
+  let count = fp.count
+  let off = 16
+  if (count === 0xffff) {
+    const real = readU64Safe(fp.buf, off)
+    if (real === null) {
+      problem(`page ${fp.id}: freelist count is impossible`)
+      return
+    }
+    count = real
+    off += 8
+  }
+  if (off + count * 8 > fp.buf.length) {
+    problem(`page ${fp.id}: freelist of ${count} ids does not fit in ${fp.overflow + 1} page(s)`)
+    return
+  }
+  let prev = -1
+  for (let i = 0; i < count; i++, off += 8) {
+    const id = readU64Safe(fp.buf, off)
+    if (id === null || id < 2 || id >= hwm) {
+      problem(`page ${fp.id}: freelist lists page ${id ?? 'too large'}, outside [2, ${hwm})`)
+      continue
+    }
+    if (id <= prev) problem(`page ${fp.id}: freelist is not sorted and unique at page ${id}`)
+    prev = id
+    if (free[id] === 1) problem(`page ${id}: already freed (listed twice)`)
+    if (id >= fp.id && id <= fp.id + fp.overflow) problem(`page ${id}: the freelist lists its own page`)
+    free[id] = 1
+  }
+}
+
+function checkKeys(p: Page, f: {lo: Buffer | null; hi: Buffer | null; first: Buffer | null}, where: string, problem: (m: string) => void): void {
+  let prev: Buffer | null = null
+  for (let i = 0; i < p.count; i++) {
+    const key = p.keyAt(i)
+    if (key.length === 0) problem(`${where}: element ${i} has an empty key`)
+    if (prev !== null && Buffer.compare(prev, key) >= 0) problem(`${where}: key ${i} (0x${key.toString('hex')}) is not greater than the previous key`)
+    if (f.lo !== null && Buffer.compare(key, f.lo) < 0) problem(`${where}: key ${i} sorts before its branch key`)
+    if (f.hi !== null && Buffer.compare(key, f.hi) >= 0) problem(`${where}: key ${i} is not below the next branch key`)
+    prev = key
+  }
+  if (f.first !== null && p.count > 0 && !p.keyAt(0).equals(f.first)) {
+    problem(`${where}: first key 0x${p.keyAt(0).toString('hex')} differs from its branch key 0x${f.first.toString('hex')}`)
+  }
+}

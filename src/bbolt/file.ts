@@ -1,0 +1,157 @@
+/**
+ * The data file: positioned reads and writes through a replaceable FileOps
+ * (so tests can inject I/O faults), plus a bounded cache of decoded pages.
+ * The file is never read whole: a page is read when a transaction needs it.
+ */
+import * as fs from 'node:fs'
+import {BoltError, corrupt} from './errors.js'
+import {BRANCH_PAGE, FREELIST_PAGE, LEAF_PAGE, Page, elementProblem} from './page.js'
+
+/** The system calls the engine makes; replaceable for fault injection. */
+export interface FileOps {
+  read(fd: number, buf: Buffer, position: number): number
+  write(fd: number, buf: Buffer, position: number): void
+  fdatasync(fd: number): void
+  fsync(fd: number): void
+  ftruncate(fd: number, size: number): void
+  size(fd: number): number
+}
+
+export const realFileOps: FileOps = {
+  read(fd, buf, position) {
+    let done = 0
+    while (done < buf.length) {
+      const n = fs.readSync(fd, buf, done, buf.length - done, position + done)
+      if (n === 0) break
+      done += n
+    }
+    return done
+  },
+  write(fd, buf, position) {
+    let done = 0
+    while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done, position + done)
+  },
+  fdatasync: (fd) => fs.fdatasyncSync(fd),
+  fsync: (fd) => fs.fsyncSync(fd),
+  ftruncate: (fd, size) => fs.ftruncateSync(fd, size),
+  size: (fd) => fs.fstatSync(fd).size,
+}
+
+/** Wraps an OS error so it leaves the engine as a BoltError of kind 'io'. */
+export function ioCall<T>(what: string, fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    if (err instanceof BoltError) throw err
+    const e = err as NodeJS.ErrnoException
+    throw new BoltError('io', `${what}: ${e.code ?? ''}${e.code ? ' ' : ''}${e.message}`, {cause: err})
+  }
+}
+
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
+
+export class PageFile {
+  fileSize: number
+  private cache = new Map<number, Page>()
+  private cacheBytes = 0
+
+  constructor(
+    readonly fd: number,
+    readonly pageSize: number,
+    readonly ops: FileOps,
+    private readonly cacheLimit = DEFAULT_CACHE_BYTES,
+  ) {
+    this.fileSize = ioCall('stat', () => ops.size(fd))
+  }
+
+  /** Raw bytes at a position (used for metas and by the checker). */
+  readAt(position: number, length: number): Buffer {
+    const buf = Buffer.alloc(length)
+    const n = ioCall('read', () => this.ops.read(this.fd, buf, position))
+    return n === length ? buf : buf.subarray(0, n)
+  }
+
+  /**
+   * Reads a branch, leaf or freelist page (with its overflow run) that must lie
+   * below `hwm`. Header id, flags and element bounds are verified before the
+   * page is handed out, so callers never see out-of-range offsets.
+   */
+  page(id: number, hwm: number): Page {
+    const hit = this.cache.get(id)
+    if (hit !== undefined) {
+      // refresh LRU position
+      this.cache.delete(id)
+      this.cache.set(id, hit)
+      return hit
+    }
+    if (id < 2 || id >= hwm) throw corrupt(`page ${id} is out of bounds (high-water mark ${hwm})`)
+    const ps = this.pageSize
+    const first = this.readAt(id * ps, ps)
+    if (first.length < ps) throw corrupt(`page ${id} lies past the end of the file`)
+    const h = Page.header(first, id, `page ${id}`)
+    if (h.flags !== BRANCH_PAGE && h.flags !== LEAF_PAGE && h.flags !== FREELIST_PAGE) {
+      throw corrupt(`page ${id}: unexpected page type 0x${h.flags.toString(16)}`)
+    }
+    if (id + h.overflow >= hwm) throw corrupt(`page ${id}: overflow run of ${h.overflow} pages passes the high-water mark ${hwm}`)
+    let buf = first
+    if (h.overflow > 0) {
+      buf = Buffer.alloc((h.overflow + 1) * ps)
+      first.copy(buf)
+      const rest = buf.subarray(ps)
+      const n = ioCall('read', () => this.ops.read(this.fd, rest, (id + 1) * ps))
+      if (n < rest.length) throw corrupt(`page ${id}: overflow run lies past the end of the file`)
+    }
+    const p = new Page(id, h.flags, h.count, h.overflow, buf)
+    if (h.flags !== FREELIST_PAGE) {
+      const problem = elementProblem(p)
+      if (problem) throw corrupt(`page ${id}: ${problem}`)
+    }
+    this.remember(p)
+    return p
+  }
+
+  private remember(p: Page): void {
+    this.cache.set(p.id, p)
+    this.cacheBytes += p.buf.length
+    while (this.cacheBytes > this.cacheLimit && this.cache.size > 1) {
+      const [oldId, old] = this.cache.entries().next().value as [number, Page]
+      this.cache.delete(oldId)
+      this.cacheBytes -= old.buf.length
+    }
+  }
+
+  /** Drops every cached page whose run overlaps one of `ids`: they are about to be rewritten. */
+  forget(ids: Set<number>): void {
+    if (ids.size === 0 || this.cache.size === 0) return
+    for (const [id, p] of this.cache) {
+      for (let i = id; i <= id + p.overflow; i++) {
+        if (ids.has(i)) {
+          this.cache.delete(id)
+          this.cacheBytes -= p.buf.length
+          break
+        }
+      }
+    }
+  }
+
+  /** Forgets everything (after a failed commit the disk may differ from memory). */
+  forgetAll(): void {
+    this.cache.clear()
+    this.cacheBytes = 0
+  }
+
+  write(buf: Buffer, position: number): void {
+    ioCall('write', () => this.ops.write(this.fd, buf, position))
+    if (position + buf.length > this.fileSize) this.fileSize = position + buf.length
+  }
+
+  fdatasync(): void { ioCall('fdatasync', () => this.ops.fdatasync(this.fd)) }
+
+  /** Extends the file to `size` bytes and makes the new size durable. */
+  grow(size: number): void {
+    if (size <= this.fileSize) return
+    ioCall('grow', () => this.ops.ftruncate(this.fd, size))
+    this.fileSize = size
+    ioCall('fsync', () => this.ops.fsync(this.fd))
+  }
+}

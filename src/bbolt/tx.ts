@@ -1,0 +1,209 @@
+/**
+ * A transaction. Read transactions see the meta that was active when they
+ * began. A write transaction copies that meta with txid + 1, changes nodes
+ * in memory, and at commit writes new pages only (copy-on-write) before it
+ * writes the meta that makes them visible:
+ *   grow file (+fsync) -> data pages sorted by id -> fdatasync -> meta at slot txid % 2 -> fdatasync.
+ * Any failure before the meta write leaves the file at the previous txid.
+ */
+import {Bucket, describePath} from './bucket.js'
+import type {DB} from './db.js'
+import {BoltError} from './errors.js'
+import {Freelist} from './freelist.js'
+import {Node} from './node.js'
+import {encodeMeta, type Meta} from './meta.js'
+import {Page, writeU64} from './page.js'
+
+/** A page run allocated by this transaction, written at commit. */
+export interface DirtyPage {
+  id: number
+  /** number of pages in the run */
+  count: number
+  buf: Buffer
+}
+
+export interface TxStats {
+  pagesWritten: number
+  bytesWritten: number
+  pagesFreed: number
+}
+
+const ALLOC_SIZE = 16 * 1024 * 1024
+const MAX_MMAP_STEP = 1 << 30
+
+/** Go's mmap sizing, used to size the file the way Go would grow it. */
+function mmapSize(size: number, pageSize: number): number {
+  for (let i = 15; i <= 30; i++) if (size <= 2 ** i) return 2 ** i
+  let sz = size
+  const rem = sz % MAX_MMAP_STEP
+  if (rem > 0) sz += MAX_MMAP_STEP - rem
+  if (sz % pageSize !== 0) sz = (Math.floor(sz / pageSize) + 1) * pageSize
+  return sz
+}
+
+export class Tx {
+  readonly meta: Meta
+  readonly root: Bucket
+  readonly pageSize: number
+  /** high-water mark of the committed state this transaction started from */
+  readonly baseHwm: number
+  private pages = new Map<number, DirtyPage>()
+  private closed = false
+  readonly stats: TxStats = {pagesWritten: 0, bytesWritten: 0, pagesFreed: 0}
+
+  constructor(
+    readonly db: DB,
+    readonly writable: boolean,
+    meta: Meta,
+    readonly freelist: Freelist | null,
+    /** a freshly built file: the root bucket starts as an empty in-memory leaf */
+    private readonly fresh = false,
+  ) {
+    this.meta = {...meta}
+    this.pageSize = meta.pageSize
+    this.baseHwm = meta.pgid
+    if (writable) this.meta.txid += 1
+    this.root = new Bucket(this, fresh ? 0 : meta.root, meta.rootSequence, null, [])
+    if (fresh) {
+      // Nothing on disk yet: the root bucket is an empty leaf that spill will place.
+      const n = new Node(this.root)
+      n.isLeaf = true
+      this.root.rootNode = n
+      this.root.nodes.set(0, n)
+    }
+  }
+
+  get id(): number { return this.meta.txid }
+
+  assertOpen(): void {
+    if (this.closed) throw new BoltError('tx', 'transaction is closed')
+  }
+
+  // ---- top-level bucket API (the root bucket holds only buckets) ----
+  bucket(name: Uint8Array): Bucket | undefined { return this.root.bucket(name) }
+  createBucket(name: Uint8Array): Bucket { return this.root.createBucket(name) }
+  createBucketIfNotExists(name: Uint8Array): Bucket { return this.root.createBucketIfNotExists(name) }
+  deleteBucket(name: Uint8Array): void { this.root.deleteBucket(name) }
+  cursor() { return this.root.cursor() }
+  forEach(fn: (name: Buffer, bucket: Bucket) => void): void {
+    this.root.forEach((k, v) => {
+      if (v !== null) throw new BoltError('corrupt', `root bucket holds a plain key ${describePath([k])}`)
+      fn(k, this.root.bucket(k)!)
+    })
+  }
+
+  /** Opens a bucket by path of names; undefined when any part is missing. */
+  bucketAt(path: Uint8Array[]): Bucket | undefined {
+    let b: Bucket | undefined = this.root
+    for (const name of path) {
+      b = b.bucket(name)
+      if (b === undefined) return undefined
+    }
+    return b
+  }
+
+  /** Reads a page: this transaction's own dirty page if it has one, else the committed page. */
+  page(id: number): Page {
+    const dirty = this.pages.get(id)
+    if (dirty !== undefined) {
+      const h = Page.header(dirty.buf, id, `page ${id}`)
+      return new Page(id, h.flags, h.count, h.overflow, dirty.buf)
+    }
+    return this.db.file.page(id, this.baseHwm)
+  }
+
+  /** Allocates a run of `count` pages: from the free list, else at the high-water mark. */
+  allocate(count: number): DirtyPage {
+    const fl = this.freelist!
+    let id = fl.allocate(count)
+    if (id === 0) {
+      id = this.meta.pgid
+      this.meta.pgid += count
+    }
+    const buf = Buffer.alloc(count * this.pageSize)
+    writeU64(buf, 0, id)
+    buf.writeUInt32LE(count - 1, 12)
+    const dp: DirtyPage = {id, count, buf}
+    this.pages.set(id, dp)
+    return dp
+  }
+
+  /** Releases a page run into pending: reusable only after this transaction commits. */
+  freePage(id: number, overflow: number): void {
+    this.freelist!.release(id, overflow)
+    this.stats.pagesFreed += overflow + 1
+  }
+
+  commit(): void {
+    this.assertOpen()
+    if (!this.writable) throw new BoltError('tx', 'cannot commit a read-only transaction')
+    const db = this.db
+    let wrote = false
+    try {
+      this.root.rebalance()
+      this.root.spill()
+      this.meta.root = this.root.root
+
+      if (this.meta.freelist !== null && !this.fresh) {
+        const old = this.db.file.page(this.meta.freelist, this.baseHwm)
+        this.freePage(old.id, old.overflow)
+      }
+      if (db.options.noFreelistSync) {
+        this.meta.freelist = null
+      } else {
+        const fl = this.freelist!
+        const p = this.allocate(Math.floor(fl.size() / this.pageSize) + 1)
+        fl.write(p.buf)
+        this.meta.freelist = p.id
+      }
+      if (this.meta.root >= this.meta.pgid) throw new BoltError('corrupt', `commit: root ${this.meta.root} is past the high-water mark`)
+
+      // Grow the file when the high-water mark moved, sized like Go does.
+      const file = db.file
+      const needed = (this.meta.pgid + 1) * this.pageSize
+      if (this.meta.pgid > this.baseHwm && needed > file.fileSize) {
+        const datasz = mmapSize(Math.max(file.fileSize, needed), this.pageSize)
+        wrote = true
+        file.grow(datasz < ALLOC_SIZE ? datasz : needed + ALLOC_SIZE)
+      }
+
+      // Data pages, sorted by id, then one fdatasync.
+      const dirty = [...this.pages.values()].sort((a, b) => a.id - b.id)
+      const ids = new Set<number>()
+      for (const p of dirty) for (let i = 0; i < p.count; i++) ids.add(p.id + i)
+      file.forget(ids)
+      wrote = true
+      for (const p of dirty) {
+        file.write(p.buf, p.id * this.pageSize)
+        this.stats.pagesWritten += p.count
+        this.stats.bytesWritten += p.buf.length
+      }
+      this.pages.clear()
+      file.fdatasync()
+
+      // The meta makes it all visible.
+      const metaBuf = encodeMeta(this.meta)
+      file.write(metaBuf, (this.meta.txid % 2) * this.pageSize)
+      if (this.fresh) {
+        // A new file gets both slots valid (txid-1 in the other), as Tx.WriteTo does.
+        const prev = encodeMeta({...this.meta, txid: this.meta.txid - 1})
+        file.write(prev, ((this.meta.txid - 1) % 2) * this.pageSize)
+      }
+      file.fdatasync()
+    } catch (err) {
+      this.closed = true
+      if (wrote) db.file.forgetAll()
+      db.txDone(this, null)
+      throw err
+    }
+    this.closed = true
+    db.txDone(this, this.meta)
+  }
+
+  rollback(): void {
+    if (this.closed) return
+    this.closed = true
+    this.pages.clear()
+    this.db.txDone(this, null)
+  }
+}

@@ -1,0 +1,146 @@
+import {createHash, randomBytes} from 'node:crypto'
+import {promises as fsp} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {ExitCode, NotFoundError} from '../../src/errors.js'
+import {backupFile, backupTimestamp} from '../../src/platform/backup.js'
+import {lockDataFile} from '../../src/platform/lock.js'
+import {exists, expectRecoverError, makeTempDir, removeDir} from './helpers.js'
+
+const NOW = new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678))
+const STAMP = '20240102T030405Z'
+
+function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex')
+}
+
+describe('backupFile', () => {
+  let dir: string
+  let src: string
+  let content: Buffer
+
+  beforeEach(async () => {
+    dir = await makeTempDir()
+    src = join(dir, 'influxd.bolt')
+    // Larger than the 1 MiB chunk and not a multiple of it, to exercise the chunked copy.
+    content = randomBytes(3 * (1 << 20) + 12345)
+    await fsp.writeFile(src, content)
+  })
+  afterEach(async () => {
+    await removeDir(dir)
+  })
+
+  it('formats the UTC timestamp as YYYYMMDDTHHMMSSZ', () => {
+    expect(backupTimestamp(NOW)).toBe(STAMP)
+  })
+
+  it('copies the file byte for byte next to the source, mode 0600, and reports its sha256', async () => {
+    // Taken under the read lock, as callers must.
+    const l = await lockDataFile(src, {write: false, timeoutSec: 0})
+    let res
+    try {
+      res = await backupFile(src, {label: 'pre-repair', now: NOW})
+    } finally {
+      await l.release()
+    }
+    expect(res.path).toBe(join(dir, `influxd.bolt.pre-repair.${STAMP}.backup`))
+    expect(res.size).toBe(content.length)
+    expect(res.sha256).toBe(sha256(content))
+    expect((await fsp.readFile(res.path)).equals(content)).toBe(true)
+    expect((await fsp.stat(res.path)).mode & 0o7777).toBe(0o600)
+  })
+
+  it('mode is exactly 0600 even under a umask that strips owner bits', async () => {
+    const old = process.umask(0o277)
+    try {
+      const res = await backupFile(src, {label: 'u', now: NOW})
+      expect((await fsp.stat(res.path)).mode & 0o7777).toBe(0o600)
+    } finally {
+      process.umask(old)
+    }
+  })
+
+  it('never overwrites: same-second backups get -2, -3; existing files are untouched', async () => {
+    const out = join(dir, 'out')
+    await fsp.mkdir(out)
+    const first = await backupFile(src, {dir: out, label: 'x', now: NOW})
+    const squatter = join(out, `influxd.bolt.x.${STAMP}-2.backup`)
+    await fsp.writeFile(squatter, 'keep me')
+    const third = await backupFile(src, {dir: out, label: 'x', now: NOW})
+    const fourth = await backupFile(src, {dir: out, label: 'x', now: NOW})
+    expect(first.path).toBe(join(out, `influxd.bolt.x.${STAMP}.backup`))
+    expect(third.path).toBe(join(out, `influxd.bolt.x.${STAMP}-3.backup`))
+    expect(fourth.path).toBe(join(out, `influxd.bolt.x.${STAMP}-4.backup`))
+    expect(await fsp.readFile(squatter, 'utf8')).toBe('keep me')
+    for (const r of [first, third, fourth]) expect((await fsp.readFile(r.path)).equals(content)).toBe(true)
+  })
+
+  it('missing backup directory: exit 5, directory not created, nothing written', async () => {
+    const missing = join(dir, 'no', 'such', 'dir')
+    const err = await expectRecoverError(() => backupFile(src, {dir: missing, label: 'x', now: NOW}), ExitCode.NOT_FOUND)
+    expect(err).toBeInstanceOf(NotFoundError)
+    expect(await exists(join(dir, 'no'))).toBe(false)
+    expect(await fsp.readdir(dir)).toEqual(['influxd.bolt'])
+  })
+
+  it('missing source: exit 5, nothing written', async () => {
+    await expectRecoverError(() => backupFile(join(dir, 'gone.bolt'), {label: 'x', now: NOW}), ExitCode.NOT_FOUND)
+    expect(await fsp.readdir(dir)).toEqual(['influxd.bolt'])
+  })
+
+  it('rejects a label that could escape the directory or need quoting: exit 2', async () => {
+    for (const label of ['', '../x', 'a b', 'a/b']) {
+      await expectRecoverError(() => backupFile(src, {label, now: NOW}), ExitCode.USAGE)
+    }
+    expect(await fsp.readdir(dir)).toEqual(['influxd.bolt'])
+  })
+
+  it('verification failure: exit 6 and the bad backup is deleted', async () => {
+    let seen = ''
+    const err = await expectRecoverError(
+      () =>
+        backupFile(src, {
+          label: 'x',
+          now: NOW,
+          testHooks: {
+            // Flip one byte in the middle of the written backup.
+            beforeVerify: async (p) => {
+              seen = p
+              const fh = await fsp.open(p, 'r+')
+              try {
+                const b = Buffer.alloc(1)
+                await fh.read(b, 0, 1, 2_000_000)
+                b[0] = b[0]! ^ 0xff
+                await fh.write(b, 0, 1, 2_000_000)
+              } finally {
+                await fh.close()
+              }
+            },
+          },
+        }),
+      ExitCode.VERIFY_FAILED,
+    )
+    expect(err.message).toContain('backup verification failed')
+    expect(seen).toBe(join(dir, `influxd.bolt.x.${STAMP}.backup`))
+    expect(await exists(seen)).toBe(false)
+    expect(await fsp.readdir(dir)).toEqual(['influxd.bolt'])
+  })
+
+  it('a truncated backup also fails verification (size differs)', async () => {
+    await expectRecoverError(
+      () => backupFile(src, {label: 'x', now: NOW, testHooks: {beforeVerify: (p) => fsp.truncate(p, 100)}}),
+      ExitCode.VERIFY_FAILED,
+    )
+    expect(await fsp.readdir(dir)).toEqual(['influxd.bolt'])
+  })
+
+  it('an empty source gives an empty, verified backup', async () => {
+    const empty = join(dir, 'empty.bolt')
+    await fsp.writeFile(empty, '')
+    const res = await backupFile(empty, {label: 'x', now: NOW})
+    expect(res.size).toBe(0)
+    expect(res.sha256).toBe(sha256(Buffer.alloc(0)))
+  })
+})
