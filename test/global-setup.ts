@@ -1,2 +1,12 @@
-// Global test setup: filled in as the oracle lands.
-export default async function setup(): Promise<void> {}
+// Builds what the tests run against: the Go oracle and the compiled CLI (dist/).
+// A missing Go toolchain or ../shared is a failure, never a skip.
+import {spawnSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {FIXTURES, ROOT, buildOracle} from './helpers/oracle.js'
+
+export default async function setup(): Promise<void> {
+  if (!existsSync(FIXTURES)) throw new Error(`the real fixtures are missing: ${FIXTURES} (the tests need ../shared)`)
+  buildOracle()
+  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {cwd: ROOT, encoding: 'utf8'})
+  if (tsc.status !== 0) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`)
+}

@@ -186,6 +186,29 @@ export class DB {
     if (committed !== null) this.active = {...committed}
   }
 
+  /**
+   * Undoes the last commit by copying the previous meta (the other slot,
+   * txid - 1) over the newest one. Safe because a commit never writes to a
+   * page reachable from the previous meta. Used when a verification after a
+   * write fails. Returns the txid now active.
+   */
+  undoLastCommit(): number {
+    if (this.tx !== null) throw new BoltError('tx', 'cannot undo while a transaction is open')
+    if (this.readOnly) throw new BoltError('tx', 'database is open read-only')
+    this.reloadMetas()
+    const cur = this.active
+    const other = this.metas.find((m) => m.problem === null && m.meta!.txid === cur.txid - 1)
+    if (other === undefined) throw new BoltError('corrupt', `cannot undo txid ${cur.txid}: the previous meta (txid ${cur.txid - 1}) is not intact`)
+    const buf = encodeMeta(other.meta!)
+    // encodeMeta puts the header id at txid % 2; this copy lives in the newest slot.
+    writeU64(buf, 0, cur.txid % 2)
+    this.file.write(buf, (cur.txid % 2) * this.pageSize)
+    this.file.fdatasync()
+    this.file.forgetAll()
+    this.reloadMetas()
+    return this.active.txid
+  }
+
   private reloadMetas(): void {
     const {metas, active} = readMetas(this.fd, this.file.ops, this.file.fileSize, this.path, this.pageSize)
     this.metas = metas
