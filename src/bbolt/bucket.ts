@@ -114,15 +114,18 @@ export class Bucket {
     c.seekRaw(name)
     const kv = c.currentRaw()
     if (kv === null || !kv.key.equals(name) || (kv.flags & BUCKET_LEAF_FLAG) === 0) return undefined
-    const child = this.openBucket(Buffer.from(name), kv.value)
-    if (this.tx.writable) this.buckets.set(keyString(name), child)
-    return child
+    return this.openChild(kv.key, kv.value)
   }
 
-  private openBucket(name: Buffer, value: Buffer): Bucket {
-    const where = `bucket ${describePath([...this.path, name])}`
-    const {root, sequence, inline} = decodeBucketValue(value, where)
-    return new Bucket(this.tx, root, sequence, inline, [...this.path, name])
+  /** Opens the sub-bucket stored as (name, value) in this bucket; cached in write transactions. */
+  openChild(name: Buffer, value: Buffer): Bucket {
+    const cached = this.buckets.get(keyString(name))
+    if (cached !== undefined) return cached
+    const key = Buffer.from(name)
+    const {root, sequence, inline} = decodeBucketValue(value, `bucket ${describePath([...this.path, key])}`)
+    const child = new Bucket(this.tx, root, sequence, inline, [...this.path, key])
+    if (this.tx.writable) this.buckets.set(keyString(key), child)
+    return child
   }
 
   createBucket(name: Uint8Array): Bucket {

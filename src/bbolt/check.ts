@@ -185,6 +185,11 @@ export function check(db: DB): CheckReport {
   }
   walkBucket(meta.root, [])
 
+  // Without a persisted freelist (NoFreelistSync) free means unreachable, as Go rebuilds it.
+  if (meta.freelist === null) {
+    warnings.push('freelist is not persisted (NoFreelistSync): free pages are the unreachable ones')
+    for (let id = 2; id < hwm; id++) if (reachable[id] === 0) free[id] = 1
+  }
   for (let id = 2; id < hwm; id++) {
     if (reachable[id] === 1) stats.reachablePages++
     if (free[id] === 1) stats.freePages++

@@ -83,6 +83,16 @@ export class Cursor {
     this.node().del(e.key)
   }
 
+  /**
+   * Opens the sub-bucket under the cursor from the entry itself (no second
+   * seek, so it works even where a damaged file's key order would mislead one).
+   */
+  openBucket(): Bucket {
+    const kv = this.currentRaw()
+    if (kv === null || (kv.flags & BUCKET_LEAF_FLAG) === 0) throw new BoltError('incompatible', 'cursor is not on a bucket entry')
+    return this.bucket.openChild(kv.key, kv.value)
+  }
+
   /** Seeks without skipping past the end of a leaf (used by Bucket). */
   seekRaw(key: Uint8Array): void {
     this.stack = []

@@ -182,14 +182,27 @@ export class Tx {
       file.fdatasync()
 
       // The meta makes it all visible.
-      const metaBuf = encodeMeta(this.meta)
-      file.write(metaBuf, (this.meta.txid % 2) * this.pageSize)
-      if (this.fresh) {
-        // A new file gets both slots valid (txid-1 in the other), as Tx.WriteTo does.
-        const prev = encodeMeta({...this.meta, txid: this.meta.txid - 1})
-        file.write(prev, ((this.meta.txid - 1) % 2) * this.pageSize)
+      const metaPos = (this.meta.txid % 2) * this.pageSize
+      const oldSlot = file.readAt(metaPos, this.pageSize)
+      try {
+        file.write(encodeMeta(this.meta), metaPos)
+        if (this.fresh) {
+          // A new file gets both slots valid (txid-1 in the other), as Tx.WriteTo does.
+          const prev = encodeMeta({...this.meta, txid: this.meta.txid - 1})
+          file.write(prev, ((this.meta.txid - 1) % 2) * this.pageSize)
+        }
+        file.fdatasync()
+      } catch (err) {
+        // The new meta may or may not have reached the disk: put the old slot
+        // back so the file reads as the previous txid, as the caller is told.
+        try {
+          file.write(oldSlot, metaPos)
+          file.fdatasync()
+        } catch {
+          // nothing more can be done; the error below is reported either way
+        }
+        throw err
       }
-      file.fdatasync()
     } catch (err) {
       this.closed = true
       if (wrote) db.file.forgetAll()

@@ -188,3 +188,18 @@ export function lookup(root: MBucket, path: Buffer[]): MBucket {
 }
 
 const fmt = (path: Buffer[]): string => path.map((p) => p.toString('hex')).join('/')
+
+/** Reads a file's whole contents through our engine into a model (for comparing with the oracle). */
+export function readModel(tx: Tx): MBucket {
+  const walk = (b: Bucket): MBucket => {
+    const m = newBucket()
+    m.seq = b.sequence
+    const c = b.cursor()
+    for (let e = c.first(); e !== null; e = c.next()) {
+      if (e.value === null) m.entries.set(e.key.toString('hex'), {key: e.key, bucket: walk(c.openBucket())})
+      else m.entries.set(e.key.toString('hex'), {key: e.key, value: e.value})
+    }
+    return m
+  }
+  return walk(tx.root)
+}

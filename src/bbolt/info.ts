@@ -1,0 +1,105 @@
+/**
+ * A summary of a bbolt file: sizes, both meta pages, and page/bucket counts
+ * (from the consistency check's walk). Engine-level: knows nothing of InfluxDB.
+ */
+import {check, type CheckReport} from './check.js'
+import type {DB} from './db.js'
+
+export const NO_FREELIST_TEXT = 'none (not persisted)'
+
+export interface MetaInfo {
+  slot: 0 | 1
+  /** usable: magic, version and checksum valid and fields consistent */
+  valid: boolean
+  active: boolean
+  checksumOk: boolean
+  problem: string | null
+  txid: number | null
+  root: number | null
+  freelist: number | typeof NO_FREELIST_TEXT | null
+  highWaterMark: number | null
+  pageSize: number | null
+}
+
+export interface FileInfo {
+  fileSize: number
+  pageSize: number
+  activeMeta: 0 | 1
+  txid: number
+  metas: MetaInfo[]
+  highWaterMark: number
+  freePages: number
+  reachablePages: number
+  branchPages: number
+  leafPages: number
+  overflowPages: number
+  freelistPages: number
+  buckets: number
+  inlineBuckets: number
+  keys: number
+  maxDepth: number
+  /** number of problems the consistency check found (0 = clean) */
+  problems: number
+  warnings: string[]
+}
+
+export function fileInfo(db: DB, report: CheckReport = check(db)): FileInfo {
+  const s = report.stats
+  const metas: MetaInfo[] = db.metas.map((m) => {
+    const meta = m.meta
+    return {
+      slot: m.slot,
+      valid: m.problem === null,
+      active: m.problem === null && m.slot === s.activeMeta,
+      checksumOk: m.checksumOk,
+      problem: m.problem,
+      txid: meta?.txid ?? null,
+      root: meta?.root ?? null,
+      freelist: meta === null ? null : meta.freelist === null ? NO_FREELIST_TEXT : meta.freelist,
+      highWaterMark: meta?.pgid ?? null,
+      pageSize: meta?.pageSize ?? null,
+    }
+  })
+  return {
+    fileSize: s.fileSize,
+    pageSize: s.pageSize,
+    activeMeta: s.activeMeta,
+    txid: s.txid,
+    metas,
+    highWaterMark: s.highWaterMark,
+    freePages: s.freePages,
+    reachablePages: s.reachablePages,
+    branchPages: s.branchPages,
+    leafPages: s.leafPages,
+    overflowPages: s.overflowPages,
+    freelistPages: s.freelistPages,
+    buckets: s.buckets,
+    inlineBuckets: s.inlineBuckets,
+    keys: s.keys,
+    maxDepth: s.maxDepth,
+    problems: report.problems.length + report.omitted,
+    warnings: report.warnings,
+  }
+}
+
+/** Human-readable lines for fileInfo. */
+export function formatFileInfo(path: string, info: FileInfo): string[] {
+  const lines = [
+    `file: ${path}`,
+    `size: ${info.fileSize} bytes, page size ${info.pageSize}, ${Math.floor(info.fileSize / info.pageSize)} pages in the file`,
+  ]
+  for (const m of info.metas) {
+    if (m.txid === null) {
+      lines.push(`meta ${m.slot}: INVALID (${m.problem})`)
+      continue
+    }
+    const state = m.valid ? 'checksum ok' : `INVALID: ${m.problem}`
+    lines.push(`meta ${m.slot}: txid ${m.txid}, root ${m.root}, freelist ${m.freelist}, high-water mark ${m.highWaterMark}, ${state}${m.active ? '  [active]' : ''}`)
+  }
+  lines.push(`active meta: ${info.activeMeta} (txid ${info.txid})`)
+  lines.push(`pages: high-water mark ${info.highWaterMark}; ${info.reachablePages} reachable (${info.branchPages} branch, ${info.leafPages} leaf, ${info.overflowPages} overflow, ${info.freelistPages} freelist), ${info.freePages} free`)
+  lines.push(`buckets: ${info.buckets} (${info.inlineBuckets} inline), keys ${info.keys}, max depth ${info.maxDepth}`)
+  for (const w of info.warnings) lines.push(`warning: ${w}`)
+  lines.push(info.problems === 0 ? 'check: ok' : `check: ${info.problems} problem(s) (run "bolt check" for the list)`)
+  return lines
+}

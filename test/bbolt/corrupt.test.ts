@@ -1,0 +1,118 @@
+// Damaged input: every way of reading a damaged file ends in a BoltError
+// (or succeeds), never another exception, a hang or unbounded memory.
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {BoltError, DB, check} from '../../src/bbolt/index.js'
+import {readModel, rng} from '../helpers/model.js'
+import {fixture, oracle} from '../helpers/oracle.js'
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ir-corrupt-'))
+afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}))
+
+/** Opens, checks and reads everything; returns 'ok' or the BoltError kind. Anything else fails the test. */
+function exercise(file: string): string {
+  let db: DB
+  try {
+    db = DB.open(file, {readOnly: true})
+  } catch (err) {
+    if (err instanceof BoltError) return `open:${err.kind}`
+    throw err
+  }
+  try {
+    const report = check(db)
+    expect(Array.isArray(report.problems)).toBe(true)
+    db.view((tx) => readModel(tx))
+    return report.ok ? 'ok' : 'check-problems'
+  } catch (err) {
+    if (err instanceof BoltError) return `read:${err.kind}`
+    throw err
+  } finally {
+    db.close()
+  }
+}
+
+function sources(): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {}
+  for (const name of ['influxd-v2.1-v2.7.bolt', 'influxd-v2.8-v2.9.bolt']) out[name] = fs.readFileSync(fixture(name))
+  for (const scenario of ['nested', 'overflow', 'pagesize1024']) {
+    const f = path.join(tmp, `${scenario}.bolt`)
+    expect(oracle('gen', f, scenario, '3').status).toBe(0)
+    out[scenario] = fs.readFileSync(f)
+  }
+  return out
+}
+
+describe('damaged files', () => {
+  it('truncation at many offsets, zero length and random bytes', () => {
+    const src = fs.readFileSync(fixture('influxd-v2.8-v2.9.bolt'))
+    const f = path.join(tmp, 'cut.bolt')
+    const seen = new Set<string>()
+    for (const len of [0, 1, 100, 1023, 4095, 4096, 4097, 8191, 8192, 20000, 40000, 45055, 49151, 49152, 60000]) {
+      fs.writeFileSync(f, src.subarray(0, len))
+      seen.add(exercise(f))
+    }
+    const r = rng(5)
+    for (let i = 0; i < 20; i++) {
+      const b = Buffer.alloc(Math.floor(r() * 70000))
+      for (let k = 0; k < b.length; k++) b[k] = Math.floor(r() * 256)
+      fs.writeFileSync(f, b)
+      expect(exercise(f)).toMatch(/^open:corrupt$/)
+    }
+    expect(seen.has('open:corrupt')).toBe(true)
+  })
+
+  it('a branch pointing to itself or to its ancestor is reported, not followed forever', () => {
+    // the 2025 file: root bucket branch page 8 -> leaves 7 and 2; point its second child at page 8
+    const src = Buffer.from(fs.readFileSync(fixture('influxd-v2.8-v2.9.bolt')))
+    const branch = 8 * 4096
+    expect(src.readUInt16LE(branch + 8)).toBe(0x01)
+    src.writeUInt32LE(8, branch + 16 + 16 + 8)
+    const f = path.join(tmp, 'cycle.bolt')
+    fs.writeFileSync(f, src)
+    const db = DB.open(f, {readOnly: true})
+    const report = check(db)
+    expect(report.ok).toBe(false)
+    expect(report.problems.join('\n')).toMatch(/page 8.*multiple references/)
+    expect(() => db.view((tx) => readModel(tx))).toThrow(BoltError)
+    db.close()
+  })
+
+  it(`seeded byte mutations of real and Go-made files (${process.env.FUZZ_CASES ?? 400} cases)`, () => {
+    const srcs = sources()
+    const names = Object.keys(srcs)
+    const r = rng(Number(process.env.FUZZ_SEED ?? 12345))
+    const f = path.join(tmp, 'fuzz.bolt')
+    const outcomes: Record<string, number> = {}
+    const cases = Number(process.env.FUZZ_CASES ?? 400)
+    for (let i = 0; i < cases; i++) {
+      const name = names[Math.floor(r() * names.length)]
+      const buf = Buffer.from(srcs[name])
+      const ps = buf.readUInt32LE(24)
+      const pages = Math.floor(buf.length / ps)
+      const nmut = 1 + Math.floor(r() * 4)
+      for (let m = 0; m < nmut; m++) {
+        // aim at headers and element arrays more than at data
+        const page = Math.floor(r() * pages)
+        const off = page * ps + (r() < 0.6 ? Math.floor(r() * 96) : Math.floor(r() * ps))
+        const kind = r()
+        if (kind < 0.5) buf[off] = Math.floor(r() * 256)
+        else if (kind < 0.8) buf.writeUInt32LE(Math.floor(r() * 0xffffffff), Math.min(off, buf.length - 4))
+        else buf.writeUInt16LE(Math.floor(r() * 70000) & 0xffff, Math.min(off, buf.length - 2))
+      }
+      fs.writeFileSync(f, buf)
+      const started = Date.now()
+      let outcome: string
+      try {
+        outcome = exercise(f)
+      } catch (err) {
+        throw new Error(`case ${i} (${name}) raised ${(err as Error).name}: ${(err as Error).message}\n${(err as Error).stack}`)
+      }
+      expect(Date.now() - started).toBeLessThan(5000)
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1
+    }
+    // the mutations really hit: most cases are detected
+    expect(Object.keys(outcomes).length).toBeGreaterThan(1)
+  })
+})
