@@ -175,7 +175,7 @@ export function check(db: DB): CheckReport {
         if (decoded.inline !== null) {
           stats.inlineBuckets++
           const img = decoded.inline
-          checkKeys(img, {pgid: 0, path: sub, lo: null, hi: null, first: null, depth: 1, isRoot: true}, `inline bucket ${describePath(sub)}`, problem)
+          checkKeys(img, {lo: null, hi: null, first: null}, `inline bucket ${describePath(sub)}`, problem)
           stats.keys += img.count
         } else {
           walkBucket(decoded.root, sub)

@@ -79,7 +79,7 @@ export class DB {
   static create(path: string, options: CreateOptions & OpenOptions = {}): DB {
     const pageSize = checkPageSize(options.pageSize ?? DEFAULT_PAGE_SIZE)
     const ops = options.fileOps ?? realFileOps
-    const fd = ioCall(`create ${path}`, () => fs.openSync(path, 'wx', options.mode ?? 0o600))
+    const fd = ioCall(`create ${path}`, () => fs.openSync(path, 'wx+', options.mode ?? 0o600))
     try {
       const buf = Buffer.alloc(4 * pageSize)
       for (const slot of [0, 1]) {
@@ -109,7 +109,7 @@ export class DB {
   static build(path: string, fill: (tx: Tx) => void, options: CreateOptions & OpenOptions = {}): DB {
     const pageSize = checkPageSize(options.pageSize ?? DEFAULT_PAGE_SIZE)
     const ops = options.fileOps ?? realFileOps
-    const fd = ioCall(`create ${path}`, () => fs.openSync(path, 'wx', options.mode ?? 0o600))
+    const fd = ioCall(`create ${path}`, () => fs.openSync(path, 'wx+', options.mode ?? 0o600))
     const empty: Meta = {pageSize, flags: 0, root: 0, rootSequence: 0n, freelist: null, pgid: 2, txid: 1, checksum: 0n}
     let db: DB | null = null
     try {

@@ -49,10 +49,15 @@ export function ioCall<T>(what: string, fn: () => T): T {
 }
 
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
+/** bytes read at once when pages are being scanned in order */
+const READ_AHEAD_BYTES = 256 * 1024
 
 export class PageFile {
   fileSize: number
   private cache = new Map<number, Page>()
+  /** the last read-ahead window */
+  private window: {start: number; count: number; buf: Buffer} | null = null
+  private lastMiss = -2
   private cacheBytes = 0
 
   constructor(
@@ -66,7 +71,7 @@ export class PageFile {
 
   /** Raw bytes at a position (used for metas and by the checker). */
   readAt(position: number, length: number): Buffer {
-    const buf = Buffer.alloc(length)
+    const buf = Buffer.allocUnsafe(length)
     const n = ioCall('read', () => this.ops.read(this.fd, buf, position))
     return n === length ? buf : buf.subarray(0, n)
   }
@@ -86,7 +91,7 @@ export class PageFile {
     }
     if (id < 2 || id >= hwm) throw corrupt(`page ${id} is out of bounds (high-water mark ${hwm})`)
     const ps = this.pageSize
-    const first = this.readAt(id * ps, ps)
+    const first = this.readPageBytes(id, hwm)
     if (first.length < ps) throw corrupt(`page ${id} lies past the end of the file`)
     const h = Page.header(first, id, `page ${id}`)
     if (h.flags !== BRANCH_PAGE && h.flags !== LEAF_PAGE && h.flags !== FREELIST_PAGE) {
@@ -110,6 +115,29 @@ export class PageFile {
     return p
   }
 
+  /**
+   * One page's bytes. A miss right after the previous one (a scan over pages
+   * allocated in order) reads ahead a window of pages in one call; the pages
+   * are views into that window, which is never written to afterwards.
+   */
+  private readPageBytes(id: number, hwm: number): Buffer {
+    const ps = this.pageSize
+    const w = this.window
+    if (w !== null && id >= w.start && id < w.start + w.count) {
+      this.lastMiss = id
+      return w.buf.subarray((id - w.start) * ps, (id - w.start + 1) * ps)
+    }
+    const sequential = id === this.lastMiss + 1
+    this.lastMiss = id
+    if (!sequential) return this.readAt(id * ps, ps)
+    const count = Math.max(1, Math.min(READ_AHEAD_BYTES / ps, hwm - id))
+    const buf = this.readAt(id * ps, count * ps)
+    const got = Math.floor(buf.length / ps)
+    if (got === 0) return buf
+    this.window = {start: id, count: got, buf}
+    return buf.subarray(0, ps)
+  }
+
   private remember(p: Page): void {
     this.cache.set(p.id, p)
     this.cacheBytes += p.buf.length
@@ -122,6 +150,7 @@ export class PageFile {
 
   /** Drops every cached page whose run overlaps one of `ids`: they are about to be rewritten. */
   forget(ids: Set<number>): void {
+    this.window = null
     if (ids.size === 0 || this.cache.size === 0) return
     for (const [id, p] of this.cache) {
       for (let i = id; i <= id + p.overflow; i++) {
@@ -136,6 +165,7 @@ export class PageFile {
 
   /** Forgets everything (after a failed commit the disk may differ from memory). */
   forgetAll(): void {
+    this.window = null
     this.cache.clear()
     this.cacheBytes = 0
   }

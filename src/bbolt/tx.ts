@@ -29,6 +29,7 @@ export interface TxStats {
 }
 
 const ALLOC_SIZE = 16 * 1024 * 1024
+const SLAB_SIZE = 1024 * 1024
 const MAX_MMAP_STEP = 1 << 30
 
 /** Go's mmap sizing, used to size the file the way Go would grow it. */
@@ -48,6 +49,8 @@ export class Tx {
   /** high-water mark of the committed state this transaction started from */
   readonly baseHwm: number
   private pages = new Map<number, DirtyPage>()
+  private slab: Buffer | null = null
+  private slabUsed = 0
   private closed = false
   readonly stats: TxStats = {pagesWritten: 0, bytesWritten: 0, pagesFreed: 0}
 
@@ -120,12 +123,27 @@ export class Tx {
       id = this.meta.pgid
       this.meta.pgid += count
     }
-    const buf = Buffer.alloc(count * this.pageSize)
+    const buf = this.pageBuffer(count * this.pageSize)
     writeU64(buf, 0, id)
     buf.writeUInt32LE(count - 1, 12)
     const dp: DirtyPage = {id, count, buf}
     this.pages.set(id, dp)
     return dp
+  }
+
+  /**
+   * Zeroed memory for a dirty page, carved from larger slabs: one allocation
+   * per page made big commits spend most of their time creating buffers.
+   */
+  private pageBuffer(size: number): Buffer {
+    if (size > SLAB_SIZE / 4) return Buffer.alloc(size)
+    if (this.slab === null || this.slabUsed + size > this.slab.length) {
+      this.slab = Buffer.alloc(SLAB_SIZE)
+      this.slabUsed = 0
+    }
+    const buf = this.slab.subarray(this.slabUsed, this.slabUsed + size)
+    this.slabUsed += size
+    return buf
   }
 
   /** Releases a page run into pending: reusable only after this transaction commits. */
@@ -173,10 +191,22 @@ export class Tx {
       for (const p of dirty) for (let i = 0; i < p.count; i++) ids.add(p.id + i)
       file.forget(ids)
       wrote = true
-      for (const p of dirty) {
-        file.write(p.buf, p.id * this.pageSize)
-        this.stats.pagesWritten += p.count
-        this.stats.bytesWritten += p.buf.length
+      // Runs of consecutive ids that also sit side by side in one slab go out in one write.
+      for (let i = 0; i < dirty.length; ) {
+        const first = dirty[i]
+        let end = first.buf.byteOffset + first.buf.length
+        let j = i + 1
+        let pages = first.count
+        while (j < dirty.length && dirty[j].id === first.id + pages && dirty[j].buf.buffer === first.buf.buffer && dirty[j].buf.byteOffset === end) {
+          end += dirty[j].buf.length
+          pages += dirty[j].count
+          j++
+        }
+        const run = Buffer.from(first.buf.buffer, first.buf.byteOffset, end - first.buf.byteOffset)
+        file.write(run, first.id * this.pageSize)
+        this.stats.pagesWritten += pages
+        this.stats.bytesWritten += run.length
+        i = j
       }
       this.pages.clear()
       file.fdatasync()

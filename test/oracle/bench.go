@@ -90,7 +90,7 @@ func cmdBenchIter(path string) int {
 		fmt.Fprintf(os.Stderr, "oracle bench-iter: open: %v\n", err)
 		return 1
 	}
-	h := fnv.New64a()
+	h := fnv.New32a() // 32-bit: the TS side computes the same with Math.imul
 	n := 0
 	err = db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(benchBucket)
@@ -111,7 +111,7 @@ func cmdBenchIter(path string) int {
 		fmt.Fprintf(os.Stderr, "oracle bench-iter: %v\n", err)
 		return 1
 	}
-	fmt.Printf("{\"op\":\"iter\",\"ms\":%s,\"n\":%d,\"fnv\":\"%016x\"}\n", msSince(start), n, h.Sum64())
+	fmt.Printf("{\"op\":\"iter\",\"ms\":%s,\"n\":%d,\"fnv\":\"%08x\"}\n", msSince(start), n, h.Sum32())
 	return 0
 }
 

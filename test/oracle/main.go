@@ -22,6 +22,8 @@ const usage = `usage:
   oracle gen OUT SCENARIO [SEED]    write a fresh Go-made file (OUT must not exist)
   oracle bench-load FILE N          create FILE, bucket "bench", N sequential puts in one tx
   oracle bench-iter FILE            cursor over bucket "bench", FNV-1a-64 over all values
+  oracle bench-bigfile FILE MB      create FILE: MB megabytes of 256 KiB values in "bulk", 100 keys in "small"
+  oracle bench-small FILE           read every value of bucket "small"
   oracle bench-update FILE          overwrite every value of bucket "bench" in one tx
   oracle info FILE                  human-readable summary: metas, freelist, page table
 
@@ -105,6 +107,21 @@ func run(args []string) int {
 			return 1
 		}
 		return cmdBenchUpdate(rest[0])
+	case "bench-bigfile":
+		if !need(2, 2) {
+			return 1
+		}
+		mb, err := strconv.Atoi(rest[1])
+		if err != nil || mb < 1 {
+			fmt.Fprintf(os.Stderr, "oracle bench-bigfile: bad MB %q\n", rest[1])
+			return 1
+		}
+		return cmdBenchBigfile(rest[0], mb)
+	case "bench-small":
+		if !need(1, 1) {
+			return 1
+		}
+		return cmdBenchSmall(rest[0])
 	case "info":
 		if !need(1, 1) {
 			return 1

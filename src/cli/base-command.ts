@@ -1,0 +1,238 @@
+/**
+ * The base of every command of the tool.
+ *
+ *  - Shared flags: the data file (positional FILE or --bolt-path, exactly one),
+ *    --lock-timeout, --json, and the write flags.
+ *  - Output: human text on stdout; with --json exactly one JSON document on
+ *    stdout and nothing else there. Notes (backup paths, progress) go to stderr.
+ *  - Errors: one line `Error: <message>` on stderr (plus `Hint: ...` when there
+ *    is one) and a distinct exit code; never a stack trace. With --json the
+ *    error is also printed as {"error": {...}} on stdout, unless the command
+ *    already printed its document.
+ */
+import {randomBytes} from 'node:crypto'
+
+import {Args, Command, Errors, Flags} from '@oclif/core'
+
+import {BoltError, type BoltErrorKind} from '../bbolt/errors.js'
+import {ENCODINGS} from '../bbolt/encoding.js'
+import {ExitCode, RecoverError, UsageError} from '../errors.js'
+
+const BOLT_EXIT: Record<BoltErrorKind, ExitCode> = {
+  corrupt: ExitCode.CORRUPT,
+  'not-found': ExitCode.NOT_FOUND,
+  invalid: ExitCode.USAGE,
+  exists: ExitCode.ERROR,
+  incompatible: ExitCode.ERROR,
+  io: ExitCode.ERROR,
+  tx: ExitCode.ERROR,
+}
+
+/** Parses a duration in seconds: a non-negative decimal number. */
+export function parseSeconds(input: string): number {
+  const s = input.trim()
+  if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(s)) throw new UsageError(`invalid number of seconds: ${JSON.stringify(input)}`, 'use a non-negative number such as 1 or 0.5')
+  return Number(s)
+}
+
+/** The data file: first positional argument (or --bolt-path). */
+export const fileArg = {
+  file: Args.string({description: 'bbolt file to operate on (or use --bolt-path)', required: false}),
+}
+
+export const boltPathFlag = Flags.string({
+  description: 'path of the bbolt file (alternative to the FILE argument; give exactly one)',
+  helpValue: 'FILE',
+})
+
+export const lockTimeoutFlag = Flags.custom<number>({
+  description: 'seconds to wait for the file lock held by another process (0 = try once)',
+  helpValue: 'SECONDS',
+  default: 1,
+  parse: async (input) => parseSeconds(input),
+})()
+
+export const jsonFlag = Flags.boolean({
+  description: 'print one JSON document on stdout instead of text',
+  default: false,
+})
+
+export const encodingFlag = Flags.option({
+  options: ENCODINGS,
+  default: 'utf8' as const,
+  description: 'encoding of bucket names, keys and values: utf8 (text when valid UTF-8, else {"base64": ...}), base64 (standard, padded) or hex (lowercase)',
+})()
+
+/** Flags every command on an existing data file has. */
+export const dataFileFlags = {
+  'bolt-path': boltPathFlag,
+  'lock-timeout': lockTimeoutFlag,
+}
+
+/** Flags of every command that modifies a data file in place. */
+export const writeFlags = {
+  'dry-run': Flags.boolean({description: 'check and apply the change in a transaction that is rolled back: nothing is written', default: false}),
+  yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required when stdin is not a terminal)', default: false}),
+  backup: Flags.boolean({
+    description: 'copy the file (verified, mode 0600) before writing; --no-backup skips it',
+    default: true,
+    allowNo: true,
+  }),
+  'backup-dir': Flags.directory({description: 'directory for the backup copy [default: the file\'s own directory]', helpValue: 'DIR'}),
+}
+
+const ANSI_RE = /\x1b\[[0-9;]*m/g // eslint-disable-line no-control-regex
+
+/** Makes any message a single line without colour codes or oclif's help footer. */
+export function oneLine(message: string): string {
+  return message
+    .replace(ANSI_RE, '')
+    .replace(/See more help with --help/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .join(' ')
+}
+
+export interface ErrorReport {
+  exitCode: ExitCode
+  message: string
+  hint?: string
+}
+
+function isOclifParseError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  if ('parse' in err) return true
+  const name = err.constructor?.name ?? ''
+  return /ParseError|ArgsError|FlagsError|InvalidOptionError|FailedFlagValidation|ViolatedFlagConstraint/.test(name)
+}
+
+/** Maps anything thrown to an exit code and a one-line message. */
+export function describeError(err: unknown): ErrorReport {
+  if (err instanceof RecoverError) return {exitCode: err.exitCode, message: oneLine(err.message), hint: err.hint ? oneLine(err.hint) : undefined}
+  if (err instanceof BoltError) {
+    const exitCode = BOLT_EXIT[err.kind] ?? ExitCode.ERROR
+    const hint = err.kind === 'corrupt' ? 'run "influx-recover bolt check FILE" to list every problem' : undefined
+    return {exitCode, message: oneLine(err.message), hint}
+  }
+  if (isOclifParseError(err)) return {exitCode: ExitCode.USAGE, message: oneLine((err as Error).message), hint: 'see --help'}
+  if (err instanceof Errors.CLIError) {
+    const exit = (err as {oclif?: {exit?: number}}).oclif?.exit
+    const exitCode = (exit !== undefined && exit >= 0 && exit <= 6 ? exit : ExitCode.ERROR) as ExitCode
+    return {exitCode, message: oneLine(err.message)}
+  }
+  if (err instanceof Error) return {exitCode: ExitCode.ERROR, message: oneLine(err.message) || err.name}
+  return {exitCode: ExitCode.ERROR, message: oneLine(String(err))}
+}
+
+function isExitError(err: unknown): boolean {
+  return err instanceof Errors.ExitError || (typeof err === 'object' && err !== null && (err as {code?: unknown}).code === 'EEXIT')
+}
+
+export abstract class BaseCommand extends Command {
+  // oclif's own --json prints differently; ours is an ordinary flag.
+  static override enableJsonFlag = false
+
+  /** Set once the command knows whether --json was given. */
+  protected jsonMode = false
+  /** True once a JSON document went to stdout (so errors don't print a second one). */
+  private printedJson = false
+
+  /** Writes text to stdout as is. */
+  protected write(text: string | Uint8Array): Promise<void> {
+    return writeStdout(text)
+  }
+
+  /** Writes lines to stdout (each followed by a newline). */
+  protected async lines(lines: string[]): Promise<void> {
+    if (lines.length > 0) await writeStdout(`${lines.join('\n')}\n`)
+  }
+
+  /** Prints the command's one JSON document. */
+  protected async printJson(doc: unknown): Promise<void> {
+    this.printedJson = true
+    await writeStdout(`${stringifyJson(doc, 2)}\n`)
+  }
+
+  /** A note on stderr (never on stdout). */
+  protected note(text: string): void {
+    process.stderr.write(`${text}\n`)
+  }
+
+  /** The data file from FILE or --bolt-path: exactly one of them. */
+  protected dataFile(arg: string | undefined, flag: string | undefined): string {
+    if (arg !== undefined && flag !== undefined) {
+      throw new UsageError('give the bbolt file either as the FILE argument or with --bolt-path, not both')
+    }
+    const path = arg ?? flag
+    if (path === undefined || path === '') {
+      throw new UsageError('no bbolt file given', 'pass the file as the first argument or with --bolt-path FILE')
+    }
+    return path
+  }
+
+  override async catch(err: Error & {exitCode?: number}): Promise<never> {
+    if (isExitError(err)) throw err
+    const report = describeError(err)
+    const json = this.jsonMode || wantsJson(this.argv)
+    if (json && !this.printedJson) {
+      this.printedJson = true
+      const doc = {error: {message: report.message, exitCode: report.exitCode, ...(report.hint ? {hint: report.hint} : {})}}
+      await writeStdout(`${JSON.stringify(doc, null, 2)}\n`).catch(() => {})
+    }
+    process.stderr.write(`Error: ${report.message}\n${report.hint ? `Hint: ${report.hint}\n` : ''}`)
+    // ExitError: oclif exits with this code and prints nothing more.
+    this.exit(report.exitCode)
+    throw err // unreachable: exit() throws
+  }
+}
+
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--')
+  const i = argv.indexOf('--json')
+  return i !== -1 && (end === -1 || i < end)
+}
+
+// A marker no real string can produce by accident (it includes a per-process nonce).
+const NONCE = randomBytes(6).toString('hex')
+const BIGINT_MARK = `\u0000bigint-${NONCE}:`
+// JSON.stringify writes the NUL as the six characters \u0000
+const BIGINT_RE = new RegExp(`"\\\\u0000bigint-${NONCE}:(\\d+)"`, 'g')
+
+/**
+ * JSON.stringify that prints bigints as exact JSON integers (sequences can
+ * exceed 2^53): they go through a marked string that is then unquoted.
+ */
+export function stringifyJson(doc: unknown, indent?: number): string {
+  const text = JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'bigint' ? `${BIGINT_MARK}${v.toString()}` : v), indent)
+  return text.replace(BIGINT_RE, '$1')
+}
+
+let stdoutBroken = false
+let epipeHandlerInstalled = false
+
+/** Writes to stdout honouring back-pressure; a closed reader (EPIPE, e.g. `| head`) ends output quietly. */
+export function writeStdout(chunk: string | Uint8Array): Promise<void> {
+  if (!epipeHandlerInstalled) {
+    epipeHandlerInstalled = true
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') {
+        stdoutBroken = true
+        return
+      }
+      process.stderr.write(`Error: cannot write to stdout: ${err.message}\n`)
+      process.exit(ExitCode.ERROR)
+    })
+  }
+  if (stdoutBroken) return Promise.resolve()
+  // The callback runs once the chunk is handed to the OS (or failed): waiting
+  // for it keeps memory bounded however much is written.
+  return new Promise((resolve) => {
+    process.stdout.write(chunk, () => resolve())
+  })
+}
+
+/** Whether stdout was closed by its reader. */
+export function stdoutClosed(): boolean {
+  return stdoutBroken
+}

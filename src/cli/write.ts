@@ -1,0 +1,135 @@
+/**
+ * The safe write path for commands that modify a data file in place.
+ *
+ *   1. refuse (exit 4) unless the file passes the consistency check;
+ *   2. trial run: apply the change in a write transaction and roll it back
+ *      (catches missing buckets etc. before anything is touched); --dry-run stops here;
+ *   3. confirmation (prompt on a terminal, else --yes is required);
+ *   4. verified backup copy (unless --no-backup);
+ *   5. apply and commit in one transaction;
+ *   6. check the file again and verify the intended effect; on any failure
+ *      undo the commit (previous meta restored) and exit 6.
+ *
+ * The caller holds the exclusive lock for the whole sequence (withDataFile).
+ */
+import {createInterface} from 'node:readline/promises'
+
+import {check} from '../bbolt/check.js'
+import type {Tx} from '../bbolt/tx.js'
+import {backupFile} from '../platform/backup.js'
+import {ExitCode, RecoverError, UsageError} from '../errors.js'
+import type {DataFileContext} from './data-file.js'
+
+export interface WriteOptions {
+  dryRun: boolean
+  yes: boolean
+  backup: boolean
+  backupDir?: string
+  /** whether stdin may be used for a confirmation prompt (false when it carries input) */
+  canPrompt: boolean
+}
+
+export interface WritePlan<R> {
+  /** backup label, e.g. "pre-apply" ([A-Za-z0-9._-]) */
+  label: string
+  /** for the prompt: "apply 12 operations" */
+  summary: string
+  apply: (tx: Tx) => R
+  /** mismatches between what tx sees and the intended effect (empty = ok) */
+  verify: (tx: Tx, result: R) => string[]
+}
+
+export interface WriteOutcome<R> {
+  dryRun: boolean
+  result: R
+  backup: string | null
+  txidBefore: number
+  txidAfter: number
+}
+
+/** Test-only: INFLUX_RECOVER_TEST_HOOKS=fail-verify makes the post-write verification fail. */
+function testHook(name: string): boolean {
+  return (process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes(name)
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({input: process.stdin, output: process.stderr})
+  try {
+    const answer = await rl.question(`${question} [y/N] `)
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
+}
+
+export async function performWrite<R>(
+  ctx: DataFileContext,
+  opts: WriteOptions,
+  plan: WritePlan<R>,
+  note: (line: string) => void,
+): Promise<WriteOutcome<R>> {
+  const {db, path} = ctx
+  const pre = check(db)
+  if (!pre.ok) {
+    const n = pre.problems.length + pre.omitted
+    throw new RecoverError(
+      `refusing to write: ${path} does not pass the consistency check (${n} problem${n === 1 ? '' : 's'}, first: ${pre.problems[0] ?? 'see bolt check'})`,
+      ExitCode.CORRUPT,
+      'run "influx-recover bolt check FILE" for the list; repair or compact into a new file first',
+    )
+  }
+  const txidBefore = db.meta().txid
+
+  // Trial run, rolled back: every op is checked against the real file first.
+  const trial = db.begin(true)
+  let result: R
+  try {
+    result = plan.apply(trial)
+    const mismatches = plan.verify(trial, result)
+    if (mismatches.length > 0) throw new RecoverError(`the change does not have the intended effect: ${mismatches[0]}`, ExitCode.ERROR)
+  } finally {
+    trial.rollback()
+  }
+  if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore}
+
+  if (!opts.yes) {
+    const interactive = opts.canPrompt && process.stdin.isTTY === true && process.stderr.isTTY === true
+    if (!interactive) throw new UsageError(`refusing to ${plan.summary} without confirmation`, 'pass --yes to confirm, or --dry-run to only check the change')
+    if (!(await confirm(`${plan.summary} in ${path}?`))) throw new RecoverError('cancelled, nothing was written', ExitCode.ERROR)
+  }
+
+  let backup: string | null = null
+  if (opts.backup) {
+    const b = await backupFile(path, {dir: opts.backupDir, label: plan.label})
+    backup = b.path
+    note(`backup: ${backup}`)
+  }
+
+  ctx.lock.assertHeld()
+  result = db.update((tx) => plan.apply(tx))
+  const txidAfter = db.meta().txid
+
+  const failures: string[] = []
+  if (txidAfter !== txidBefore + 1) failures.push(`txid is ${txidAfter} after the commit, expected ${txidBefore + 1}`)
+  const post = check(db)
+  failures.push(...post.problems)
+  if (post.omitted > 0) failures.push(`${post.omitted} more problems`)
+  failures.push(...db.view((tx) => plan.verify(tx, result)))
+  if (testHook('fail-verify')) failures.push('forced failure (test hook)')
+  if (failures.length > 0) {
+    const restored = (() => {
+      try {
+        return `the write was undone (txid ${db.undoLastCommit()} is active again)`
+      } catch (err) {
+        return `UNDO FAILED (${(err as Error).message})`
+      }
+    })()
+    const more = failures.length > 1 ? ` (+${failures.length - 1} more)` : ''
+    throw new RecoverError(
+      `verification after the write failed: ${failures[0]}${more}; ${restored}`,
+      ExitCode.VERIFY_FAILED,
+      backup ? `the backup taken before the write is ${backup}` : undefined,
+    )
+  }
+  return {dryRun: false, result, backup, txidBefore, txidAfter}
+}
