@@ -242,11 +242,10 @@ export class Node {
         tx.freePage(node.pgid, node.overflow)
         node.pgid = 0
       }
-      const size = node.size()
-      const p = tx.allocate(Math.ceil(size / pageSize))
-      node.pgid = p.id
-      node.overflow = p.count - 1
-      node.write(p.buf, 0)
+      const count = Math.ceil(node.size() / pageSize)
+      // The node is final once spilled: its bytes are produced when the commit writes them.
+      node.pgid = tx.allocate(count, (buf, offset) => node.write(buf, offset))
+      node.overflow = count - 1
       node.spilled = true
       if (node.parent !== null) {
         const first = node.inodes[0].key

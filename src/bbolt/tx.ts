@@ -14,12 +14,17 @@ import {Node} from './node.js'
 import {encodeMeta, type Meta} from './meta.js'
 import {Page, writeU64} from './page.js'
 
-/** A page run allocated by this transaction, written at commit. */
+/**
+ * A page run allocated by this transaction. Its bytes are produced only when
+ * the commit writes it (`fill` serializes into a zeroed staging buffer), so a
+ * big commit does not hold a second copy of every node in memory.
+ */
 export interface DirtyPage {
   id: number
   /** number of pages in the run */
   count: number
-  buf: Buffer
+  /** writes the page body (flags, count, elements); the header id and overflow are set by the tx */
+  fill: (buf: Buffer, offset: number) => void
 }
 
 export interface TxStats {
@@ -29,7 +34,8 @@ export interface TxStats {
 }
 
 const ALLOC_SIZE = 16 * 1024 * 1024
-const SLAB_SIZE = 1024 * 1024
+/** dirty pages are rendered into this much memory at a time and written together */
+const STAGING_SIZE = 4 * 1024 * 1024
 const MAX_MMAP_STEP = 1 << 30
 
 /** Go's mmap sizing, used to size the file the way Go would grow it. */
@@ -49,8 +55,6 @@ export class Tx {
   /** high-water mark of the committed state this transaction started from */
   readonly baseHwm: number
   private pages = new Map<number, DirtyPage>()
-  private slab: Buffer | null = null
-  private slabUsed = 0
   private closed = false
   readonly stats: TxStats = {pagesWritten: 0, bytesWritten: 0, pagesFreed: 0}
 
@@ -109,40 +113,33 @@ export class Tx {
   page(id: number): Page {
     const dirty = this.pages.get(id)
     if (dirty !== undefined) {
-      const h = Page.header(dirty.buf, id, `page ${id}`)
-      return new Page(id, h.flags, h.count, h.overflow, dirty.buf)
+      const buf = this.render(dirty, Buffer.alloc(dirty.count * this.pageSize), 0)
+      const h = Page.header(buf, id, `page ${id}`)
+      return new Page(id, h.flags, h.count, h.overflow, buf)
     }
     return this.db.file.page(id, this.baseHwm)
   }
 
-  /** Allocates a run of `count` pages: from the free list, else at the high-water mark. */
-  allocate(count: number): DirtyPage {
+  /**
+   * Allocates a run of `count` pages: from the free list, else at the
+   * high-water mark. `fill` produces its contents at write time.
+   */
+  allocate(count: number, fill: DirtyPage['fill']): number {
     const fl = this.freelist!
     let id = fl.allocate(count)
     if (id === 0) {
       id = this.meta.pgid
       this.meta.pgid += count
     }
-    const buf = this.pageBuffer(count * this.pageSize)
-    writeU64(buf, 0, id)
-    buf.writeUInt32LE(count - 1, 12)
-    const dp: DirtyPage = {id, count, buf}
-    this.pages.set(id, dp)
-    return dp
+    this.pages.set(id, {id, count, fill})
+    return id
   }
 
-  /**
-   * Zeroed memory for a dirty page, carved from larger slabs: one allocation
-   * per page made big commits spend most of their time creating buffers.
-   */
-  private pageBuffer(size: number): Buffer {
-    if (size > SLAB_SIZE / 4) return Buffer.alloc(size)
-    if (this.slab === null || this.slabUsed + size > this.slab.length) {
-      this.slab = Buffer.alloc(SLAB_SIZE)
-      this.slabUsed = 0
-    }
-    const buf = this.slab.subarray(this.slabUsed, this.slabUsed + size)
-    this.slabUsed += size
+  /** Serializes a dirty page into `buf` at `offset` (the region must be zeroed). */
+  private render(p: DirtyPage, buf: Buffer, offset: number): Buffer {
+    p.fill(buf, offset)
+    writeU64(buf, offset, p.id)
+    buf.writeUInt32LE(p.count - 1, offset + 12)
     return buf
   }
 
@@ -170,9 +167,12 @@ export class Tx {
         this.meta.freelist = null
       } else {
         const fl = this.freelist!
-        const p = this.allocate(Math.floor(fl.size() / this.pageSize) + 1)
-        fl.write(p.buf)
-        this.meta.freelist = p.id
+        const count = Math.floor(fl.size() / this.pageSize) + 1
+        let body: Buffer | null = null
+        this.meta.freelist = this.allocate(count, (buf, off) => body!.copy(buf, off))
+        // the list is final once its own pages are taken out of it
+        body = Buffer.alloc(count * this.pageSize)
+        fl.write(body)
       }
       if (this.meta.root >= this.meta.pgid) throw new BoltError('corrupt', `commit: root ${this.meta.root} is past the high-water mark`)
 
@@ -191,23 +191,32 @@ export class Tx {
       for (const p of dirty) for (let i = 0; i < p.count; i++) ids.add(p.id + i)
       file.forget(ids)
       wrote = true
-      // Runs of consecutive ids that also sit side by side in one slab go out in one write.
-      for (let i = 0; i < dirty.length; ) {
-        const first = dirty[i]
-        let end = first.buf.byteOffset + first.buf.length
-        let j = i + 1
-        let pages = first.count
-        while (j < dirty.length && dirty[j].id === first.id + pages && dirty[j].buf.buffer === first.buf.buffer && dirty[j].buf.byteOffset === end) {
-          end += dirty[j].buf.length
-          pages += dirty[j].count
-          j++
-        }
-        const run = Buffer.from(first.buf.buffer, first.buf.byteOffset, end - first.buf.byteOffset)
-        file.write(run, first.id * this.pageSize)
-        this.stats.pagesWritten += pages
-        this.stats.bytesWritten += run.length
-        i = j
+      // Render runs of consecutive ids into one staging buffer and write each run at once.
+      const ps = this.pageSize
+      const staging = Buffer.alloc(STAGING_SIZE)
+      let runStart = 0, used = 0
+      const flush = (): void => {
+        if (used === 0) return
+        file.write(staging.subarray(0, used), runStart * ps)
+        this.stats.pagesWritten += used / ps
+        this.stats.bytesWritten += used
+        used = 0
       }
+      for (const p of dirty) {
+        const size = p.count * ps
+        if (used > 0 && (p.id !== runStart + used / ps || used + size > staging.length)) flush()
+        if (size > staging.length) {
+          file.write(this.render(p, Buffer.alloc(size), 0), p.id * ps)
+          this.stats.pagesWritten += p.count
+          this.stats.bytesWritten += size
+          continue
+        }
+        if (used === 0) runStart = p.id
+        staging.fill(0, used, used + size)
+        this.render(p, staging, used)
+        used += size
+      }
+      flush()
       this.pages.clear()
       file.fdatasync()
 
