@@ -4,7 +4,7 @@
  * is stored as a page image inside the parent's value. The root bucket (the
  * one the meta points to) is never inline.
  */
-import {Cursor, type Entry} from './cursor.js'
+import {Cursor, type CursorOptions, type Entry} from './cursor.js'
 import {BoltError, corrupt} from './errors.js'
 import {Node} from './node.js'
 import {BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, ELEMENT_SIZE, LEAF_PAGE, MAX_KEY_SIZE, MAX_VALUE_SIZE, PAGE_HEADER_SIZE, Page, elementProblem, readU64, writeU64} from './page.js'
@@ -64,9 +64,9 @@ export class Bucket {
     return Math.min(MAX_FILL_PERCENT, Math.max(MIN_FILL_PERCENT, this.fillPercent))
   }
 
-  cursor(): Cursor {
+  cursor(options?: CursorOptions): Cursor {
     this.tx.assertOpen()
-    return new Cursor(this)
+    return new Cursor(this, options)
   }
 
   rootPgid(): number { return this.root }
@@ -216,8 +216,8 @@ export class Bucket {
   }
 
   /** Calls fn for every entry in key order; value is null for sub-buckets. */
-  forEach(fn: (key: Buffer, value: Buffer | null) => void): void {
-    const c = this.cursor()
+  forEach(fn: (key: Buffer, value: Buffer | null) => void, options?: CursorOptions): void {
+    const c = this.cursor(options)
     for (let e: Entry | null = c.first(); e !== null; e = c.next()) fn(e.key, e.value)
   }
 

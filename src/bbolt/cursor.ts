@@ -27,10 +27,22 @@ export interface Entry {
 function isLeaf(r: ElemRef): boolean { return r.node !== null ? r.node.isLeaf : r.page!.isLeaf }
 function count(r: ElemRef): number { return r.node !== null ? r.node.inodes.length : r.page!.count }
 
+export interface CursorOptions {
+  /**
+   * false: keys and values are views into the engine's own buffers, not
+   * copies: faster for bulk reads, but they must never be modified.
+   * Default true.
+   */
+  copy?: boolean
+}
+
 export class Cursor {
   private stack: ElemRef[] = []
+  private readonly copy: boolean
 
-  constructor(readonly bucket: Bucket) {}
+  constructor(readonly bucket: Bucket, options: CursorOptions = {}) {
+    this.copy = options.copy ?? true
+  }
 
   first(): Entry | null {
     this.bucket.tx.assertOpen()
@@ -113,10 +125,24 @@ export class Cursor {
   }
 
   private current(): Entry | null {
-    const kv = this.currentRaw()
-    if (kv === null) return null
-    // Copies: callers may keep or modify what they get without touching pages or nodes.
-    return {key: Buffer.from(kv.key), value: (kv.flags & BUCKET_LEAF_FLAG) !== 0 ? null : Buffer.from(kv.value)}
+    if (this.stack.length === 0) return null
+    const ref = this.stack[this.stack.length - 1]
+    const i = ref.index
+    let key: Buffer, value: Buffer | null
+    if (ref.node !== null) {
+      if (i < 0 || i >= ref.node.inodes.length) return null
+      const ino = ref.node.inodes[i]
+      key = ino.key
+      value = (ino.flags & BUCKET_LEAF_FLAG) !== 0 ? null : ino.value
+    } else {
+      const p = ref.page!
+      if (i < 0 || i >= p.count) return null
+      key = p.leafKey(i)
+      value = (p.leafFlags(i) & BUCKET_LEAF_FLAG) !== 0 ? null : p.leafValue(i)
+    }
+    // Copies by default: callers may keep or modify what they get without touching pages or nodes.
+    if (!this.copy) return {key, value}
+    return {key: Buffer.from(key), value: value === null ? null : Buffer.from(value)}
   }
 
   private top(): ElemRef { return this.stack[this.stack.length - 1] }

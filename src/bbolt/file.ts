@@ -50,7 +50,7 @@ export function ioCall<T>(what: string, fn: () => T): T {
 
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 /** bytes read at once when pages are being scanned in order */
-const READ_AHEAD_BYTES = 256 * 1024
+const READ_AHEAD_BYTES = 1024 * 1024
 
 export class PageFile {
   fileSize: number
