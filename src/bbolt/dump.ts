@@ -244,9 +244,10 @@ function pathKey(path: Buffer[]): string {
 
 /**
  * Replays dump records into a write transaction: buckets (with their
- * sequences) and keys. A bucket must be declared before its keys and its
- * sub-buckets, and nothing may be declared twice; any violation is an
- * input error naming the line.
+ * sequences) and keys. A bucket must be declared before its keys, and nothing
+ * may be declared twice; any violation is an input error naming the line.
+ * Ancestors of a bucket that are never declared (the dump of one nested
+ * bucket, `dump --bucket a/b`) are created empty with sequence 0.
  */
 export function loadDump(records: Iterable<{line: number; record: DumpRecord}> | Iterable<DumpRecord>, tx: Tx): LoadSummary {
   const open = new Map<string, Bucket>()
@@ -257,9 +258,23 @@ export function loadDump(records: Iterable<{line: number; record: DumpRecord}> |
     const {line, record} = 'record' in item ? item : {line: n, record: item}
     const where = describePath(record.path)
     if (record.type === 'bucket') {
-      const parentPath = record.path.slice(0, -1)
-      const parent = parentPath.length === 0 ? tx.root : open.get(pathKey(parentPath))
-      if (parent === undefined) throw lineError(line, `bucket ${where}: its parent bucket ${describePath(parentPath)} was not declared before it`)
+      // Ancestors never declared (a dump of one nested bucket) are created empty, sequence 0.
+      let parent: Bucket = tx.root
+      for (let i = 1; i < record.path.length; i++) {
+        const id = pathKey(record.path.slice(0, i))
+        let b = open.get(id)
+        if (b === undefined) {
+          const name = record.path[i - 1]
+          if (parent.get(name) !== undefined || parent.bucket(name) !== undefined) {
+            throw lineError(line, `bucket ${where}: its parent ${describePath(record.path.slice(0, i))} must be declared before its contents`)
+          }
+          const created = engineCall(line, () => parent.createBucket(name))
+          open.set(id, created)
+          summary.buckets++
+          b = created
+        }
+        parent = b
+      }
       const name = record.path[record.path.length - 1]
       if (parent.get(name) !== undefined) throw lineError(line, `bucket ${where}: the name is already used by a key`)
       if (parent.bucket(name) !== undefined) throw lineError(line, `bucket ${where} is declared twice`)

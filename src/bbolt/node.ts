@@ -7,7 +7,7 @@
  */
 import type {Bucket} from './bucket.js'
 import {BoltError} from './errors.js'
-import {BRANCH_PAGE, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, writeU64} from './page.js'
+import {BRANCH_PAGE, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, writeU64} from './page.js'
 
 export interface Inode {
   flags: number
@@ -65,7 +65,8 @@ export class Node {
     let lo = 0, hi = inodes.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (Buffer.compare(inodes[mid].key, key) < 0) lo = mid + 1
+      const k = inodes[mid].key
+      if (compareBytes(k, 0, k.length, key) < 0) lo = mid + 1
       else hi = mid
     }
     return lo
