@@ -37,7 +37,8 @@ export function parseSeconds(input: string): number {
 
 /** The data file: first positional argument (or --bolt-path). */
 export const fileArg = {
-  file: Args.string({description: 'bbolt file to operate on (or use --bolt-path)', required: false}),
+  // ignoreStdin: oclif would otherwise read a missing argument from stdin (and consume it)
+  file: Args.string({description: 'bbolt file to operate on (or use --bolt-path)', required: false, ignoreStdin: true}),
 }
 
 export const boltPathFlag = Flags.string({

@@ -63,12 +63,8 @@ export function createNewFile<T>(
       // best effort
     }
   }
-  const onSignal = (): void => {
-    cleanup()
-    process.exit(130)
-  }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  // Everything below is synchronous, so a signal handler could not run before
+  // it ends anyway: a run killed midway leaves only the hidden temporary file.
   try {
     const {db, result} = build(tmp)
     let report: CheckReport
@@ -91,6 +87,12 @@ export function createNewFile<T>(
       // filesystems without hard links: an exclusive copy is just as safe
       try {
         fs.copyFileSync(tmp, out, fs.constants.COPYFILE_EXCL)
+        const fd = fs.openSync(out, fs.constants.O_RDONLY)
+        try {
+          fs.fsyncSync(fd)
+        } finally {
+          fs.closeSync(fd)
+        }
       } catch (err2) {
         if (errnoCode(err2) === 'EEXIST') throw refuseOverwrite(out)
         throw new RecoverError(`cannot create ${out}: ${(err2 as Error).message}`)
@@ -100,8 +102,6 @@ export function createNewFile<T>(
     return {result, report}
   } finally {
     cleanup()
-    process.removeListener('SIGINT', onSignal)
-    process.removeListener('SIGTERM', onSignal)
   }
 }
 

@@ -190,7 +190,7 @@ describe('bolt apply', () => {
     ['put onto a bucket name', '{"op":"put","path":["newtop"],"key":"child","value":"x"}', 1],
     ['put into a missing bucket', '{"op":"put","path":["nope"],"key":"k","value":"v"}', 5],
     ['set-sequence of a missing bucket', '{"op":"set-sequence","path":["nope"],"sequence":1}', 5],
-  ])('a failing op (%s) exits %i and changes nothing', (_name, bad, code) => {
+  ])('a failing op (%s: %s) exits %i and changes nothing', (_name, bad, code) => {
     const before = sha256(file)
     const ops = path.join(tmp, 'ops.jsonl')
     fs.writeFileSync(ops, `${batchText()}${bad}\n`)

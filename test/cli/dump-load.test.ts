@@ -80,7 +80,7 @@ describe('bolt dump', () => {
   })
 
   it('hex encoding and a starting bucket', () => {
-    const r = runCli(['bolt', 'dump', DEMO, '--encoding', 'hex', '--bucket', 'nested/level1'])
+    const r = runCli(['bolt', 'dump', DEMO, '--encoding', 'hex', '--bucket', `${Buffer.from('nested').toString('hex')}/${Buffer.from('level1').toString('hex')}`])
     expect(r.status, r.stderr).toBe(0)
     const hex = (s: string): string => Buffer.from(s).toString('hex')
     expect(lines(r.stdout)).toEqual([
@@ -141,6 +141,16 @@ describe('bolt load', () => {
     expect(oracleDump(out)).toEqual(oracleDump(NEW))
   })
 
+  it('loads the dump of one nested bucket, creating its ancestors', () => {
+    const d = runCli(['bolt', 'dump', DEMO, '--bucket', 'bmVzdGVk/bGV2ZWwx', '--encoding', 'base64'])
+    expect(d.status, d.stderr).toBe(0)
+    const out = path.join(tmp, 'partial.bolt')
+    const l = runCli(['bolt', 'load', '--from', '-', '--out', out, '--encoding', 'base64'], {input: d.stdout})
+    expect(l.status, l.stderr).toBe(0)
+    oracleCheck(out)
+    expect(oracleDump(out)).toEqual(['{"type":"bucket","path":["bmVzdGVk"],"sequence":0}', ...lines(d.stdout)])
+  })
+
   it('refuses to overwrite (exit 1, nothing touched)', () => {
     const dump = path.join(tmp, 'small.jsonl')
     fs.writeFileSync(dump, '{"type":"bucket","path":["a"],"sequence":0}\n')
@@ -178,6 +188,9 @@ describe('bolt load', () => {
     ['missing field', '{"type":"bucket","path":["a"]}\n', /line 1: .*missing field "sequence"/],
     ['extra field', '{"type":"bucket","path":["a"],"sequence":0,"x":1}\n', /line 1: .*unknown field "x"/],
     ['undeclared bucket', '{"type":"bucket","path":["a"],"sequence":0}\n{"type":"kv","path":["b"],"key":"k","value":"v"}\n', /line 2: .*not declared/],
+    ['bucket declared twice', '{"type":"bucket","path":["a"],"sequence":0}\n{"type":"bucket","path":["a"],"sequence":1}\n', /line 2: .*declared twice/],
+    ['bucket named like a key', '{"type":"bucket","path":["a"],"sequence":0}\n{"type":"kv","path":["a"],"key":"k","value":"v"}\n{"type":"bucket","path":["a","k"],"sequence":0}\n', /line 3: .*already used by a key/],
+    ['kv at the root', '{"type":"kv","path":[],"key":"k","value":"v"}\n', /line 1: .*root bucket/],
     ['duplicate key', '{"type":"bucket","path":["a"],"sequence":0}\n{"type":"kv","path":["a"],"key":"k","value":"v"}\n{"type":"kv","path":["a"],"key":"k","value":"w"}\n', /line 3: .*twice/],
     ['empty key', '{"type":"bucket","path":["a"],"sequence":0}\n{"type":"kv","path":["a"],"key":"","value":"v"}\n', /line 2: .*empty/],
     ['sequence too big', '{"type":"bucket","path":["a"],"sequence":18446744073709551616}\n', /line 1: .*2\^64-1/],

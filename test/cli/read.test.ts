@@ -245,12 +245,13 @@ describe('bolt buckets / keys / get', () => {
   })
 
   it('nested paths, binary keys and encodings on the demo file', () => {
+    const hex = (t: string): string => Buffer.from(t).toString('hex')
     const b = runCli(['bolt', 'buckets', DEMO, '--bucket', 'nested/level1'])
     expect(b.status, b.stderr).toBe(0)
     expect(b.stdout).toMatch(/level2\s+2\s+0\s+0\s+yes/)
     const k = runCli(['bolt', 'keys', DEMO, '--bucket', 'nested/level1/level2'])
     expect(lines(k.stdout)).toEqual(['deep-key', 'empty-value'])
-    const bin = runCli(['bolt', 'keys', DEMO, '--bucket', 'binary', '--encoding', 'hex'])
+    const bin = runCli(['bolt', 'keys', DEMO, '--bucket', hex('binary'), '--encoding', 'hex'])
     expect(lines(bin.stdout)).toEqual(['746578742d6b6579', 'ff00fe01'])
     const bin8 = runCli(['bolt', 'keys', DEMO, '--bucket', 'binary'])
     expect(lines(bin8.stdout)).toEqual(['text-key', '{"base64":"/wD+AQ=="}'])

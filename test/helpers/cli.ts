@@ -29,11 +29,14 @@ export interface CliOptions {
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): CliResult {
+  // NODE_ENV=test (set by vitest) would make oclif look for TypeScript sources; users run dist/.
+  const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1', ...opts.env}
+  delete env.NODE_ENV
   const start = performance.now()
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], {
     cwd: opts.cwd ?? ROOT,
     input: opts.input ?? '',
-    env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1', ...opts.env},
+    env,
     maxBuffer: 1 << 30,
     timeout: 60_000,
   })

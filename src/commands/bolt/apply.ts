@@ -28,7 +28,7 @@ Every line is validated before the file is opened (exit 2 naming the line). The 
   static override examples = [
     {description: 'Apply edits, with a backup, without a prompt', command: '<%= config.bin %> <%= command.id %> influxd.bolt --ops edits.jsonl --yes'},
     {description: 'Only check that the batch would apply', command: '<%= config.bin %> <%= command.id %> influxd.bolt --ops edits.jsonl --dry-run'},
-    {description: 'Operations from stdin, backup in another directory', command: 'cat edits.jsonl | <%= config.bin %> <%= command.id %> --bolt-path influxd.bolt --ops - --yes --backup-dir /var/backups'},
+    {description: 'Operations from stdin, backup in another directory', command: '<%= config.bin %> <%= command.id %> --bolt-path influxd.bolt --ops - --yes --backup-dir /var/backups < edits.jsonl'},
   ]
 
   static override args = fileArg

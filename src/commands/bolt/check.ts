@@ -28,8 +28,10 @@ Exit 0 when the file is clean ("ok: ..." line; warnings such as one damaged meta
       report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => check(db))
     } catch (err) {
       // A file that cannot even be opened still gets a report in JSON mode.
-      if (flags.json && err instanceof BoltError && err.kind === 'corrupt') {
-        await this.printJson({ok: false, problems: [err.message], warnings: [], omitted: 0, stats: null})
+      if (err instanceof BoltError && err.kind === 'corrupt') {
+        if (flags.json) await this.printJson({ok: false, problems: [err.message], warnings: [], omitted: 0, stats: null})
+        // (no "run bolt check" hint: this is bolt check)
+        throw new RecoverError(err.message, ExitCode.CORRUPT)
       }
       throw err
     }
