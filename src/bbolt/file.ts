@@ -54,7 +54,14 @@ const READ_AHEAD_BYTES = 1024 * 1024
 
 export class PageFile {
   fileSize: number
-  private cache = new Map<number, Page>()
+  /**
+   * Two-generation cache: new pages go to `young`; when it is full it becomes
+   * `old` and the previous `old` is dropped. A hit in `old` moves the page back
+   * to `young`. Constant time per access, unlike evicting one entry at a time
+   * from a Map, whose iteration has to skip every deleted slot.
+   */
+  private young = new Map<number, Page>()
+  private old = new Map<number, Page>()
   /** the last read-ahead window */
   private window: {start: number; count: number; buf: Buffer} | null = null
   private lastMiss = -2
@@ -82,12 +89,13 @@ export class PageFile {
    * page is handed out, so callers never see out-of-range offsets.
    */
   page(id: number, hwm: number): Page {
-    const hit = this.cache.get(id)
-    if (hit !== undefined) {
-      // refresh LRU position
-      this.cache.delete(id)
-      this.cache.set(id, hit)
-      return hit
+    const hit = this.young.get(id)
+    if (hit !== undefined) return hit
+    const older = this.old.get(id)
+    if (older !== undefined) {
+      this.old.delete(id)
+      this.remember(older)
+      return older
     }
     if (id < 2 || id >= hwm) throw corrupt(`page ${id} is out of bounds (high-water mark ${hwm})`)
     const ps = this.pageSize
@@ -139,25 +147,26 @@ export class PageFile {
   }
 
   private remember(p: Page): void {
-    this.cache.set(p.id, p)
-    this.cacheBytes += p.buf.length
-    while (this.cacheBytes > this.cacheLimit && this.cache.size > 1) {
-      const [oldId, old] = this.cache.entries().next().value as [number, Page]
-      this.cache.delete(oldId)
-      this.cacheBytes -= old.buf.length
+    if (this.cacheBytes + p.buf.length > this.cacheLimit / 2 && this.young.size > 0) {
+      this.old = this.young
+      this.young = new Map()
+      this.cacheBytes = 0
     }
+    this.young.set(p.id, p)
+    this.cacheBytes += p.buf.length
   }
 
   /** Drops every cached page whose run overlaps one of `ids`: they are about to be rewritten. */
   forget(ids: Set<number>): void {
     this.window = null
-    if (ids.size === 0 || this.cache.size === 0) return
-    for (const [id, p] of this.cache) {
-      for (let i = id; i <= id + p.overflow; i++) {
-        if (ids.has(i)) {
-          this.cache.delete(id)
-          this.cacheBytes -= p.buf.length
-          break
+    if (ids.size === 0) return
+    for (const gen of [this.young, this.old]) {
+      for (const [id, p] of gen) {
+        for (let i = id; i <= id + p.overflow; i++) {
+          if (ids.has(i)) {
+            gen.delete(id)
+            break
+          }
         }
       }
     }
@@ -166,7 +175,8 @@ export class PageFile {
   /** Forgets everything (after a failed commit the disk may differ from memory). */
   forgetAll(): void {
     this.window = null
-    this.cache.clear()
+    this.young = new Map()
+    this.old = new Map()
     this.cacheBytes = 0
   }
 
