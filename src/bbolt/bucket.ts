@@ -188,8 +188,8 @@ export class Bucket {
       throw new BoltError('incompatible', `${describePath([...this.path, Buffer.from(key)])} is a bucket, not a key`)
     }
     // Copy both: the caller may reuse its buffers before the commit.
-    const k = Buffer.from(key)
-    c.node().put(k, k, Buffer.from(value), 0, 0)
+    const [k, v] = this.tx.copyPair(key, value)
+    c.node().put(k, k, v, 0, 0)
   }
 
   delete(key: Uint8Array): void {

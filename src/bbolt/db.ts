@@ -7,7 +7,7 @@
 import * as fs from 'node:fs'
 import {BoltError, corrupt} from './errors.js'
 import {PageFile, ioCall, realFileOps, type FileOps} from './file.js'
-import {Freelist} from './freelist.js'
+import {Freelist, readFreelistIds} from './freelist.js'
 import {chooseMeta, decodeMeta, encodeMeta, type Meta, type MetaSlot} from './meta.js'
 import {FREELIST_PAGE, LEAF_PAGE, MAX_PAGE_SIZE, MIN_PAGE_SIZE, PAGE_HEADER_SIZE, writeU64} from './page.js'
 import {Tx} from './tx.js'
@@ -184,6 +184,18 @@ export class DB {
   txDone(tx: Tx, committed: Meta | null): void {
     if (this.tx === tx) this.tx = null
     if (committed !== null) this.active = {...committed}
+  }
+
+  /**
+   * Ids of the pages the active meta does not use: the persisted freelist, or
+   * every unreachable page when none is persisted. These pages still hold
+   * whatever an earlier transaction wrote there (bbolt never clears them).
+   */
+  freePageIds(): number[] {
+    if (this.closed) throw new BoltError('tx', 'database is closed')
+    const m = this.active
+    if (m.freelist !== null) return readFreelistIds(this.file.page(m.freelist, m.pgid), m.pgid)
+    return rebuildFreeIds({page: (id) => this.file.page(id, m.pgid)}, m.root, m.pgid)
   }
 
   /**

@@ -36,6 +36,7 @@ export interface TxStats {
 const ALLOC_SIZE = 16 * 1024 * 1024
 /** dirty pages are rendered into this much memory at a time and written together */
 const STAGING_SIZE = 4 * 1024 * 1024
+const COPY_SLAB_SIZE = 256 * 1024
 const MAX_MMAP_STEP = 1 << 30
 
 /** Go's mmap sizing, used to size the file the way Go would grow it. */
@@ -55,6 +56,8 @@ export class Tx {
   /** high-water mark of the committed state this transaction started from */
   readonly baseHwm: number
   private pages = new Map<number, DirtyPage>()
+  private copySlab: Buffer | null = null
+  private copyUsed = 0
   private closed = false
   readonly stats: TxStats = {pagesWritten: 0, bytesWritten: 0, pagesFreed: 0}
 
@@ -141,6 +144,32 @@ export class Tx {
     writeU64(buf, offset, p.id)
     buf.writeUInt32LE(p.count - 1, offset + 12)
     return buf
+  }
+
+  /**
+   * Copies a key and a value for a put into memory this transaction owns.
+   * Small pairs share 256 KiB slabs: one buffer per put made bulk loads spend
+   * their time creating buffers and collecting them.
+   */
+  copyPair(key: Uint8Array, value: Uint8Array): [Buffer, Buffer] {
+    const size = key.length + value.length
+    let buf: Buffer
+    let off: number
+    if (size > COPY_SLAB_SIZE / 8) {
+      buf = Buffer.allocUnsafe(size)
+      off = 0
+    } else {
+      if (this.copySlab === null || this.copyUsed + size > this.copySlab.length) {
+        this.copySlab = Buffer.allocUnsafe(COPY_SLAB_SIZE)
+        this.copyUsed = 0
+      }
+      buf = this.copySlab
+      off = this.copyUsed
+      this.copyUsed += size
+    }
+    buf.set(key, off)
+    buf.set(value, off + key.length)
+    return [buf.subarray(off, off + key.length), buf.subarray(off + key.length, off + size)]
   }
 
   /** Releases a page run into pending: reusable only after this transaction commits. */
