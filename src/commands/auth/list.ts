@@ -1,0 +1,86 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
+import {withDataFile} from '../../cli/data-file.js'
+import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
+import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
+import {influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
+
+const COLUMNS: Column[] = [
+  {key: 'id', header: 'ID'},
+  {key: 'description', header: 'Description'},
+  {key: 'user', header: 'User'},
+  {key: 'org', header: 'Org'},
+  {key: 'kind', header: 'Kind'},
+  {key: 'status', header: 'Status'},
+  {key: 'tokenState', header: 'Token state'},
+  {key: 'token', header: 'Token'},
+]
+
+/** One JSON/YAML object per token, in a stable key order. */
+function document(r: AuthRow): Record<string, unknown> {
+  if (r.error) return {id: r.id, error: r.error}
+  return {
+    id: r.id, description: r.description, status: r.status, kind: r.kind, tokenState: r.tokenState,
+    ...(r.token !== undefined ? {token: r.token} : {}),
+    ...(r.hashedToken !== undefined ? {hashedToken: r.hashedToken} : {}),
+    userID: r.userID ?? null, userName: r.userName ?? null, orgID: r.orgID ?? null, orgName: r.orgName ?? null,
+    permissions: r.permissions ?? null, createdAt: r.createdAt, updatedAt: r.updatedAt,
+  }
+}
+
+function tableRow(r: AuthRow, redact: boolean): Record<string, unknown> {
+  if (r.error) return {id: r.id, description: `(cannot decode: ${r.error})`}
+  const token = r.tokenState === 'raw' ? (redact ? '(redacted)' : r.token) : r.tokenState === 'hashed' ? `(hashed, ${r.hashVariant})` : '(none)'
+  return {id: r.id, description: r.description, user: r.userName ?? r.userID ?? '', org: r.orgName ?? r.orgID ?? '', kind: r.kind, status: r.status, tokenState: r.tokenState, token}
+}
+
+export default class AuthList extends BaseCommand {
+  static override summary = 'List every API token in influxd.bolt: whose it is, what it can do, raw or hashed'
+  static override description = `Reads authorizationsv1 and shows each token with its user, org, kind (operator, all-access or custom, by comparing permission sets), status, whether it is stored raw or hashed, and the token itself when it is stored raw. Works on files of every InfluxDB 2.x version (also the 2.1–2.7 ones that influxd 2.9's own "recovery auth list" cannot read). Read-only: takes a shared lock and changes nothing; exits 3 while influxd is running.
+
+--format influxd prints exactly the table "influxd recovery auth list" prints. Records that cannot be decoded are listed with an error, not dropped.`
+
+  static override examples = [
+    {description: 'All tokens of the file influxd would use', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Operator tokens as JSON', command: '<%= config.bin %> <%= command.id %> --bolt-path /var/lib/influxdb2/influxd.bolt --operator --json'},
+    {description: 'Tokens of one user, without their values, as CSV', command: '<%= config.bin %> <%= command.id %> --user admin --redact --format csv'},
+  ]
+
+  static override flags = {
+    ...influxdFileFlags,
+    id: Flags.string({description: 'only the token with this ID', helpValue: 'ID'}),
+    user: Flags.string({description: 'only tokens of the user with this name', helpValue: 'NAME'}),
+    org: Flags.string({description: 'only tokens of the org with this name', helpValue: 'NAME'}),
+    operator: Flags.boolean({description: 'only operator tokens', default: false}),
+    redact: Flags.boolean({description: 'do not print token values', default: false}),
+    format: formatFlag(),
+    json: jsonFlag,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(AuthList)
+    const format = flags.json ? 'json' : flags.format
+    this.jsonMode = format === 'json'
+    const {path} = await findInfluxdFile(flags['bolt-path'])
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) =>
+      db.view((tx) => listAuthorizations(tx, {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}, {redact: flags.redact})))
+    switch (format) {
+      case 'json':
+        await this.printJson(rows.map(document))
+        break
+      case 'yaml':
+        await this.write(renderYAML(rows.map(document)))
+        break
+      case 'csv':
+        await this.write(renderCSV([...COLUMNS, {key: 'userID'}, {key: 'orgID'}, {key: 'createdAt'}, {key: 'updatedAt'}, {key: 'error'}],
+          rows.map((r) => ({...tableRow(r, flags.redact), token: r.token ?? '', userID: r.userID, orgID: r.orgID, createdAt: r.createdAt, updatedAt: r.updatedAt, error: r.error}))))
+        break
+      case 'influxd':
+        await this.write(influxdAuthTable(flags.redact ? rows.map((r) => ({...r, token: undefined, tokenState: r.tokenState === 'raw' ? 'hashed' : r.tokenState})) : rows))
+        break
+      default:
+        await this.write(renderTable(COLUMNS, rows.map((r) => tableRow(r, flags.redact))))
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
+import {withDataFile} from '../../cli/data-file.js'
+import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
+import {formatFlag, renderRows, type Column} from '../../platform/format.js'
+import {influxdIdNameTable, orgRows} from '../../recovery/list.js'
+import {readModel} from '../../recovery/read-model.js'
+
+const COLUMNS: Column[] = [
+  {key: 'id', header: 'ID'},
+  {key: 'name', header: 'Name'},
+  {key: 'description', header: 'Description'},
+  {key: 'createdAt', header: 'Created'},
+  {key: 'error', header: 'Error'},
+]
+
+export default class OrgList extends BaseCommand {
+  static override summary = 'List the organizations in influxd.bolt'
+  static override description = `Shows every organization with its ID, name, description and creation time. Read-only; exits 3 while influxd is running. --format influxd prints exactly what "influxd recovery org list" prints.`
+
+  static override examples = [
+    {description: 'Orgs of the file influxd would use', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'As YAML', command: '<%= config.bin %> <%= command.id %> --bolt-path ./influxd.bolt --format yaml'},
+  ]
+
+  static override flags = {...influxdFileFlags, format: formatFlag(), json: jsonFlag}
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(OrgList)
+    const format = flags.json ? 'json' : flags.format
+    this.jsonMode = format === 'json'
+    const {path} = await findInfluxdFile(flags['bolt-path'])
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => db.view((tx) => orgRows(readModel(tx))))
+    if (format === 'influxd') await this.write(influxdIdNameTable(rows))
+    else if (format === 'json') await this.printJson(rows)
+    else await this.write(renderRows(format, rows.some((r) => r.error) ? COLUMNS : COLUMNS.filter((c) => c.key !== 'error'), rows.map((r) => ({...r}))))
+  }
+}

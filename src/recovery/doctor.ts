@@ -1,0 +1,200 @@
+/**
+ * `doctor`: one verdict per aspect of an influxd.bolt file, each PASS, WARN
+ * or FAIL with what to do next. Plain data in, plain data out: the command
+ * renders it.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {check, type DB} from '../bbolt/index.js'
+import {allTokenHashes} from '../influxd/hashing.js'
+import {detectSchema} from '../influxd/schema.js'
+import {checkTokenIndexes} from './indexes.js'
+import {authRows} from './list.js'
+import {readModel} from './read-model.js'
+
+export type Verdict = 'PASS' | 'WARN' | 'FAIL'
+
+export interface DoctorCheck {
+  name: string
+  verdict: Verdict
+  message: string
+  /** what to do next */
+  hint?: string
+  details?: string[]
+}
+
+export interface DoctorReport {
+  path: string
+  checks: DoctorCheck[]
+  ok: boolean
+}
+
+export interface DoctorInput {
+  path: string
+  /** how the file was found, e.g. "--bolt-path" or "default ~/.influxdbv2/influxd.bolt" */
+  foundBy: string
+  db: DB
+}
+
+const TOKEN_RE = /[A-Za-z0-9_-]{86}==/g
+const SCAN_CHUNK_PAGES = 256
+
+/** Files beside the database that hold copies of its (plaintext) contents. */
+export function plaintextCopies(dbPath: string): string[] {
+  const dir = path.dirname(dbPath)
+  const base = path.basename(dbPath)
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return []
+  }
+  return names
+    .filter((n) => n !== base && n.startsWith(`${base}.`) && (/\.pre-.+-upgrade\.backup$/.test(n) || /-downgrade\.backup$/.test(n) || /\.backup$/.test(n) || n === `${base}.tmp`))
+    .map((n) => path.join(dir, n))
+    .sort()
+}
+
+/**
+ * Token-shaped strings (88 base64url characters ending in "==") in the pages
+ * the active meta does not use and in the file's tail past the high-water
+ * mark: what an earlier transaction left behind.
+ */
+export function tokensInUnusedSpace(db: DB): Set<string> {
+  const found = new Set<string>()
+  const ps = db.pageSize
+  const hwm = db.meta().pgid
+  const ids = db.freePageIds()
+  // group consecutive ids so a token crossing a page boundary is seen whole
+  const runs: Array<[number, number]> = []
+  for (const id of ids) {
+    const last = runs[runs.length - 1]
+    if (last !== undefined && last[1] === id && last[1] - last[0] < SCAN_CHUNK_PAGES) last[1] = id + 1
+    else runs.push([id, id + 1])
+  }
+  const tailPages = Math.ceil(db.file.fileSize / ps)
+  for (let id = hwm; id < tailPages; id += SCAN_CHUNK_PAGES) runs.push([id, Math.min(tailPages, id + SCAN_CHUNK_PAGES)])
+  for (const [start, end] of runs) {
+    const text = db.file.readAt(start * ps, (end - start) * ps).toString('latin1')
+    for (const m of text.matchAll(TOKEN_RE)) found.add(m[0])
+  }
+  return found
+}
+
+export function runDoctor(input: DoctorInput): DoctorReport {
+  const {db} = input
+  const checks: DoctorCheck[] = []
+  const add = (c: DoctorCheck): void => { checks.push(c) }
+
+  add({name: 'file', verdict: 'PASS', message: `${input.path} (found by ${input.foundBy}), ${db.file.fileSize} bytes, page size ${db.pageSize}`})
+  add({name: 'lock', verdict: 'PASS', message: 'not locked: no running influxd holds it'})
+
+  const report = check(db)
+  if (report.ok) {
+    add({name: 'bbolt', verdict: report.warnings.length ? 'WARN' : 'PASS', message: `consistent: ${report.stats.reachablePages} pages in use, ${report.stats.freePages} free, ${report.stats.buckets} buckets, txid ${report.stats.txid}`, details: report.warnings})
+  } else {
+    add({
+      name: 'bbolt', verdict: 'FAIL', message: `${report.problems.length + report.omitted} structural problem(s), first: ${report.problems[0]}`,
+      hint: 'run "influx-recover bolt check FILE" for the full list; restore a backup, or copy what is readable with "bolt compact"', details: report.problems.slice(0, 20),
+    })
+  }
+
+  const result = db.view((tx) => {
+    const schema = detectSchema(tx)
+    const model = readModel(tx)
+    const rows = authRows(model)
+    const indexes = checkTokenIndexes(tx, model)
+    return {schema, model, rows, indexes}
+  })
+  const {schema, model, rows, indexes} = result
+
+  if (schema.problems.length > 0) {
+    add({name: 'schema', verdict: 'FAIL', message: `${schema.influxdRange} (highest finished migration ${schema.highestFinished}), but: ${schema.problems[0]}`, hint: 'influxd may refuse this file; this tool will not write to it', details: schema.problems})
+  } else {
+    add({name: 'schema', verdict: 'PASS', message: `${schema.influxdRange} (highest finished migration ${schema.highestFinished} of 21${schema.hasHashedIndex ? ', hashed token index present' : ''})`, details: schema.notes})
+  }
+
+  const undecodable = [...model.authorizations, ...model.users, ...model.orgs].filter((d) => d.error !== undefined)
+  if (model.missingBuckets.length > 0 || undecodable.length > 0) {
+    add({
+      name: 'records', verdict: 'FAIL',
+      message: `${model.missingBuckets.length ? `missing bucket(s) ${model.missingBuckets.join(', ')}; ` : ''}${undecodable.length} record(s) cannot be decoded`,
+      hint: 'influxd fails on such records; inspect them with "influx-recover bolt get"', details: undecodable.map((d) => d.error!),
+    })
+  } else {
+    add({name: 'records', verdict: 'PASS', message: `${model.authorizations.length} token(s), ${model.legacyAuthorizations.length} legacy v1 authorization(s), ${model.users.length} user(s), ${model.orgs.length} org(s), all decodable`})
+  }
+
+  // hashing state
+  const states = {raw: 0, hashed: 0, none: 0}
+  const variants = new Map<string, number>()
+  for (const r of rows) {
+    if (r.error) continue
+    states[r.tokenState ?? 'none']++
+    if (r.hashVariant) variants.set(r.hashVariant, (variants.get(r.hashVariant) ?? 0) + 1)
+  }
+  const variantText = [...variants].map(([v, n]) => `${n} ${v}`).join(', ')
+  const hashingMsg = `${states.raw} raw, ${states.hashed} hashed${variantText ? ` (${variantText})` : ''}, ${states.none} without token`
+  if (states.hashed > 0 && !schema.hasHashedIndex) {
+    add({name: 'hashing', verdict: 'FAIL', message: `${hashingMsg}; hashed tokens but no hashed index: this file was downgraded below 2.8 and those tokens cannot be used`, hint: 'create new tokens for their users (auth create-operator), or upgrade influxd to 2.8+'})
+  } else if (states.raw > 0 && schema.level === '2.8+') {
+    add({name: 'hashing', verdict: 'WARN', message: `${hashingMsg}; influxd 2.9 hashes raw tokens at its next start and their plaintext is then gone`, hint: 'capture the plaintext first, e.g. "influx-recover auth list --json > tokens.json" kept somewhere safe'})
+  } else {
+    add({name: 'hashing', verdict: 'PASS', message: hashingMsg})
+  }
+
+  add(indexes.problems.length === 0
+    ? {name: 'indexes', verdict: 'PASS', message: `token indexes consistent (${indexes.rawEntries} raw, ${indexes.hashedEntries} hashed entries)`}
+    : {name: 'indexes', verdict: 'FAIL', message: `${indexes.problems.length} token index problem(s): ${indexes.problems[0]}`, hint: 'influxd cannot authenticate (or still accepts) the affected tokens', details: indexes.problems})
+
+  // owners of tokens
+  const orphan: string[] = []
+  for (const r of rows) {
+    if (r.error) continue
+    if (!r.userID) orphan.push(`token ${r.id} has no user`)
+    else if (r.userName === undefined) orphan.push(`token ${r.id}: user ${r.userID} does not exist (influxd answers 403 "User is inactive")`)
+    else if (model.userById.get(r.userID.toLowerCase())?.status === 'inactive') orphan.push(`token ${r.id}: user ${r.userName} is inactive`)
+    if (r.orgID && r.orgName === undefined) orphan.push(`token ${r.id}: org ${r.orgID} does not exist`)
+  }
+  add(orphan.length === 0
+    ? {name: 'owners', verdict: 'PASS', message: 'every token belongs to an existing, active user and org'}
+    : {name: 'owners', verdict: 'WARN', message: `${orphan.length} token(s) with a missing or inactive user or org`, details: orphan})
+
+  // an operator token to get back in with
+  const usableOperator = rows.find((r) => !r.error && r.kind === 'operator' && r.status === 'active' && r.userName !== undefined && model.userById.get(r.userID!.toLowerCase())?.status !== 'inactive')
+  if (usableOperator) {
+    add({name: 'operator', verdict: 'PASS', message: `active operator token ${usableOperator.id} ("${usableOperator.description}") of user ${usableOperator.userName}`})
+  } else {
+    const user = model.users.find((u) => u.record && u.record.status !== 'inactive')?.record?.name
+    const org = model.orgs.find((o) => o.record)?.record?.name
+    add({
+      name: 'operator', verdict: 'WARN', message: 'no active operator token: nobody can administer this instance',
+      hint: user && org ? `influx-recover auth create-operator --bolt-path ${JSON.stringify(input.path)} --username ${JSON.stringify(user)} --org ${JSON.stringify(org)}` : 'create a user and an org first (influx-recover user create …), then auth create-operator',
+    })
+  }
+
+  const copies = plaintextCopies(input.path)
+  add(copies.length === 0
+    ? {name: 'copies', verdict: 'PASS', message: 'no backup or upgrade copies beside the database'}
+    : {name: 'copies', verdict: 'WARN', message: `${copies.length} copy(ies) of the database beside it; they hold every token as it was then (plaintext before 2.9)`, hint: 'move them somewhere safe or delete them once no longer needed', details: copies})
+
+  // plaintext of hashed tokens left in unused pages
+  const hashedKeys = new Map(rows.filter((r) => r.hashedToken).map((r) => [r.hashedToken!, r.id]))
+  if (hashedKeys.size === 0) {
+    add({name: 'remnants', verdict: 'PASS', message: 'no hashed tokens, so no plaintext remnants to look for'})
+  } else if (!report.ok) {
+    add({name: 'remnants', verdict: 'WARN', message: 'not scanned: the file does not pass the bbolt check'})
+  } else {
+    const exposed = new Set<string>()
+    for (const t of tokensInUnusedSpace(db)) {
+      for (const h of allTokenHashes(t)) {
+        const owner = hashedKeys.get(h)
+        if (owner !== undefined) exposed.add(owner)
+      }
+    }
+    add(exposed.size === 0
+      ? {name: 'remnants', verdict: 'PASS', message: `no plaintext of the ${hashedKeys.size} hashed token(s) in unused pages`}
+      : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.size} hashed token(s) is still readable in unused pages of the file`, hint: 'rewrite the file without them: "influx-recover bolt compact --out NEW" while influxd is stopped, then put NEW in place', details: [...exposed].map((id) => `token ${id}`)})
+  }
+  return {path: input.path, checks, ok: checks.every((c) => c.verdict !== 'FAIL')}
+}

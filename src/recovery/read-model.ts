@@ -1,0 +1,79 @@
+/**
+ * A read-only view of the auth-related content of an influxd.bolt file:
+ * every authorization, user and organization decoded once, with lookups by
+ * id and name. Records that fail to decode are kept with their error so that
+ * listings show them instead of dropping them.
+ */
+import type {Bucket, Tx} from '../bbolt/index.js'
+import {
+  AUTHORIZATIONS, LEGACY_AUTHORIZATIONS, ORGANIZATIONS, USER_PASSWORDS, USERS,
+} from '../influxd/buckets.js'
+import {SchemaError} from '../influxd/errors.js'
+import {
+  decodeAuthorization, decodeLegacyAuthorization, decodeOrganization, decodeUser,
+  type Authorization, type DecodedRecord, type Organization, type User,
+} from '../influxd/records.js'
+
+export interface Decoded<T> {
+  /** the bolt key as text */
+  key: string
+  record?: DecodedRecord<T>
+  /** why the value could not be decoded */
+  error?: string
+}
+
+export interface ReadModel {
+  authorizations: Decoded<Authorization>[]
+  legacyAuthorizations: Decoded<Authorization>[]
+  users: Decoded<User>[]
+  orgs: Decoded<Organization>[]
+  userById: Map<string, DecodedRecord<User>>
+  orgById: Map<string, DecodedRecord<Organization>>
+  /** user ids that have a password hash */
+  passwords: Set<string>
+  /** top-level buckets that are missing */
+  missingBuckets: string[]
+}
+
+function decodeAll<T>(bucket: Bucket | undefined, name: string, decode: (v: Uint8Array, opts: {bucket: string; key: string}) => DecodedRecord<T>): Decoded<T>[] {
+  const out: Decoded<T>[] = []
+  if (bucket === undefined) return out
+  const c = bucket.cursor({copy: false})
+  for (let e = c.first(); e !== null; e = c.next()) {
+    const key = e.key.toString('utf8')
+    if (e.value === null) {
+      out.push({key, error: `bucket ${JSON.stringify(name)}: ${JSON.stringify(key)} is a nested bucket, not a record`})
+      continue
+    }
+    try {
+      out.push({key, record: decode(e.value, {bucket: name, key})})
+    } catch (err) {
+      if (err instanceof SchemaError) out.push({key, error: err.message})
+      else throw err
+    }
+  }
+  return out
+}
+
+export function readModel(tx: Tx): ReadModel {
+  const b = (name: string): Bucket | undefined => tx.bucket(Buffer.from(name))
+  const missingBuckets = [AUTHORIZATIONS, USERS, ORGANIZATIONS].filter((n) => b(n) === undefined)
+  const users = decodeAll(b(USERS), USERS, decodeUser)
+  const orgs = decodeAll(b(ORGANIZATIONS), ORGANIZATIONS, decodeOrganization)
+  const userById = new Map<string, DecodedRecord<User>>()
+  for (const u of users) if (u.record) userById.set((u.record.id ?? u.key).toLowerCase(), u.record)
+  const orgById = new Map<string, DecodedRecord<Organization>>()
+  for (const o of orgs) if (o.record) orgById.set((o.record.id ?? o.key).toLowerCase(), o.record)
+  const passwords = new Set<string>()
+  b(USER_PASSWORDS)?.forEach((k, v) => { if (v !== null && v.length > 0) passwords.add(k.toString('utf8').toLowerCase()) }, {copy: false})
+  return {
+    authorizations: decodeAll(b(AUTHORIZATIONS), AUTHORIZATIONS, decodeAuthorization),
+    legacyAuthorizations: decodeAll(b(LEGACY_AUTHORIZATIONS), LEGACY_AUTHORIZATIONS, decodeLegacyAuthorization),
+    users,
+    orgs,
+    userById,
+    orgById,
+    passwords,
+    missingBuckets,
+  }
+}

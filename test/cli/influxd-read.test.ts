@@ -1,0 +1,238 @@
+// The read-only InfluxDB commands on the real files and on files built with
+// our engine: auth list, user list, org list (every format) and doctor.
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {allAccessPerms, buildInfluxFile, hashOf, operatorPerms, ORG, TOKENS, USER, type InfluxFileSpec} from '../helpers/influx-builder.js'
+import {copyInto, holdFlock, makeTempDir, removeDir, runCli, sha256} from '../helpers/cli.js'
+import {fixture, oracleCheck} from '../helpers/oracle.js'
+
+const tmp = makeTempDir('ir-influxd-read-')
+afterAll(() => removeDir(tmp))
+
+const V29 = fixture('influxd-v2.8-v2.9.bolt')
+const V27 = fixture('influxd-v2.1-v2.7.bolt')
+
+// Upstream's expected `influxd recovery auth list` output (cmd/influxd/recovery/auth/auth_test.go, v2.9.1 and v2.7.12)
+const HEADER = 'ID\t\t\tUser Name\tUser ID\t\t\tDescription\t\t\tToken\t\t\t\t\t\t\t\t\t\t\t\tPermissions\n'
+const CUSTOM_ROW = "08371deae98c8000\ttestuser\t08371db1dd8c8000\ttestuser's read buckets token\t4-pZrlm84u9uiMVrPBeITe46KxfdEnvTX5H2CZh38BtAsXX4O47b8QwZ9jHL_Cek2w-VbVfRxDpo0Mu8ORiqyQ==\t[read:orgs/dd7cd2292f6e974a/buckets]\n"
+const OPERATOR_29 = "08371db24dcc8000\ttestuser\t08371db1dd8c8000\ttestuser's Token\t\tA9Ovdl8SmP-rfp8wQ2vJoPUsZoQQJ3EochD88SlJcgrcLw4HBwgUqpSHQxc9N9Drg0_aY6Lp1jutBRcKhbV7aQ==\t[read:annotations write:annotations read:authorizations write:authorizations read:buckets write:buckets read:checks write:checks read:dashboards write:dashboards read:dbrp write:dbrp read:documents write:documents read:labels write:labels read:notebooks write:notebooks read:notificationEndpoints write:notificationEndpoints read:notificationRules write:notificationRules read:orgs write:orgs read:scrapers write:scrapers read:secrets write:secrets read:sources write:sources read:tasks write:tasks read:telegrafs write:telegrafs read:users write:users read:variables write:variables read:views write:views read:remotes write:remotes read:replications write:replications]\n"
+const OPERATOR_27 = "08371db24dcc8000\ttestuser\t08371db1dd8c8000\ttestuser's Token\t\tA9Ovdl8SmP-rfp8wQ2vJoPUsZoQQJ3EochD88SlJcgrcLw4HBwgUqpSHQxc9N9Drg0_aY6Lp1jutBRcKhbV7aQ==\t[read:authorizations write:authorizations read:buckets write:buckets read:dashboards write:dashboards read:orgs write:orgs read:sources write:sources read:tasks write:tasks read:telegrafs write:telegrafs read:users write:users read:variables write:variables read:scrapers write:scrapers read:secrets write:secrets read:labels write:labels read:views write:views read:documents write:documents read:notificationRules write:notificationRules read:notificationEndpoints write:notificationEndpoints read:checks write:checks read:dbrp write:dbrp read:notebooks write:notebooks read:annotations write:annotations]\n"
+
+function build(name: string, spec: InfluxFileSpec): string {
+  const file = path.join(tmp, name)
+  buildInfluxFile(file, spec)
+  oracleCheck(file)
+  return file
+}
+
+const base: InfluxFileSpec = {
+  migrations: 21,
+  users: [{id: USER, name: 'admin'}],
+  orgs: [{id: ORG, name: 'acme'}],
+  owners: [{userID: USER, orgID: ORG}],
+}
+
+describe('auth list on the real files', () => {
+  it('--format influxd equals upstream\'s expected table byte for byte (2.8–2.9 file)', () => {
+    const r = runCli(['auth', 'list', '--bolt-path', V29, '--format', 'influxd'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toBe(HEADER + OPERATOR_29 + CUSTOM_ROW)
+  })
+
+  it('also reads the 2.1–2.7 file (influxd 2.9 cannot), with 2.7\'s expected table', () => {
+    const r = runCli(['auth', 'list', '--bolt-path', V27, '--format', 'influxd'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toBe(HEADER + OPERATOR_27 + CUSTOM_ROW)
+  })
+
+  it('json: every field, kinds by permission set, names resolved', () => {
+    for (const file of [V29, V27]) {
+      const r = runCli(['auth', 'list', '--bolt-path', file, '--json'])
+      expect(r.status).toBe(0)
+      const rows = JSON.parse(r.stdout)
+      expect(rows.map((x: {id: string; kind: string; tokenState: string; userName: string; orgName: string}) => [x.id, x.kind, x.tokenState, x.userName, x.orgName])).toEqual([
+        ['08371db24dcc8000', 'operator', 'raw', 'testuser', 'myorg'],
+        ['08371deae98c8000', 'custom', 'raw', 'testuser', 'myorg'],
+      ])
+      expect(rows[0].token).toMatch(/^A9Ovdl8SmP-.*==$/)
+      expect(rows[1].permissions).toEqual([{action: 'read', resource: {type: 'buckets', orgID: 'dd7cd2292f6e974a'}}])
+      expect(rows[1].createdAt).toBe('2021-09-28T08:56:23.718372-04:00')
+      expect(Object.keys(rows[0])).toEqual(['id', 'description', 'status', 'kind', 'tokenState', 'token', 'userID', 'userName', 'orgID', 'orgName', 'permissions', 'createdAt', 'updatedAt'])
+    }
+  })
+
+  it('filters and --redact; table, yaml and csv formats', () => {
+    const op = JSON.parse(runCli(['auth', 'list', '--bolt-path', V29, '--operator', '--json', '--redact']).stdout)
+    expect(op).toHaveLength(1)
+    expect(op[0].token).toBeUndefined()
+    expect(JSON.parse(runCli(['auth', 'list', '--bolt-path', V29, '--id', '08371DEAE98C8000', '--json']).stdout)).toHaveLength(1)
+    expect(JSON.parse(runCli(['auth', 'list', '--bolt-path', V29, '--user', 'nobody', '--json']).stdout)).toEqual([])
+    expect(JSON.parse(runCli(['auth', 'list', '--bolt-path', V29, '--org', 'myorg', '--json']).stdout)).toHaveLength(2)
+
+    const table = runCli(['auth', 'list', '--bolt-path', V29]).stdout.split('\n')
+    expect(table[0]).toMatch(/^ID\s+Description\s+User\s+Org\s+Kind\s+Status\s+Token state\s+Token$/)
+    expect(table[1]).toContain('operator')
+    const redacted = runCli(['auth', 'list', '--bolt-path', V29, '--redact']).stdout
+    expect(redacted).not.toContain('A9Ovdl8SmP')
+    expect(runCli(['auth', 'list', '--bolt-path', V29, '--redact', '--format', 'influxd']).stdout).not.toContain('A9Ovdl8SmP')
+
+    const yaml = runCli(['auth', 'list', '--bolt-path', V29, '--format', 'yaml']).stdout
+    expect(yaml).toMatch(/^- id: 08371db24dcc8000$/m)
+    const csv = runCli(['auth', 'list', '--bolt-path', V29, '--format', 'csv']).stdout.trim().split('\n')
+    expect(csv[0].split(',').slice(0, 8)).toEqual(['id', 'description', 'user', 'org', 'kind', 'status', 'tokenState', 'token'])
+    expect(csv).toHaveLength(3)
+    expect(runCli(['auth', 'list', '--bolt-path', V29, '--format', 'xml']).status).toBe(2)
+  })
+
+  it('user list and org list match influxd recovery\'s tables', () => {
+    expect(runCli(['user', 'list', '--bolt-path', V29, '--format', 'influxd']).stdout).toBe('ID\t\t\tName\n08371db1dd8c8000\ttestuser\n')
+    expect(runCli(['org', 'list', '--bolt-path', V27, '--format', 'influxd']).stdout).toBe('ID\t\t\tName\ndd7cd2292f6e974a\tmyorg\n')
+    expect(JSON.parse(runCli(['user', 'list', '--bolt-path', V27, '--json']).stdout)).toEqual([{id: '08371db1dd8c8000', name: 'testuser', status: 'active', hasPassword: true}])
+    expect(JSON.parse(runCli(['org', 'list', '--bolt-path', V29, '--json']).stdout)[0]).toMatchObject({id: 'dd7cd2292f6e974a', name: 'myorg'})
+  })
+
+  it('never changes the file, never creates a missing one, and exits 3 while influxd holds it', async () => {
+    const copy = copyInto(V29, tmp, 'ro.bolt')
+    const before = sha256(copy)
+    for (const args of [['auth', 'list'], ['user', 'list'], ['org', 'list'], ['doctor']]) {
+      expect(runCli([...args, '--bolt-path', copy]).status).toBe(0)
+    }
+    expect(sha256(copy)).toBe(before)
+    expect(fs.readdirSync(tmp).filter((n) => n.startsWith('ro.bolt'))).toEqual(['ro.bolt'])
+
+    const missing = path.join(tmp, 'nope', 'influxd.bolt')
+    const r = runCli(['auth', 'list', '--bolt-path', missing])
+    expect(r.status).toBe(5)
+    expect(fs.existsSync(missing)).toBe(false)
+    expect(fs.existsSync(path.dirname(missing))).toBe(false)
+
+    const holder = await holdFlock(copy)
+    try {
+      for (const args of [['auth', 'list'], ['doctor'], ['user', 'list']]) {
+        const locked = runCli([...args, '--bolt-path', copy, '--lock-timeout', '0.3'])
+        expect(locked.status).toBe(3)
+        expect(locked.stderr).toMatch(/^Error: .*in use.*influxd/m)
+        expect(locked.stderr).not.toMatch(/\n\s+at /)
+      }
+    } finally {
+      await holder.release()
+    }
+  })
+})
+
+describe('files built with our engine', () => {
+  it('hashed, mixed, sha512 and raw tokens: states, kinds and influxd\'s REDACTED', () => {
+    const file = build('mixed.bolt', {
+      ...base,
+      tokens: [
+        {id: '0000000000001001', token: TOKENS.operator, orgID: ORG, userID: USER, perms: operatorPerms('2.2+'), description: 'op'},
+        {id: '0000000000001002', token: TOKENS.allAccess, hashed: 'sha256', orgID: ORG, userID: USER, perms: allAccessPerms('2.2+', ORG, USER), description: 'all'},
+        {id: '0000000000001003', token: TOKENS.custom, hashed: 'sha512', orgID: ORG, userID: USER, perms: '{"action":"read","resource":{"type":"buckets","orgID":"' + ORG + '"}}', description: 'custom', status: 'inactive'},
+      ],
+    })
+    const rows = JSON.parse(runCli(['auth', 'list', '--bolt-path', file, '--json']).stdout)
+    expect(rows.map((r: Record<string, string>) => [r.kind, r.tokenState, r.status])).toEqual([['operator', 'raw', 'active'], ['all-access', 'hashed', 'active'], ['custom', 'hashed', 'inactive']])
+    expect(rows[1].token).toBeUndefined()
+    expect(rows[1].hashedToken).toBe(hashOf(TOKENS.allAccess))
+    expect(rows[2].hashedToken).toBe(hashOf(TOKENS.custom, 'sha512'))
+    const table = runCli(['auth', 'list', '--bolt-path', file, '--format', 'influxd']).stdout
+    expect(table.match(/REDACTED/g)).toHaveLength(2)
+    expect(table).toContain(TOKENS.operator)
+
+    const doc = runCli(['doctor', '--bolt-path', file, '--json'])
+    expect(doc.status).toBe(0)
+    const checks = Object.fromEntries(JSON.parse(doc.stdout).checks.map((c: {name: string; verdict: string; message: string}) => [c.name, c]))
+    expect(checks.hashing.message).toMatch(/1 raw, 2 hashed \(1 sha256, 1 sha512\)/)
+    expect(checks.indexes.verdict).toBe('PASS')
+    expect(checks.operator.verdict).toBe('PASS')
+  })
+
+  it('permission sets of 2.0, 2.1 and 2.2+ are all recognized as operator and all-access', () => {
+    const tokens = (['2.0', '2.1', '2.2+'] as const).flatMap((lvl, i) => [
+      {id: `000000000000200${i}`, token: `op-${i}`.padEnd(86, 'x') + '==', orgID: ORG, userID: USER, perms: operatorPerms(lvl)},
+      {id: `000000000000300${i}`, token: `aa-${i}`.padEnd(86, 'y') + '==', orgID: ORG, userID: USER, perms: allAccessPerms(lvl, ORG, USER)},
+    ])
+    const file = build('levels.bolt', {...base, migrations: 17, tokens})
+    const rows = JSON.parse(runCli(['auth', 'list', '--bolt-path', file, '--json']).stdout)
+    expect(rows.map((r: {kind: string}) => r.kind)).toEqual(['operator', 'operator', 'operator', 'all-access', 'all-access', 'all-access'])
+    expect(runCli(['auth', 'list', '--bolt-path', file, '--operator', '--json']).stdout).not.toContain('aa-')
+  })
+
+  it('doctor finds broken indexes, dangling users, undecodable records and a missing operator', () => {
+    const file = build('broken.bolt', {
+      ...base,
+      users: [{id: USER, name: 'admin'}, {id: '0a1b2c3d4e5f6072', name: 'gone', status: 'inactive'}],
+      tokens: [
+        {id: '0000000000001001', token: TOKENS.custom, orgID: ORG, userID: USER, perms: '{"action":"read","resource":{"type":"buckets"}}', noIndex: true},
+        {id: '0000000000001002', token: TOKENS.allAccess, orgID: ORG, userID: '0a1b2c3d4e5f6073', perms: '{"action":"read","resource":{"type":"orgs"}}'},
+        {id: '0000000000001003', token: TOKENS.operator, orgID: ORG, userID: '0a1b2c3d4e5f6072', perms: operatorPerms('2.2+')},
+        {id: '0000000000001004', orgID: ORG, perms: '', rawValue: '{"id":"0000000000001004","token":"x",'},
+      ],
+      extraIndex: [['authorizationindexv1', 'stale-token', '0000000000009999'], ['authorizationhashedindexv1', hashOf('other'), '0000000000001002']],
+    })
+    const r = runCli(['doctor', '--bolt-path', file])
+    expect(r.status).toBe(1)
+    const out = r.stdout
+    expect(out).toMatch(/^FAIL\s+records\s+1 record\(s\) cannot be decoded/m)
+    expect(out).toMatch(/^FAIL\s+indexes\s+/m)
+    expect(out).toContain('authorization 0000000000001001: raw token has no index entry')
+    expect(out).toContain('points at missing authorization 0000000000009999')
+    expect(out).toMatch(/hashed index entry .* for authorization 0000000000001002 does not match its hash/)
+    expect(out).toMatch(/^WARN\s+owners\s+/m)
+    expect(out).toContain('user 0a1b2c3d4e5f6073 does not exist')
+    expect(out).toContain('user gone is inactive')
+    expect(out).toMatch(/^WARN\s+operator\s+no active operator token/m)
+    expect(out).toContain('auth create-operator --bolt-path')
+    expect(out).toContain('--username "admin" --org "acme"')
+    // the undecodable record is listed, not dropped
+    const rows = JSON.parse(runCli(['auth', 'list', '--bolt-path', file, '--json']).stdout)
+    expect(rows.find((x: {id: string}) => x.id === '0000000000001004').error).toMatch(/authorizationsv1/)
+  })
+
+  it('doctor: hashed tokens on a file without the hashed index, legacy v1 tokens, copies beside the file', () => {
+    const dir = makeTempDir('ir-doctor-')
+    try {
+      const file = path.join(dir, 'influxd.bolt')
+      buildInfluxFile(file, {
+        ...base,
+        migrations: 20,
+        tokens: [{id: '0000000000001001', token: TOKENS.operator, hashed: 'sha256', orgID: ORG, userID: USER, perms: operatorPerms('2.2+')}],
+        legacy: [{id: '0000000000001010', username: 'telegraf', orgID: ORG, userID: USER, perms: '{"action":"write","resource":{"type":"buckets","orgID":"' + ORG + '"}}'}],
+      })
+      fs.writeFileSync(path.join(dir, 'influxd.bolt.pre-2.9.1-upgrade.backup'), 'x')
+      const r = runCli(['doctor', '--bolt-path', file, '--json'])
+      expect(r.status).toBe(1)
+      const checks = Object.fromEntries(JSON.parse(r.stdout).checks.map((c: {name: string}) => [c.name, c]))
+      expect(checks.schema.message).toMatch(/2\.3/)
+      expect(checks.hashing.verdict).toBe('FAIL')
+      expect(checks.records.message).toMatch(/1 legacy v1/)
+      expect(checks.copies.verdict).toBe('WARN')
+      expect(checks.copies.details[0]).toMatch(/pre-2\.9\.1-upgrade\.backup$/)
+    } finally {
+      removeDir(dir)
+    }
+  })
+
+  it('doctor finds the plaintext of a hashed token left in unused pages', () => {
+    const file = build('remnant.bolt', {
+      ...base,
+      tokens: [{id: '0000000000001001', token: TOKENS.operator, orgID: ORG, userID: USER, perms: operatorPerms('2.2+')}],
+    })
+    // hash it the way a naive rewrite would: the old pages keep the plaintext
+    const before = runCli(['doctor', '--bolt-path', file, '--json'])
+    expect(JSON.parse(before.stdout).checks.find((c: {name: string}) => c.name === 'remnants').verdict).toBe('PASS')
+    const hashed = `{"id":"0000000000001001","hashedToken":"${hashOf(TOKENS.operator)}","status":"active","description":"","orgID":"${ORG}","userID":"${USER}","permissions":[${operatorPerms('2.2+')}],"createdAt":"2024-01-02T03:04:05.25-05:00","updatedAt":"2024-01-02T03:04:05.25-05:00"}`
+    const ops = [
+      {op: 'put', path: ['authorizationsv1'], key: '0000000000001001', value: hashed},
+      {op: 'delete', path: ['authorizationindexv1'], key: TOKENS.operator},
+      {op: 'put', path: ['authorizationhashedindexv1'], key: hashOf(TOKENS.operator), value: '0000000000001001'},
+    ].map((o) => JSON.stringify(o)).join('\n')
+    expect(runCli(['bolt', 'apply', file, '--ops', '-', '--yes', '--no-backup'], {input: ops}).status).toBe(0)
+    const after = runCli(['doctor', '--bolt-path', file, '--json'])
+    const remnants = JSON.parse(after.stdout).checks.find((c: {name: string}) => c.name === 'remnants')
+    expect(remnants.verdict).toBe('FAIL')
+    expect(remnants.details).toEqual(['token 0000000000001001'])
+    expect(after.stdout).not.toContain(TOKENS.operator)
+  })
+})
