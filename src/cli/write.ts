@@ -4,11 +4,15 @@
  *   1. refuse (exit 4) unless the file passes the consistency check;
  *   2. trial run: apply the change in a write transaction and roll it back
  *      (catches missing buckets etc. before anything is touched); --dry-run stops here;
- *   3. confirmation (prompt on a terminal, else --yes is required);
+ *   3. confirmation, for destructive plans only (prompt on a terminal, else
+ *      --yes is required); additive plans (a new token) need none;
  *   4. verified backup copy (unless --no-backup);
  *   5. apply and commit in one transaction;
  *   6. check the file again and verify the intended effect; on any failure
- *      undo the commit (previous meta restored) and exit 6.
+ *      undo the commit (previous meta restored) and exit 6;
+ *   7. when the options name the command, one audit line (file checksum and
+ *      txid before and after, the ids touched, token fingerprints, never a
+ *      secret) after the commit, or after the undo with outcome "undone".
  *
  * The caller holds the exclusive lock for the whole sequence (withDataFile).
  */
@@ -16,6 +20,7 @@ import {createInterface} from 'node:readline/promises'
 
 import {check} from '../bbolt/check.js'
 import type {Tx} from '../bbolt/tx.js'
+import {appendAudit, fileSha256} from '../platform/audit.js'
 import {backupFile} from '../platform/backup.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
 import type {DataFileContext} from './data-file.js'
@@ -27,6 +32,17 @@ export interface WriteOptions {
   backupDir?: string
   /** whether stdin may be used for a confirmation prompt (false when it carries input) */
   canPrompt: boolean
+  /** the command for the audit log, e.g. "auth rotate"; without it no audit line is written */
+  command?: string
+  /** the parsed flags for the audit log (secret ones are redacted there) */
+  flags?: Record<string, unknown>
+}
+
+/** What a write touched, for the audit log: never a token or password. */
+export interface AuditDescription {
+  ids: string[]
+  /** SHA-256 fingerprints (hex) of the tokens involved */
+  tokenFingerprints?: string[]
 }
 
 export interface WritePlan<R> {
@@ -37,6 +53,14 @@ export interface WritePlan<R> {
   apply: (tx: Tx) => R
   /** mismatches between what tx sees and the intended effect (empty = ok) */
   verify: (tx: Tx, result: R) => string[]
+  /**
+   * true when the change removes or alters something that exists (a token
+   * rotated, deactivated or deleted, a batch of edits): it then needs a
+   * confirmation. Default true.
+   */
+  destructive?: boolean
+  /** ids and token fingerprints for the audit line */
+  audit?: (result: R) => AuditDescription
 }
 
 export interface WriteOutcome<R> {
@@ -45,6 +69,8 @@ export interface WriteOutcome<R> {
   backup: string | null
   txidBefore: number
   txidAfter: number
+  /** the audit log the line went to (null when none was written) */
+  auditLog: string | null
 }
 
 /** Test-only: INFLUX_RECOVER_TEST_HOOKS=fail-verify makes the post-write verification fail. */
@@ -90,19 +116,39 @@ export async function performWrite<R>(
   } finally {
     trial.rollback()
   }
-  if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore}
+  if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore, auditLog: null}
 
-  if (!opts.yes) {
+  if (plan.destructive !== false && !opts.yes) {
     const interactive = opts.canPrompt && process.stdin.isTTY === true && process.stderr.isTTY === true
     if (!interactive) throw new UsageError(`refusing to ${plan.summary} without confirmation`, 'pass --yes to confirm, or --dry-run to only check the change')
     if (!(await confirm(`${plan.summary} in ${path}?`))) throw new RecoverError('cancelled, nothing was written', ExitCode.ERROR)
   }
 
   let backup: string | null = null
+  let shaBefore: string | undefined
   if (opts.backup) {
     const b = await backupFile(path, {dir: opts.backupDir, label: plan.label})
     backup = b.path
+    shaBefore = b.sha256
     note(`backup: ${backup}`)
+  }
+  if (opts.command !== undefined && shaBefore === undefined) shaBefore = fileSha256(path)
+  const audit = (outcome: 'ok' | 'undone' | 'failed', txidAfter: number, r: R): string | null => {
+    if (opts.command === undefined) return null
+    const what = plan.audit?.(r) ?? {ids: []}
+    return appendAudit(path, {
+      command: opts.command,
+      flags: opts.flags ?? {},
+      fileSha256Before: shaBefore!,
+      fileSha256After: fileSha256(path),
+      txidBefore,
+      txidAfter,
+      ids: what.ids,
+      ...(what.tokenFingerprints !== undefined ? {tokenFingerprints: what.tokenFingerprints} : {}),
+      backup,
+      ...(backup !== null ? {label: plan.label} : {}),
+      outcome,
+    })
   }
 
   ctx.lock.assertHeld()
@@ -117,19 +163,35 @@ export async function performWrite<R>(
   failures.push(...db.view((tx) => plan.verify(tx, result)))
   if (testHook('fail-verify')) failures.push('forced failure (test hook)')
   if (failures.length > 0) {
+    let active = txidAfter
     const restored = (() => {
       try {
-        return `the write was undone (txid ${db.undoLastCommit()} is active again)`
+        active = db.undoLastCommit()
+        return `the write was undone (txid ${active} is active again)`
       } catch (err) {
         return `UNDO FAILED (${(err as Error).message})`
       }
     })()
+    // The audit records what happened to the file even though the command fails.
+    let auditNote = ''
+    try {
+      audit(active === txidAfter ? 'failed' : 'undone', active, result)
+    } catch (err) {
+      auditNote = `; the audit line could not be written (${(err as Error).message})`
+    }
     const more = failures.length > 1 ? ` (+${failures.length - 1} more)` : ''
     throw new RecoverError(
-      `verification after the write failed: ${failures[0]}${more}; ${restored}`,
+      `verification after the write failed: ${failures[0]}${more}; ${restored}${auditNote}`,
       ExitCode.VERIFY_FAILED,
       backup ? `the backup taken before the write is ${backup}` : undefined,
     )
   }
-  return {dryRun: false, result, backup, txidBefore, txidAfter}
+  let auditLog: string | null = null
+  try {
+    auditLog = audit('ok', txidAfter, result)
+  } catch (err) {
+    // The write itself succeeded and is verified: say so rather than fail it.
+    note(`warning: the audit line could not be written: ${(err as Error).message}`)
+  }
+  return {dryRun: false, result, backup, txidBefore, txidAfter, auditLog}
 }

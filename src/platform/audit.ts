@@ -28,7 +28,10 @@ export interface AuditEntry {
   /** SHA-256 fingerprints (hex) of the tokens involved */
   tokenFingerprints?: string[]
   backup?: string | null
-  outcome: 'ok' | 'undone'
+  /** why the backup was taken (e.g. "pre-rotate"), when one was */
+  label?: string
+  /** ok; undone (verification failed, the previous state is back); failed (verification and the undo failed) */
+  outcome: 'ok' | 'undone' | 'failed'
 }
 
 export function redactFlags(flags: Record<string, unknown>): Record<string, unknown> {

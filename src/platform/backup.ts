@@ -1,5 +1,9 @@
 /**
- * Verified, never-overwriting backup copy of a data file, taken before any edit.
+ * Verified, never-overwriting backup copy of a data file, taken before any edit:
+ * `<file>.influx-recover-<UTC timestamp>.bak` (e.g.
+ * `influxd.bolt.influx-recover-20261127T193000Z.bak`), `-2`, `-3`, … before
+ * `.bak` when that name is taken. The label (why the backup exists) is not part
+ * of the name; it is returned for the audit log.
  *
  * The caller MUST hold the data-file lock (lockDataFile, shared or exclusive) while
  * this runs: a copy of a file that influxd is writing may be torn, and the checksum
@@ -20,12 +24,18 @@ export interface BackupResult {
   /** Hex SHA-256 of the source, equal to the backup's (verified by re-reading it). */
   sha256: string
   size: number
+  /** the label it was taken with */
+  label: string
 }
+
+/** The part of a backup's name after the source's own name. */
+export const BACKUP_INFIX = 'influx-recover'
+export const BACKUP_SUFFIX = '.bak'
 
 export interface BackupOptions {
   /** Directory for the backup; default: the source's own directory. Must exist. */
   dir?: string
-  /** Short tag naming why the backup exists, e.g. "pre-repair". [A-Za-z0-9._-] only. */
+  /** Short tag naming why the backup exists, e.g. "pre-repair" ([A-Za-z0-9._-] only); recorded in the audit log, not in the name. */
   label: string
   /** Clock for the timestamp in the name (tests). */
   now?: Date
@@ -107,10 +117,15 @@ async function assertBackupDir(dir: string): Promise<void> {
   if (!st.isDirectory()) throw new NotFoundError(`backup directory is not a directory: ${dir}`)
 }
 
+/** The backup name of `file` taken at `now`, with the `n`th suffix (1 = none). */
+export function backupName(file: string, now: Date, n = 1): string {
+  return `${basename(file)}.${BACKUP_INFIX}-${backupTimestamp(now)}${n === 1 ? '' : `-${n}`}${BACKUP_SUFFIX}`
+}
+
 /** Creates the first free name with O_EXCL: an existing file is never touched. */
-async function createExclusive(base: string): Promise<{path: string; fh: FileHandle}> {
+async function createExclusive(dir: string, file: string, now: Date): Promise<{path: string; fh: FileHandle}> {
   for (let n = 1; n <= MAX_SUFFIX; n++) {
-    const path = n === 1 ? `${base}.backup` : `${base}-${n}.backup`
+    const path = join(dir, backupName(file, now, n))
     try {
       const fh = await fsp.open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600)
       return {path, fh}
@@ -119,7 +134,7 @@ async function createExclusive(base: string): Promise<{path: string; fh: FileHan
       throw new RecoverError(`cannot create backup ${path}: ${message(err)}`)
     }
   }
-  throw new RecoverError(`cannot create backup: ${base}.backup and ${MAX_SUFFIX - 1} suffixed names all exist`)
+  throw new RecoverError(`cannot create backup: ${join(dir, backupName(file, now))} and ${MAX_SUFFIX - 1} suffixed names all exist`)
 }
 
 async function openSource(srcPath: string): Promise<FileHandle> {
@@ -150,7 +165,7 @@ export async function backupFile(srcPath: string, opts: BackupOptions): Promise<
   let created: {path: string; fh: FileHandle} | undefined
   try {
     const expectedSize = (await src.stat()).size
-    created = await createExclusive(join(dir, `${basename(srcPath)}.${opts.label}.${backupTimestamp(opts.now ?? new Date())}`))
+    created = await createExclusive(dir, srcPath, opts.now ?? new Date())
     const {fh: dst} = created
     // The create mode is filtered by the umask; chmod makes 0600 exact either way.
     await dst.chmod(0o600)
@@ -183,7 +198,7 @@ export async function backupFile(srcPath: string, opts: BackupOptions): Promise<
         ExitCode.VERIFY_FAILED,
       )
     }
-    return {path: created.path, sha256, size}
+    return {path: created.path, sha256, size, label: opts.label}
   } catch (err) {
     // Never leave a partial or wrong backup that could later be mistaken for a good one.
     if (created) {

@@ -50,7 +50,7 @@ export function plaintextCopies(dbPath: string): string[] {
     return []
   }
   return names
-    .filter((n) => n !== base && n.startsWith(`${base}.`) && (/\.pre-.+-upgrade\.backup$/.test(n) || /-downgrade\.backup$/.test(n) || /\.backup$/.test(n) || n === `${base}.tmp`))
+    .filter((n) => n !== base && n.startsWith(`${base}.`) && (/\.pre-.+-upgrade\.backup$/.test(n) || /-downgrade\.backup$/.test(n) || /\.backup$/.test(n) || /\.influx-recover-\d{8}T\d{6}Z(?:-\d+)?\.bak$/.test(n) || n === `${base}.tmp`))
     .map((n) => path.join(dir, n))
     .sort()
 }

@@ -5,6 +5,7 @@
  * in the hashed index and nothing in the raw one. Every index entry must
  * point at a record whose token (or hash) is the entry's key.
  */
+import {createHash} from 'node:crypto'
 import type {Tx} from '../bbolt/index.js'
 import {AUTHORIZATION_HASHED_INDEX, AUTHORIZATION_INDEX} from '../influxd/buckets.js'
 import type {ReadModel} from './read-model.js'
@@ -24,7 +25,8 @@ function entries(tx: Tx, name: string): Map<string, string> | null {
   return out
 }
 
-const short = (s: string): string => (s.length > 12 ? `${s.slice(0, 6)}…${s.slice(-4)}` : s)
+/** Index keys may be tokens: name them by a fingerprint, never by any part of their text. */
+const short = (s: string): string => `sha256:${createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 12)}`
 
 export function checkTokenIndexes(tx: Tx, model: ReadModel): IndexReport {
   const problems: string[] = []

@@ -108,7 +108,7 @@ function expectedAfterBatch(original: string[]): string[] {
 }
 
 function backups(dir: string): string[] {
-  return fs.readdirSync(dir).filter((n) => n.endsWith('.backup'))
+  return fs.readdirSync(dir).filter((n) => n.endsWith('.bak'))
 }
 
 describe('bolt apply', () => {
@@ -149,7 +149,7 @@ describe('bolt apply', () => {
     expect(r.status, r.stderr).toBe(0)
     const made = backups(tmp)
     expect(made.length).toBe(1)
-    expect(made[0]).toMatch(/^influxd\.bolt\.pre-apply\.\d{8}T\d{6}Z\.backup$/)
+    expect(made[0]).toMatch(/^influxd\.bolt\.influx-recover-\d{8}T\d{6}Z\.bak$/)
     const bpath = path.join(tmp, made[0])
     expect(r.stderr).toBe(`backup: ${bpath}\n`)
     expect(fs.statSync(bpath).mode & 0o777).toBe(0o600)

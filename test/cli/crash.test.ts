@@ -38,7 +38,7 @@ function opsFile(file: string): void {
 
 function runAndKill(args: string[], afterMs: number): Promise<{killed: boolean; code: number | null}> {
   return new Promise((resolve) => {
-    const env = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
+    const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
     delete env.NODE_ENV
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], {stdio: 'ignore', env})
     let killed = false

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ExitCode, NotFoundError} from '../../src/errors.js'
-import {backupFile, backupTimestamp} from '../../src/platform/backup.js'
+import {backupFile, backupName, backupTimestamp} from '../../src/platform/backup.js'
 import {lockDataFile} from '../../src/platform/lock.js'
 import {exists, expectRecoverError, makeTempDir, removeDir} from './helpers.js'
 
@@ -36,6 +36,12 @@ describe('backupFile', () => {
     expect(backupTimestamp(NOW)).toBe(STAMP)
   })
 
+  it('names backups <file>.influx-recover-<UTC timestamp>.bak, suffixed -2, -3 before .bak', () => {
+    expect(backupName('/var/lib/influxdb2/influxd.bolt', NOW)).toBe(`influxd.bolt.influx-recover-${STAMP}.bak`)
+    expect(backupName('influxd.bolt', NOW, 2)).toBe(`influxd.bolt.influx-recover-${STAMP}-2.bak`)
+    expect(backupName('x', new Date(Date.UTC(2026, 10, 27, 19, 30, 0, 999)), 3)).toBe('x.influx-recover-20261127T193000Z-3.bak')
+  })
+
   it('copies the file byte for byte next to the source, mode 0600, and reports its sha256', async () => {
     // Taken under the read lock, as callers must.
     const l = await lockDataFile(src, {write: false, timeoutSec: 0})
@@ -45,7 +51,8 @@ describe('backupFile', () => {
     } finally {
       await l.release()
     }
-    expect(res.path).toBe(join(dir, `influxd.bolt.pre-repair.${STAMP}.backup`))
+    expect(res.path).toBe(join(dir, `influxd.bolt.influx-recover-${STAMP}.bak`))
+    expect(res.label).toBe('pre-repair')
     expect(res.size).toBe(content.length)
     expect(res.sha256).toBe(sha256(content))
     expect((await fsp.readFile(res.path)).equals(content)).toBe(true)
@@ -66,13 +73,13 @@ describe('backupFile', () => {
     const out = join(dir, 'out')
     await fsp.mkdir(out)
     const first = await backupFile(src, {dir: out, label: 'x', now: NOW})
-    const squatter = join(out, `influxd.bolt.x.${STAMP}-2.backup`)
+    const squatter = join(out, `influxd.bolt.influx-recover-${STAMP}-2.bak`)
     await fsp.writeFile(squatter, 'keep me')
     const third = await backupFile(src, {dir: out, label: 'x', now: NOW})
     const fourth = await backupFile(src, {dir: out, label: 'x', now: NOW})
-    expect(first.path).toBe(join(out, `influxd.bolt.x.${STAMP}.backup`))
-    expect(third.path).toBe(join(out, `influxd.bolt.x.${STAMP}-3.backup`))
-    expect(fourth.path).toBe(join(out, `influxd.bolt.x.${STAMP}-4.backup`))
+    expect(first.path).toBe(join(out, `influxd.bolt.influx-recover-${STAMP}.bak`))
+    expect(third.path).toBe(join(out, `influxd.bolt.influx-recover-${STAMP}-3.bak`))
+    expect(fourth.path).toBe(join(out, `influxd.bolt.influx-recover-${STAMP}-4.bak`))
     expect(await fsp.readFile(squatter, 'utf8')).toBe('keep me')
     for (const r of [first, third, fourth]) expect((await fsp.readFile(r.path)).equals(content)).toBe(true)
   })
@@ -123,7 +130,7 @@ describe('backupFile', () => {
       ExitCode.VERIFY_FAILED,
     )
     expect(err.message).toContain('backup verification failed')
-    expect(seen).toBe(join(dir, `influxd.bolt.x.${STAMP}.backup`))
+    expect(seen).toBe(join(dir, `influxd.bolt.influx-recover-${STAMP}.bak`))
     expect(await exists(seen)).toBe(false)
     expect(await fsp.readdir(dir)).toEqual(['influxd.bolt'])
   })

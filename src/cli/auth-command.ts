@@ -1,0 +1,234 @@
+/**
+ * What the token-writing commands (auth create-operator, create, rotate,
+ * active, inactive, delete) share: their flags, the path from flags to a safe
+ * write (lock, names chosen on a terminal, performWrite with audit), and
+ * their output. The new token is printed once, from memory, by printToken;
+ * nothing else here ever prints a token.
+ */
+import {Flags} from '@oclif/core'
+
+import type {Tx} from '../bbolt/index.js'
+import {HASH_VARIANTS, type HashVariant} from '../influxd/hashing.js'
+import {renderTable, type Column} from '../platform/format.js'
+import type {AuthorizationStatus} from '../influxd/records.js'
+import {
+  peekAuthorization, planDocument, planLines, recordDocument, setStatus, tokenDocument, verify, type AuthWriteResult,
+} from '../recovery/auth-write.js'
+import {orgNames, userNames, type TenantRef} from '../recovery/tenants.js'
+import {BaseCommand, jsonFlag, writeFlags} from './base-command.js'
+import {withDataFile, type DataFileContext} from './data-file.js'
+import {findInfluxdFile, influxdFileFlags} from './influxd-file.js'
+import {canAsk, chooseOne} from './prompt.js'
+import {readSecret} from './secret-input.js'
+import {performWrite, type WriteOutcome} from './write.js'
+
+/** Flags of every token-writing command. */
+export const authWriteFlags = {
+  ...influxdFileFlags,
+  ...writeFlags,
+  json: jsonFlag,
+}
+
+/** Where a chosen token value comes from (never argv). */
+export const tokenInputFlags = {
+  'token-stdin': Flags.boolean({
+    description: 'read the token value from stdin (its first line) instead of generating a random one; keeps clients working with the value they already have',
+    default: false,
+    exclusive: ['token-file'],
+  }),
+  'token-file': Flags.string({
+    description: 'read the token value from this file (its content, one trailing newline removed) instead of generating a random one',
+    helpValue: 'FILE',
+    exclusive: ['token-stdin'],
+  }),
+}
+
+export const variantFlag = Flags.option({
+  options: HASH_VARIANTS,
+  description: 'hash variant when the token is stored hashed [default: sha256, what influxd uses; a hashed token being rotated keeps its own]',
+})()
+
+/** How a new token is stored. */
+export const storageFlags = {
+  hashed: Flags.boolean({
+    description: 'store only the token\'s hash (InfluxDB 2.8+: needs the authorizationhashedindexv1 bucket); --no-hashed stores it raw [default: hashed when the file already holds hashed tokens, raw otherwise]',
+    allowNo: true,
+  }),
+  variant: variantFlag,
+}
+
+export interface AuthWriteFlagValues {
+  'bolt-path'?: string
+  'lock-timeout': number
+  'dry-run': boolean
+  yes: boolean
+  backup: boolean
+  'backup-dir'?: string
+  json: boolean
+}
+
+export interface WriteSpec {
+  /** e.g. "auth rotate", for the audit */
+  command: string
+  /** all parsed flags, for the audit (secret ones are redacted there) */
+  flags: AuthWriteFlagValues & Record<string, unknown>
+  /** backup label, e.g. "pre-rotate" */
+  label: string
+  /** for the confirmation: "rotate the token of authorization X" */
+  summary: string
+  destructive: boolean
+  /** false when stdin carried input (a token), so it cannot answer a prompt */
+  canPrompt: boolean
+  /** runs under the lock before the write (choose names, detect a no-op); returning false ends the command */
+  prepare?: (ctx: DataFileContext) => Promise<boolean | void>
+  apply: (tx: Tx) => AuthWriteResult
+}
+
+export interface NamedTenants {
+  user: TenantRef
+  org: TenantRef
+}
+
+export abstract class AuthWriteCommand extends BaseCommand {
+  /** The token from --token-stdin / --token-file (undefined: generate one). */
+  protected readToken(flags: {'token-stdin': boolean; 'token-file'?: string}): Promise<string | undefined> {
+    return readSecret({fromStdin: flags['token-stdin'], file: flags['token-file'], what: 'token', warn: (l) => this.note(l)})
+  }
+
+  /**
+   * The user and org from their flags; a missing one is chosen from the
+   * file's names on a terminal, else exit 2 saying what to pass.
+   */
+  protected async tenants(
+    ctx: DataFileContext,
+    given: {userName?: string; userID?: string; orgName?: string; orgID?: string},
+    names: {userFlag: string; interactive: boolean},
+  ): Promise<NamedTenants> {
+    let user: TenantRef = given.userID !== undefined ? {id: given.userID} : {name: given.userName}
+    let org: TenantRef = given.orgID !== undefined ? {id: given.orgID} : {name: given.orgName}
+    if (user.id === undefined && user.name === undefined) {
+      const list = ctx.db.view((tx) => userNames(tx))
+      user = {name: await chooseOne('user', list, {flag: names.userFlag, alternatives: ['user-id'], interactive: names.interactive})}
+    }
+    if (org.id === undefined && org.name === undefined) {
+      const list = ctx.db.view((tx) => orgNames(tx))
+      org = {name: await chooseOne('org', list, {flag: 'org', alternatives: ['org-id'], interactive: names.interactive})}
+    }
+    return {user, org}
+  }
+
+  /** Whether prompts can be shown (a terminal, and stdin not used for the token). */
+  protected interactive(tokenFromStdin: boolean): boolean {
+    return !tokenFromStdin && canAsk()
+  }
+
+  /** Finds the file, locks it, and runs the write; null when prepare ended the command. */
+  protected async runWrite(spec: WriteSpec): Promise<{path: string; outcome: WriteOutcome<AuthWriteResult>} | null> {
+    const {flags} = spec
+    const {path} = await findInfluxdFile(flags['bolt-path'])
+    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
+      if (spec.prepare !== undefined && (await spec.prepare(ctx)) === false) return null
+      return performWrite(
+        ctx,
+        {
+          dryRun: flags['dry-run'], yes: flags.yes, backup: flags.backup, backupDir: flags['backup-dir'], canPrompt: spec.canPrompt,
+          // flags left off (false) say nothing: the audit keeps the ones given
+          command: spec.command, flags: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false)),
+        },
+        {
+          label: spec.label,
+          summary: spec.summary,
+          destructive: spec.destructive,
+          apply: spec.apply,
+          verify,
+          audit: (r) => ({ids: [r.id], tokenFingerprints: r.fingerprints}),
+        },
+        (line) => this.note(line),
+      )
+    })
+    return outcome === null ? null : {path, outcome}
+  }
+
+  /** The plan of a --dry-run: exact records and index entries, never an existing token. */
+  protected async printPlan(path: string, command: string, r: AuthWriteResult, json: boolean): Promise<void> {
+    if (json) {
+      await this.printJson({file: path, ...planDocument(r)})
+    } else {
+      await this.lines([`dry run: "${command}" would make these changes to ${path} (nothing was written):`, ...planLines(r).map((l) => `  ${l}`)])
+    }
+    this.notes(r)
+  }
+
+  /** The new token, printed this once (table or one JSON object). */
+  protected async printToken(r: AuthWriteResult, json: boolean): Promise<void> {
+    const doc = tokenDocument(r)
+    if (json) await this.printJson(doc)
+    else {
+      const columns: Column[] = [
+        {key: 'id', header: 'ID'}, {key: 'description', header: 'Description'}, {key: 'user', header: 'User'},
+        {key: 'org', header: 'Org'}, {key: 'token', header: 'Token'},
+      ]
+      await this.write(renderTable(columns, [{id: doc.id, description: doc.description, user: r.userName ?? doc.userID, org: r.orgName ?? doc.orgID, token: doc.token}]))
+    }
+    this.notes(r)
+    if (r.tokenState === 'hashed') {
+      this.note(`note: the token is stored hashed (${r.variant}): this is the only time it is shown; store it now (a secret manager, the clients' configuration)`)
+    } else {
+      this.note('note: this is the only time this tool shows the new token; store it now')
+    }
+  }
+
+  /** A changed or deleted record (no token). */
+  protected async printRecord(r: AuthWriteResult, json: boolean): Promise<void> {
+    const doc = recordDocument(r)
+    if (json) await this.printJson(doc)
+    else {
+      const columns: Column[] = [
+        {key: 'id', header: 'ID'}, {key: 'description', header: 'Description'}, {key: 'user', header: 'User'},
+        {key: 'org', header: 'Org'}, {key: 'status', header: 'Status'}, ...(r.operation === 'delete' ? [{key: 'deleted', header: 'Deleted'}] : []),
+      ]
+      await this.write(renderTable(columns, [{...doc, user: r.userName ?? doc.userID, org: r.orgName ?? doc.orgID, deleted: 'yes'}]))
+    }
+    this.notes(r)
+  }
+
+  /** auth active / auth inactive: a no-op (already in that status) writes nothing. */
+  protected async changeStatus(flags: AuthWriteFlagValues & Record<string, unknown> & {id: string; force?: boolean}, status: AuthorizationStatus): Promise<void> {
+    const command = status === 'active' ? 'auth active' : 'auth inactive'
+    let already: {id: string; description?: string} | undefined
+    const done = await this.runWrite({
+      command,
+      flags,
+      label: status === 'active' ? 'pre-activate' : 'pre-deactivate',
+      summary: status === 'active' ? `activate authorization ${flags.id}` : `deactivate authorization ${flags.id} (influxd refuses it until it is active again)`,
+      destructive: status === 'inactive',
+      canPrompt: true,
+      prepare: async (ctx) => {
+        const cur = ctx.db.view((tx) => peekAuthorization(tx, flags.id))
+        if (cur.record?.status === status) {
+          already = {id: cur.id, description: cur.record.description}
+          return false
+        }
+        return true
+      },
+      apply: (tx) => setStatus(tx, {id: flags.id, status, force: flags.force}),
+    })
+    if (done === null) {
+      if (flags.json) await this.printJson({id: already!.id, description: already!.description, status, changed: false})
+      else await this.lines([`authorization ${already!.id} is already ${status}: nothing was written`])
+      return
+    }
+    const {path, outcome} = done
+    if (outcome.dryRun) await this.printPlan(path, command, outcome.result, flags.json)
+    else await this.printRecord(outcome.result, flags.json)
+  }
+
+  private notes(r: AuthWriteResult): void {
+    for (const n of r.notes) this.note(`note: ${n}`)
+  }
+}
+
+/** Validated --variant value. */
+export function variantOf(v: string | undefined): HashVariant | undefined {
+  return v as HashVariant | undefined
+}
