@@ -199,6 +199,54 @@ export class DB {
   }
 
   /**
+   * Overwrites with zeros every page the newest state does not use, and the
+   * file's tail past the high-water mark, so bytes of earlier transactions
+   * (old records, old index keys) cannot be read back from the file.
+   *
+   * First the older meta slot gets a copy of the newest meta (as Tx.WriteTo
+   * leaves files): from then on neither meta refers to the pages about to be
+   * zeroed, so a crash at any point leaves a file that opens at the newest
+   * state. Returns the number of pages zeroed.
+   */
+  scrubUnused(): {pagesZeroed: number; tailBytesZeroed: number} {
+    if (this.closed) throw new BoltError('tx', 'database is closed')
+    if (this.tx !== null) throw new BoltError('tx', 'cannot scrub while a transaction is open')
+    if (this.readOnly) throw new BoltError('tx', 'database is open read-only')
+    this.reloadMetas()
+    const cur = this.active
+    const ps = this.pageSize
+    const newest = cur.txid % 2
+    const older = 1 - newest
+    // 1. both metas describe the newest tree (the copy keeps txid - 1 so the newest still wins)
+    if (cur.txid === 0) throw new BoltError('tx', 'nothing committed yet')
+    const copy = encodeMeta({...cur, txid: cur.txid - 1})
+    writeU64(copy, 0, older)
+    this.file.write(copy, older * ps)
+    this.file.fdatasync()
+    this.reloadMetas()
+    // 2. zero the free pages, in runs, then the tail
+    const zero = Buffer.alloc(256 * ps)
+    const ids = this.freePageIds()
+    let pagesZeroed = 0
+    for (let i = 0; i < ids.length; ) {
+      let j = i + 1
+      while (j < ids.length && ids[j] === ids[j - 1] + 1 && j - i < 256) j++
+      this.file.write(zero.subarray(0, (j - i) * ps), ids[i] * ps)
+      pagesZeroed += j - i
+      i = j
+    }
+    let tailBytesZeroed = 0
+    for (let pos = cur.pgid * ps; pos < this.file.fileSize; pos += zero.length) {
+      const len = Math.min(zero.length, this.file.fileSize - pos)
+      this.file.write(zero.subarray(0, len), pos)
+      tailBytesZeroed += len
+    }
+    this.file.fdatasync()
+    this.file.forgetAll()
+    return {pagesZeroed, tailBytesZeroed}
+  }
+
+  /**
    * Undoes the last commit by copying the previous meta (the other slot,
    * txid - 1) over the newest one. Safe because a commit never writes to a
    * page reachable from the previous meta. Used when a verification after a
