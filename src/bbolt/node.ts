@@ -298,38 +298,23 @@ export class Node {
     }
     if (parent.inodes.length <= 1) throw new BoltError('corrupt', 'rebalance: parent must have at least 2 children')
 
-    // Merge with the right sibling when first, else into the left sibling.
-    if (parent.childIndex(this) === 0) {
-      const target = this.nextSibling()!
-      for (const ino of target.inodes) {
-        const c = bucket.nodes.get(ino.pgid)
-        if (c !== undefined && c !== target) {
-          c.parent!.removeChild(c)
-          c.parent = this
-          this.children.push(c)
-        }
+    // The first child absorbs its right sibling; any other node goes into its left sibling.
+    const first = parent.childIndex(this) === 0
+    const left = first ? this : this.prevSibling()!
+    const right = first ? this.nextSibling()! : this
+    for (const ino of right.inodes) {
+      const c = bucket.nodes.get(ino.pgid)
+      if (c !== undefined && c !== right) {
+        c.parent!.removeChild(c)
+        c.parent = left
+        left.children.push(c)
       }
-      this.inodes = this.inodes.concat(target.inodes)
-      parent.del(target.key!)
-      parent.removeChild(target)
-      bucket.nodes.delete(target.pgid)
-      target.free()
-    } else {
-      const target = this.prevSibling()!
-      for (const ino of this.inodes) {
-        const c = bucket.nodes.get(ino.pgid)
-        if (c !== undefined && c !== this) {
-          c.parent!.removeChild(c)
-          c.parent = target
-          target.children.push(c)
-        }
-      }
-      target.inodes = target.inodes.concat(this.inodes)
-      parent.del(this.key!)
-      parent.removeChild(this)
-      bucket.nodes.delete(this.pgid)
-      this.free()
     }
+    left.inodes = left.inodes.concat(right.inodes)
+    parent.del(right.key!)
+    parent.removeChild(right)
+    bucket.nodes.delete(right.pgid)
+    right.free()
     parent.rebalance()
   }
 

@@ -10,13 +10,12 @@
  *    error is also printed as {"error": {...}} on stdout, unless the command
  *    already printed its document.
  */
-import {randomBytes} from 'node:crypto'
-
 import {Args, Command, Errors, Flags} from '@oclif/core'
 
 import {BoltError, type BoltErrorKind} from '../bbolt/errors.js'
 import {ENCODINGS} from '../bbolt/encoding.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
+import {renderJSON} from '../platform/format.js'
 
 const BOLT_EXIT: Record<BoltErrorKind, ExitCode> = {
   corrupt: ExitCode.CORRUPT,
@@ -194,19 +193,9 @@ function wantsJson(argv: string[]): boolean {
   return i !== -1 && (end === -1 || i < end)
 }
 
-// A marker no real string can produce by accident (it includes a per-process nonce).
-const NONCE = randomBytes(6).toString('hex')
-const BIGINT_MARK = `\u0000bigint-${NONCE}:`
-// JSON.stringify writes the NUL as the six characters \u0000
-const BIGINT_RE = new RegExp(`"\\\\u0000bigint-${NONCE}:(\\d+)"`, 'g')
-
-/**
- * JSON.stringify that prints bigints as exact JSON integers (sequences can
- * exceed 2^53): they go through a marked string that is then unquoted.
- */
+/** JSON.stringify that prints bigints as exact JSON integers (sequences can exceed 2^53). */
 export function stringifyJson(doc: unknown, indent?: number): string {
-  const text = JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'bigint' ? `${BIGINT_MARK}${v.toString()}` : v), indent)
-  return text.replace(BIGINT_RE, '$1')
+  return renderJSON(doc, indent ?? 0).slice(0, -1)
 }
 
 let stdoutBroken = false
