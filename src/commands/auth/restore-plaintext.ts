@@ -1,0 +1,95 @@
+import * as fs from 'node:fs'
+
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, jsonFlag, writeFlags} from '../../cli/base-command.js'
+import {withDataFile} from '../../cli/data-file.js'
+import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
+import {performWrite} from '../../cli/write.js'
+import {ExitCode, NotFoundError, RecoverError} from '../../errors.js'
+import {renderTable} from '../../platform/format.js'
+import {applyRestore, parseExport, planRestore, verifyRestore, type RestorePlan} from '../../recovery/restore-plaintext.js'
+
+export default class AuthRestorePlaintext extends BaseCommand {
+  static override summary = 'Store exported tokens raw again (before downgrading below 2.8)'
+  static override description = `The downgrade helper: influxd ≤ 2.7 cannot use hashed tokens. For each token in EXPORT (written by "auth export" or "auth rescue": JSON, YAML, CSV, env lines INFLUX_TOKEN_<ID>=…, or any text holding 88-character tokens) whose hash matches a hashed record, the record is stored raw again exactly as 2.7 had it ("token" right after "id", "hashedToken" removed, every other byte unchanged), the raw index entry is added and the hashed index entry removed. Entries whose token does not match their record's hash are refused and listed; exit 1 when nothing matched.
+
+This puts plaintext tokens back into the file: anyone who can read it can use them. It asks for confirmation on a terminal and needs --yes otherwise. Safe write as for every write command: lock, verified backup unless --no-backup, one transaction, verified afterwards (undone, exit 6 on failure), --dry-run to check only.`
+
+  static override examples = [
+    {description: 'Check first, then restore', command: '<%= config.bin %> <%= command.id %> --from tokens.yaml --dry-run'},
+    {description: 'Restore without a prompt', command: '<%= config.bin %> <%= command.id %> --bolt-path /var/lib/influxdb2/influxd.bolt --from tokens.json --yes'},
+  ]
+
+  static override flags = {
+    from: Flags.string({description: 'the export file holding the tokens', helpValue: 'EXPORT', required: true}),
+    ...influxdFileFlags,
+    ...writeFlags,
+    json: jsonFlag,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(AuthRestorePlaintext)
+    this.jsonMode = flags.json
+    let text: string
+    try {
+      text = fs.readFileSync(flags.from, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`export file not found: ${flags.from}`)
+      throw new RecoverError(`cannot read ${flags.from}: ${(err as Error).message}`)
+    }
+    const {format, entries} = parseExport(text)
+    if (entries.length === 0) throw new RecoverError(`${flags.from} holds no tokens (read as ${format})`, ExitCode.ERROR)
+    const {path} = await findInfluxdFile(flags['bolt-path'])
+    let plan: RestorePlan | undefined
+    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
+      plan = ctx.db.view((tx) => planRestore(tx, entries))
+      if (plan.restore.length === 0) return null
+      const n = plan.restore.length
+      return performWrite(
+        ctx,
+        {
+          dryRun: flags['dry-run'], yes: flags.yes, backup: flags.backup, backupDir: flags['backup-dir'], canPrompt: true,
+          command: 'auth restore-plaintext', flags: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false)),
+        },
+        {
+          label: 'pre-restore-plaintext',
+          summary: `store ${n} token${n === 1 ? '' : 's'} as plaintext again (the file will hold usable plaintext tokens)`,
+          destructive: true,
+          apply: (tx) => applyRestore(tx, plan!),
+          verify: verifyRestore,
+          audit: (r) => ({ids: r.restored.map((x) => x.id), tokenFingerprints: r.restored.map((x) => x.fingerprint)}),
+        },
+        (line) => this.note(line),
+      )
+    })
+    const p = plan!
+    const restoredRows = (outcome?.result.restored ?? []).map((r) => ({...r, fingerprint: `sha256:${r.fingerprint.slice(0, 16)}`, from: `hashed (${r.variant})`}))
+    const refusedRows = p.refused.map((r) => ({...r, id: r.id ?? '', fingerprint: `sha256:${r.fingerprint.slice(0, 16)}`}))
+    const dryRun = outcome?.dryRun ?? false
+    if (flags.json) {
+      await this.printJson({
+        file: path, from: flags.from, format, dryRun, backup: outcome?.backup ?? null,
+        restored: restoredRows.map(({hashedToken: _h, ...r}) => r), alreadyRaw: p.alreadyRaw, refused: refusedRows,
+      })
+    } else {
+      const lines: string[] = []
+      if (restoredRows.length > 0) {
+        lines.push(dryRun ? `dry run: would store ${restoredRows.length} token(s) raw again in ${path} (nothing was written):` : `stored ${restoredRows.length} token(s) raw again in ${path}:`)
+        lines.push(renderTable([{key: 'id', header: 'ID'}, {key: 'description', header: 'Description'}, {key: 'from', header: 'Was'}, {key: 'fingerprint', header: 'Fingerprint'}], restoredRows).trimEnd())
+      }
+      if (p.alreadyRaw.length > 0) lines.push(`already stored raw: ${p.alreadyRaw.map((a) => a.id).join(', ')}`)
+      if (refusedRows.length > 0) {
+        lines.push(`refused ${refusedRows.length} entr${refusedRows.length === 1 ? 'y' : 'ies'}:`)
+        lines.push(renderTable([{key: 'where', header: 'Entry'}, {key: 'id', header: 'ID'}, {key: 'fingerprint', header: 'Fingerprint'}, {key: 'reason', header: 'Reason'}], refusedRows).trimEnd())
+      }
+      await this.lines(lines)
+    }
+    if (outcome !== null && !dryRun) {
+      this.note(`note: ${path} holds these tokens in plaintext again; anyone who can read it can use them (influxd 2.9 hashes them again on its next start)`)
+    }
+    if (p.restore.length === 0 && p.alreadyRaw.length === 0) {
+      throw new RecoverError(`no token in ${flags.from} matches a hashed authorization in ${path}: nothing was written`, ExitCode.ERROR)
+    }
+  }
+}
