@@ -138,7 +138,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   if (states.hashed > 0 && !schema.hasHashedIndex) {
     add({name: 'hashing', verdict: 'FAIL', message: `${hashingMsg}; hashed tokens but no hashed index: this file was downgraded below 2.8 and those tokens cannot be used`, hint: 'create new tokens for their users (auth create-operator), or upgrade influxd to 2.8+'})
   } else if (states.raw > 0 && schema.level === '2.8+') {
-    add({name: 'hashing', verdict: 'WARN', message: `${hashingMsg}; influxd 2.9 hashes raw tokens at its next start and their plaintext is then gone`, hint: 'capture the plaintext first, e.g. "influx-recover auth list --json > tokens.json" kept somewhere safe'})
+    add({name: 'hashing', verdict: 'WARN', message: `${hashingMsg}; influxd 2.9 hashes raw tokens at its next start and their plaintext is then gone`, hint: 'capture the plaintext first: "influx-recover auth export --output tokens.yaml" (then "auth hash-upgrade" to hash them yourself, scrubbed)'})
   } else {
     add({name: 'hashing', verdict: 'PASS', message: hashingMsg})
   }
@@ -194,7 +194,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     }
     add(exposed.size === 0
       ? {name: 'remnants', verdict: 'PASS', message: `no plaintext of the ${hashedKeys.size} hashed token(s) in unused pages`}
-      : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.size} hashed token(s) is still readable in unused pages of the file`, hint: 'rewrite the file without them: "influx-recover bolt compact --out NEW" while influxd is stopped, then put NEW in place', details: [...exposed].map((id) => `token ${id}`)})
+      : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.size} hashed token(s) is still readable in unused pages of the file`, hint: 'overwrite the unused pages: "influx-recover auth scrub" (influxd stopped)', details: [...exposed].map((id) => `token ${id}`)})
   }
   return {path: input.path, checks, ok: checks.every((c) => c.verdict !== 'FAIL')}
 }

@@ -1,0 +1,46 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {withDataFile} from '../../cli/data-file.js'
+import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
+import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
+import {collectExport, EXPORT_FORMATS, exportToFile, exportToText, type ExportFormat} from '../../recovery/export.js'
+
+export default class AuthExport extends BaseCommand {
+  static override summary = 'Save the plaintext of every raw token to a new file (before InfluxDB 2.9 hashes them)'
+  static override description = `Writes every v2 API token stored raw in influxd.bolt to a new file: id, description, userName, orgName, kind, status, token, fingerprint (SHA-256 of the token, hex) and hash (the exact "$influxdb2-sha256$…" string InfluxDB 2.9 stores; --variant sha512 for the other variant). Tokens stored only hashed cannot be exported: yaml and json list them under "notExportable" with the reason, csv gives them a row with exportable=false and no token, env a comment line.
+
+Formats: yaml (default), json, csv (one header line, RFC 4180), env (INFLUX_TOKEN_<ID>=token lines, each after a comment naming the token).
+
+The file is created exclusively with mode 0600 (an existing file is never overwritten: exit 1), fsynced with its directory, then read back and checked token by token against the database; only then is success reported. If the check fails the file is deleted and the command exits 6. "--output -" prints to stdout instead (checked the same way before printing). The database is only read (shared lock).`
+
+  static override examples = [
+    {description: 'Capture every token before upgrading to InfluxDB 2.9', command: '<%= config.bin %> <%= command.id %> --output /root/influx-tokens.yaml'},
+    {description: 'As environment variables', command: '<%= config.bin %> <%= command.id %> --bolt-path /var/lib/influxdb2/influxd.bolt --output tokens.env --format env'},
+  ]
+
+  static override flags = {
+    ...influxdFileFlags,
+    output: Flags.string({char: 'o', description: 'the new file to write ("-" for stdout); never overwritten', helpValue: 'FILE', required: true}),
+    format: Flags.option({options: EXPORT_FORMATS, default: 'yaml' as const, description: 'file format'})(),
+    variant: Flags.option({options: HASH_VARIANTS, default: 'sha256' as const, description: 'hash variant of the "hash" field (influxd 2.9 writes sha256)'})(),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(AuthExport)
+    const {path} = await findInfluxdFile(flags['bolt-path'])
+    const format = flags.format as ExportFormat
+    const variant = flags.variant as HashVariant
+    const res = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => {
+      const current = () => db.view((tx) => collectExport(tx, variant))
+      return flags.output === '-' ? exportToText(format, current(), current) : exportToFile(flags.output, format, current(), current)
+    })
+    if (res.path === null) {
+      await this.write(res.text)
+      return
+    }
+    this.note(`exported ${res.doc.exported.length} token(s) to ${res.path} (mode 0600, checked against the database)`)
+    if (res.doc.notExportable.length > 0) this.note(`${res.doc.notExportable.length} token(s) not exportable (stored hashed or without a token): ${res.doc.notExportable.map((n) => n.id).join(', ')}`)
+    this.note('keep this file somewhere safe: it holds the plaintext of every token it lists')
+  }
+}

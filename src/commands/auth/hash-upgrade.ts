@@ -1,0 +1,185 @@
+import {createInterface} from 'node:readline/promises'
+
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, jsonFlag, writeFlags} from '../../cli/base-command.js'
+import {withDataFile} from '../../cli/data-file.js'
+import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
+import {canAsk} from '../../cli/prompt.js'
+import {performWrite} from '../../cli/write.js'
+import {ExitCode, RecoverError, UsageError} from '../../errors.js'
+import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
+import {plaintextCopies} from '../../recovery/doctor.js'
+import {collectExport, EXPORT_FORMATS, exportToFile, type ExportFormat} from '../../recovery/export.js'
+import {
+  assertHashableSchema, findPlaintext, hashUpgrade, pendingRawTokens, scrub, verifyHashUpgrade, type ScrubReport,
+} from '../../recovery/hash-upgrade.js'
+
+const TYPED_CONFIRMATION = 'hash without export'
+
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({input: process.stdin, output: process.stderr})
+  try {
+    return (await rl.question(question)).trim()
+  } finally {
+    rl.close()
+  }
+}
+
+export default class AuthHashUpgrade extends BaseCommand {
+  static override summary = 'Hash every raw token exactly as InfluxDB 2.9 does, after exporting them, and scrub the plaintext from the file'
+  static override description = `The offline form of what InfluxDB 2.9 does at its first start, made safe: (1) every raw token is exported to a new file (as "auth export": mode 0600, never overwritten, read back and checked) before anything is written, unless --skip-export; (2) in one transaction every raw v2 token becomes exactly what 2.9 writes: "token" removed, "hashedToken" inserted after "id", every other byte unchanged (timestamps included), raw index entry deleted, hashed index entry added; a record holding both fields loses its plaintext too (2.9 would keep it), legacy v1 authorizations are not touched; (3) unless --no-scrub, both meta pages are made to point at the new tree and every unused page and the file's tail are overwritten with zeros, then the whole file is searched for every token that was raw: if any is still there the command fails (exit 6); (4) it says what still holds plaintext: its own backup (unless --no-backup) and any upgrade/downgrade backups beside the database.
+
+The file must have the hashed token index (schema 2.8+). An older file is refused (exit 4): InfluxDB 2.7 and older cannot use hashed tokens. --create-hashed-index creates that bucket only (never a migration record) for files that will be opened by 2.8+ only.
+
+Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED_CONFIRMATION}" must be typed); otherwise --yes is required. --dry-run runs the conversion in a rolled-back transaction and writes nothing, not even the export. Safe write as for every write command: lock (exit 3 while influxd runs), verified backup unless --no-backup, verification after the commit (undone, exit 6 on failure), an audit line with fingerprints only. Nothing to hash: says so, exit 0, no backup.`
+
+  static override examples = [
+    {description: 'Before upgrading to 2.9: export, hash, scrub', command: '<%= config.bin %> <%= command.id %> --export /root/influx-tokens.yaml --yes'},
+    {description: 'No backup copy with plaintext left behind', command: '<%= config.bin %> <%= command.id %> --bolt-path /var/lib/influxdb2/influxd.bolt --export tokens.json --export-format json --no-backup --yes'},
+  ]
+
+  static override flags = {
+    ...influxdFileFlags,
+    export: Flags.string({description: 'export every raw token to this new file first (as "auth export")', helpValue: 'FILE', exclusive: ['skip-export']}),
+    'export-format': Flags.option({options: EXPORT_FORMATS, default: 'yaml' as const, description: 'format of the export file'})(),
+    'skip-export': Flags.boolean({description: 'hash without exporting: the plaintext of every token is then gone for good', default: false, exclusive: ['export']}),
+    variant: Flags.option({options: HASH_VARIANTS, default: 'sha256' as const, description: 'hash variant (influxd 2.9 writes sha256)'})(),
+    scrub: Flags.boolean({description: 'zero the unused pages and check the file for plaintext afterwards; --no-scrub leaves the old bytes (run "auth scrub" later)', default: true, allowNo: true}),
+    'create-hashed-index': Flags.boolean({description: 'create the authorizationhashedindexv1 bucket on a file that lacks it (no migration record is written)', default: false}),
+    ...writeFlags,
+    json: jsonFlag,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(AuthHashUpgrade)
+    this.jsonMode = flags.json
+    if (flags.export === undefined && !flags['skip-export']) throw new UsageError('say where the tokens go first: --export FILE, or --skip-export to hash without keeping them')
+    const variant = flags.variant as HashVariant
+    const {path} = await findInfluxdFile(flags['bolt-path'])
+    const tty = process.stderr.isTTY === true
+    const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
+      const {db} = ctx
+      const pending = db.view((tx) => {
+        assertHashableSchema(tx, flags['create-hashed-index'])
+        return pendingRawTokens(tx)
+      })
+      if (pending === 0) return null
+      let confirmed = flags.yes
+      if (!flags['dry-run'] && !confirmed) {
+        if (!canAsk()) {
+          throw new UsageError(`refusing to hash ${pending} token(s) without confirmation`, flags['skip-export'] ? 'pass --yes (their plaintext is then gone for good), or --export FILE to keep them' : 'pass --yes to confirm, or --dry-run to only check the change')
+        }
+        if (flags['skip-export']) {
+          const a = await ask(`hash ${pending} token(s) in ${path} WITHOUT an export: their plaintext will be gone for good. Type "${TYPED_CONFIRMATION}" to go on: `)
+          if (a !== TYPED_CONFIRMATION) throw new RecoverError('cancelled, nothing was written', ExitCode.ERROR)
+        } else if (!/^y(es)?$/i.test(await ask(`export ${pending} token(s) to ${flags.export}, then hash them in ${path}? [y/N] `))) {
+          throw new RecoverError('cancelled, nothing was written', ExitCode.ERROR)
+        }
+        confirmed = true
+      }
+      let exported: string | null = null
+      let exportedTokens: string[] = []
+      if (flags.export !== undefined && !flags['dry-run']) {
+        const current = () => db.view((tx) => collectExport(tx, variant))
+        const res = exportToFile(flags.export, flags['export-format'] as ExportFormat, current(), current)
+        exported = res.path
+        exportedTokens = res.doc.exported.map((e) => e.token)
+        this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database)`)
+      }
+      const showProgress = pending > 1000 && tty && !flags['dry-run']
+      let committing = false
+      const exportNote = (): void => {
+        if (exported !== null) this.note(`note: the export ${exported} was made before the write; it still holds the current plaintext of every token`)
+      }
+      const outcome = await performWrite(
+        ctx,
+        {
+          dryRun: flags['dry-run'], yes: confirmed, backup: flags.backup, backupDir: flags['backup-dir'], canPrompt: true,
+          command: 'auth hash-upgrade', flags: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false)),
+        },
+        {
+          label: 'pre-hash-upgrade',
+          summary: `hash ${pending} token(s)`,
+          destructive: true,
+          apply: (tx) => {
+            const phase = committing
+            committing = true
+            return hashUpgrade(tx, {
+              variant,
+              createHashedIndex: flags['create-hashed-index'],
+              progress: showProgress && phase ? (n, total) => process.stderr.write(`\rhashing tokens: ${n}/${total}${n === total ? '\n' : ''}`) : undefined,
+            })
+          },
+          verify: verifyHashUpgrade,
+          audit: (r) => ({ids: r.hashed.map((h) => h.id), tokenFingerprints: r.hashed.map((h) => h.fingerprint)}),
+        },
+        (line) => this.note(line),
+      ).catch((err: unknown) => {
+        exportNote()
+        throw err
+      })
+      let scrubbed: ScrubReport | null = null
+      let remaining = 0
+      if (!outcome.dryRun) {
+        const secrets = [...new Set([...outcome.result.secrets, ...exportedTokens])]
+        if (flags.scrub) {
+          try {
+            scrubbed = scrub(db)
+          } catch (err) {
+            exportNote()
+            throw new RecoverError(
+              `the tokens are hashed (txid ${outcome.txidAfter}, verified) but scrubbing the unused pages failed: ${(err as Error).message}; their plaintext may still be readable in ${path}`,
+              ExitCode.VERIFY_FAILED,
+              'run "influx-recover auth scrub" on the file once the cause is fixed',
+            )
+          }
+          const hits = findPlaintext(path, secrets)
+          if (hits.length > 0) {
+            exportNote()
+            throw new RecoverError(
+              `the tokens are hashed (txid ${outcome.txidAfter}) but the plaintext of ${hits.length} token(s) is STILL in ${path} (first at byte offset ${hits[0]!.offset}) after zeroing ${scrubbed.pagesZeroed} unused page(s)`,
+              ExitCode.VERIFY_FAILED,
+              'do not hand this file on: compact it into a new one ("influx-recover bolt compact") and check it with "influx-recover doctor"',
+            )
+          }
+        } else {
+          remaining = findPlaintext(path, secrets).length
+        }
+      }
+      return {outcome, exported, scrubbed, remaining}
+    })
+
+    if (done === null) {
+      if (flags.json) await this.printJson({hashed: 0, variant, export: null, scrubbed: null, backup: null, stillExposed: plaintextCopies(path)})
+      else await this.lines([`nothing to do: ${path} holds no raw token (nothing was written)`])
+      return
+    }
+    const {outcome, exported, scrubbed, remaining} = done
+    const r = outcome.result
+    if (outcome.dryRun) {
+      if (flags.json) await this.printJson({dryRun: true, wouldHash: r.hashed.map((h) => h.id), variant, createHashedIndex: r.createdHashedIndex})
+      else {
+        await this.lines([
+          `dry run: would hash ${r.hashed.length} token(s) (${variant}) in ${path}; nothing was written${flags.export !== undefined ? ', not even the export' : ''}:`,
+          ...r.hashed.map((h) => `  ${h.id}${h.hadBoth ? ' (stored both raw and hashed: its plaintext is removed)' : ''}`),
+          ...(r.createdHashedIndex ? [`  and create the bucket authorizationhashedindexv1`] : []),
+        ])
+      }
+      return
+    }
+    const stillExposed = [...new Set([...(outcome.backup !== null ? [outcome.backup] : []), ...plaintextCopies(path)])]
+    if (flags.json) {
+      await this.printJson({hashed: r.hashed.length, variant, export: exported, scrubbed, backup: outcome.backup, stillExposed})
+    } else {
+      const out = [`hashed ${r.hashed.length} token(s) (${variant}) in ${path}, txid ${outcome.txidAfter}${r.createdHashedIndex ? '; created the bucket authorizationhashedindexv1' : ''}`]
+      if (exported !== null) out.push(`export: ${exported} (mode 0600): it holds the plaintext of every token: keep it safe`)
+      else out.push('no export was made: the plaintext of these tokens is gone')
+      if (scrubbed !== null) out.push(`scrubbed: ${scrubbed.pagesZeroed} unused page(s) and ${scrubbed.tailBytesZeroed} tail byte(s) zeroed; no plaintext token is left in the file`)
+      else out.push(`not scrubbed (--no-scrub): the plaintext of ${remaining} token(s) can still be read from unused pages; run "influx-recover auth scrub"`)
+      if (outcome.backup !== null) out.push(`STILL EXPOSED: the backup ${outcome.backup} holds every token in plaintext; delete it (or keep it as safe as the export) once the server works`)
+      for (const p of plaintextCopies(path)) if (p !== outcome.backup) out.push(`STILL EXPOSED: ${p} is a copy of the database from before (plaintext tokens)`)
+      await this.lines(out)
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
+import {withDataFile} from '../../cli/data-file.js'
+import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
+import {check} from '../../bbolt/check.js'
+import {backupFile} from '../../platform/backup.js'
+import {ExitCode, RecoverError} from '../../errors.js'
+import {plaintextCopies} from '../../recovery/doctor.js'
+import {hashedTokenRemnants, scrub} from '../../recovery/hash-upgrade.js'
+
+export default class AuthScrub extends BaseCommand {
+  static override summary = 'Overwrite the unused pages of influxd.bolt with zeros so that no old plaintext token can be read from it'
+  static override description = `For files whose tokens were hashed by influxd itself (or by "auth hash-upgrade --no-scrub"): bbolt never clears freed pages, so the plaintext of hashed tokens stays readable in them and under the previous meta page. This makes both meta pages point at the newest tree, zeroes every page it does not use and the file's tail, then searches the whole file for token-shaped strings whose hash is the hashedToken of a record: exit 0 when none is left, 6 when some remain.
+
+The data in use is not changed. No backup is made unless --backup is given: a backup is a copy of exactly the plaintext this command removes. The lock is taken as for every write (exit 3 while influxd runs).`
+
+  static override examples = [
+    {description: 'After InfluxDB 2.9 hashed the tokens', command: '<%= config.bin %> <%= command.id %> --bolt-path /var/lib/influxdb2/influxd.bolt'},
+  ]
+
+  static override flags = {
+    ...influxdFileFlags,
+    backup: Flags.boolean({description: 'copy the file first (the copy keeps the plaintext remnants)', default: false}),
+    'backup-dir': Flags.directory({description: 'directory for the backup copy [default: the file\'s own directory]', helpValue: 'DIR'}),
+    json: jsonFlag,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(AuthScrub)
+    this.jsonMode = flags.json
+    const {path} = await findInfluxdFile(flags['bolt-path'])
+    const res = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
+      const pre = check(ctx.db)
+      if (!pre.ok) throw new RecoverError(`refusing to scrub: ${path} does not pass the consistency check (first: ${pre.problems[0]})`, ExitCode.CORRUPT, 'run "influx-recover bolt check FILE"')
+      let backup: string | null = null
+      if (flags.backup) {
+        backup = (await backupFile(path, {dir: flags['backup-dir'], label: 'pre-scrub'})).path
+        this.note(`backup: ${backup} (it holds the plaintext remnants)`)
+      }
+      const before = hashedTokenRemnants(ctx.db, path)
+      const scrubbed = scrub(ctx.db)
+      const post = check(ctx.db)
+      if (!post.ok) throw new RecoverError(`the file does not pass the consistency check after scrubbing: ${post.problems[0]}`, ExitCode.VERIFY_FAILED, backup ? `the backup is ${backup}` : undefined)
+      const remnants = hashedTokenRemnants(ctx.db, path)
+      return {backup, before, scrubbed, remnants}
+    })
+    const stillExposed = [...new Set([...(res.backup !== null ? [res.backup] : []), ...plaintextCopies(path)])]
+    if (flags.json) await this.printJson({scrubbed: res.scrubbed, remnantsBefore: res.before, remnants: res.remnants, backup: res.backup, stillExposed})
+    else {
+      await this.lines([
+        `scrubbed ${path}: ${res.scrubbed.pagesZeroed} unused page(s) and ${res.scrubbed.tailBytesZeroed} tail byte(s) zeroed; plaintext of ${res.before.length} hashed token(s) found before`,
+        ...stillExposed.map((p) => `STILL EXPOSED: ${p} is a copy of the database (it may hold plaintext tokens)`),
+      ])
+    }
+    if (res.remnants.length > 0) {
+      throw new RecoverError(`the plaintext of ${res.remnants.length} hashed token(s) is still in ${path}: ${res.remnants.join(', ')}`, ExitCode.VERIFY_FAILED, 'a record that still holds its token next to its hash keeps it in use: "influx-recover auth hash-upgrade" removes it; otherwise compact the file into a new one ("influx-recover bolt compact") and check it with "influx-recover doctor"')
+    }
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * `auth export`: the plaintext of every v2 token stored raw, with what an
+ * operator needs to recognise it (id, description, user, org, kind, status),
+ * its SHA-256 fingerprint and the exact hash string influxd 2.9 would store.
+ *
+ * The export file is created exclusively (O_CREAT|O_EXCL, mode 0600 set
+ * explicitly with fchmod), fsynced with its directory, then read back, parsed
+ * and checked record by record against the database. A file that fails the
+ * check is deleted. Tokens stored only hashed cannot be exported: they are
+ * listed under `notExportable` (yaml/json), as rows with `exportable` false
+ * and no token (csv), or as comments (env).
+ */
+import * as fs from 'node:fs'
+import {dirname} from 'node:path'
+import {parse as parseYaml} from 'yaml'
+
+import type {Tx} from '../bbolt/index.js'
+import {ExitCode, RecoverError} from '../errors.js'
+import {DEFAULT_HASH_VARIANT, hashToken, type HashVariant} from '../influxd/hashing.js'
+import {tokenFingerprint} from '../influxd/token.js'
+import {csvField, renderJSON, renderYAML} from '../platform/format.js'
+import {authRows} from './list.js'
+import {readModel} from './read-model.js'
+
+export const EXPORT_FORMATS = ['yaml', 'json', 'csv', 'env'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+export interface ExportedToken {
+  id: string
+  description: string
+  userName: string | null
+  orgName: string | null
+  kind: string
+  status: string
+  token: string
+  /** SHA-256 of the token, hex */
+  fingerprint: string
+  /** what influxd stores in hashedToken and the hashed index */
+  hash: string
+}
+
+export interface NotExportable {
+  id: string
+  description: string | null
+  userName: string | null
+  orgName: string | null
+  kind: string | null
+  status: string | null
+  reason: string
+}
+
+export interface ExportDocument {
+  variant: HashVariant
+  exported: ExportedToken[]
+  notExportable: NotExportable[]
+}
+
+/** Every raw v2 token of the file (legacy v1 authorizations are not API tokens and are left out). */
+export function collectExport(tx: Tx, variant: HashVariant = DEFAULT_HASH_VARIANT): ExportDocument {
+  const rows = authRows(readModel(tx))
+  const exported: ExportedToken[] = []
+  const notExportable: NotExportable[] = []
+  for (const r of rows) {
+    if (r.error !== undefined) {
+      notExportable.push({id: r.id, description: null, userName: null, orgName: null, kind: null, status: null, reason: `the record cannot be decoded: ${r.error}`})
+      continue
+    }
+    const common = {id: r.id, description: r.description ?? '', userName: r.userName ?? null, orgName: r.orgName ?? null, kind: r.kind ?? 'custom', status: r.status ?? 'active'}
+    if (r.tokenState === 'raw' && r.token !== undefined) {
+      exported.push({...common, token: r.token, fingerprint: tokenFingerprint(r.token), hash: hashToken(r.token, variant)})
+    } else {
+      notExportable.push({...common, reason: r.tokenState === 'hashed' ? 'stored hashed: its plaintext is not in the file' : 'the record has neither a token nor a hash'})
+    }
+  }
+  return {variant, exported, notExportable}
+}
+
+const CSV_COLUMNS = ['id', 'exportable', 'description', 'userName', 'orgName', 'kind', 'status', 'token', 'fingerprint', 'hash', 'reason'] as const
+
+const ENV_SAFE = /^[A-Za-z0-9_\-=.+/:@%,]+$/
+
+function envValue(token: string): string {
+  return ENV_SAFE.test(token) ? token : `'${token.replace(/'/g, `'\\''`)}'`
+}
+
+/** A comment line: no line break can end it early. */
+function comment(text: string): string {
+  return `# ${text.replace(/[\r\n]+/g, ' ')}`
+}
+
+export function renderExport(doc: ExportDocument, format: ExportFormat): string {
+  switch (format) {
+    case 'json':
+      return renderJSON(doc)
+    case 'yaml':
+      return renderYAML(doc)
+    case 'csv': {
+      const rows: string[][] = [[...CSV_COLUMNS]]
+      for (const e of doc.exported) rows.push([e.id, 'true', e.description, e.userName ?? '', e.orgName ?? '', e.kind, e.status, e.token, e.fingerprint, e.hash, ''])
+      for (const n of doc.notExportable) rows.push([n.id, 'false', n.description ?? '', n.userName ?? '', n.orgName ?? '', n.kind ?? '', n.status ?? '', '', '', '', n.reason])
+      return rows.map((r) => `${r.map(csvField).join(',')}\n`).join('')
+    }
+    case 'env': {
+      const out: string[] = [comment(`influx-recover auth export: ${doc.exported.length} token(s); hashes use influxdb2-${doc.variant}`)]
+      for (const e of doc.exported) {
+        out.push(comment(`${e.id} "${e.description}" user=${e.userName ?? '?'} org=${e.orgName ?? '?'} kind=${e.kind} status=${e.status} sha256=${e.fingerprint} hash=${e.hash}`))
+        out.push(`INFLUX_TOKEN_${e.id.toUpperCase()}=${envValue(e.token)}`)
+      }
+      for (const n of doc.notExportable) out.push(comment(`not exportable: ${n.id} "${n.description ?? ''}": ${n.reason}`))
+      return `${out.join('\n')}\n`
+    }
+  }
+}
+
+// ---------------------------------------------------------------- reading an export back
+
+/** id → token as read back from an export text. */
+export interface ParsedExport {
+  tokens: Map<string, {token: string; hash?: string; fingerprint?: string}>
+}
+
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let quoted = false
+  let i = 0
+  while (i < text.length) {
+    const ch = text[i]!
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"'
+          i += 2
+          continue
+        }
+        quoted = false
+      } else field += ch
+      i++
+      continue
+    }
+    if (ch === '"') quoted = true
+    else if (ch === ',') {
+      row.push(field)
+      field = ''
+    } else if (ch === '\n') {
+      row.push(field)
+      rows.push(row)
+      row = []
+      field = ''
+    } else if (ch !== '\r') field += ch
+    i++
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field)
+    rows.push(row)
+  }
+  return rows
+}
+
+function parseEnvValue(v: string): string {
+  if (!v.startsWith("'")) return v
+  let out = ''
+  let i = 1
+  while (i < v.length) {
+    const end = v.indexOf("'", i)
+    if (end < 0) throw new Error('unterminated quote')
+    out += v.slice(i, end)
+    i = end + 1
+    if (v.startsWith("\\''", i)) {
+      out += "'"
+      i += 3
+    } else if (i < v.length) throw new Error('unexpected text after a quote')
+  }
+  return out
+}
+
+/** Parses an export text; throws with the reason when it is not one. */
+export function parseExport(text: string, format: ExportFormat): ParsedExport {
+  const tokens = new Map<string, {token: string; hash?: string; fingerprint?: string}>()
+  const add = (id: string, e: {token: string; hash?: string; fingerprint?: string}): void => {
+    if (tokens.has(id)) throw new Error(`token ${id} appears twice`)
+    tokens.set(id, e)
+  }
+  if (format === 'json' || format === 'yaml') {
+    const doc = (format === 'json' ? JSON.parse(text) : parseYaml(text)) as {exported?: unknown}
+    if (!Array.isArray(doc?.exported)) throw new Error('no "exported" list')
+    for (const e of doc.exported as Array<Record<string, unknown>>) {
+      if (typeof e.id !== 'string' || typeof e.token !== 'string') throw new Error('an entry without id or token')
+      add(e.id, {token: e.token, hash: String(e.hash), fingerprint: String(e.fingerprint)})
+    }
+  } else if (format === 'csv') {
+    const [header, ...rows] = parseCsv(text)
+    if (header === undefined || header.join(',') !== CSV_COLUMNS.join(',')) throw new Error('unexpected CSV header')
+    for (const r of rows) {
+      if (r.length !== CSV_COLUMNS.length) throw new Error(`a CSV row with ${r.length} fields`)
+      if (r[1] === 'true') add(r[0]!, {token: r[7]!, fingerprint: r[8], hash: r[9]})
+    }
+  } else {
+    for (const line of text.split('\n')) {
+      if (line === '' || line.startsWith('#')) continue
+      const m = /^INFLUX_TOKEN_([0-9A-F]{16})=(.*)$/.exec(line)
+      if (m === null) throw new Error('a line that is neither a comment nor INFLUX_TOKEN_<ID>=…')
+      add(m[1]!.toLowerCase(), {token: parseEnvValue(m[2]!)})
+    }
+  }
+  return {tokens}
+}
+
+/**
+ * Mismatches between an export read back and the database now: every raw
+ * token of the file must be there under its id, with the right hash and
+ * fingerprint (where the format carries them).
+ */
+export function compareExport(parsed: ParsedExport, expected: ExportDocument): string[] {
+  const problems: string[] = []
+  for (const e of expected.exported) {
+    const got = parsed.tokens.get(e.id) ?? parsed.tokens.get(e.id.toLowerCase())
+    if (got === undefined) problems.push(`token ${e.id} is missing from the export`)
+    else if (got.token !== e.token) problems.push(`token ${e.id}: the exported value differs from the database`)
+    else if (got.hash !== undefined && got.hash !== e.hash) problems.push(`token ${e.id}: the exported hash differs from ${expected.variant} of the token`)
+    else if (got.fingerprint !== undefined && got.fingerprint !== e.fingerprint) problems.push(`token ${e.id}: the exported fingerprint is wrong`)
+  }
+  if (parsed.tokens.size !== expected.exported.length) problems.push(`the export holds ${parsed.tokens.size} token(s), the database ${expected.exported.length}`)
+  return problems
+}
+
+// ---------------------------------------------------------------- the file
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as {code: unknown}).code) : undefined
+}
+
+function syncDir(dir: string): void {
+  let fd: number
+  try {
+    fd = fs.openSync(dir, fs.constants.O_RDONLY)
+  } catch {
+    return // not possible everywhere (e.g. Windows); the file itself is synced
+  }
+  try {
+    fs.fsyncSync(fd)
+  } catch {
+    // some filesystems refuse fsync on directories
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** Creates `path` exclusively with mode 0600 and the text, fsynced; never overwrites (exit 1). */
+export function writeSecretFile(path: string, text: string): void {
+  let fd: number
+  try {
+    fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600)
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') throw new RecoverError(`refusing to overwrite ${path}: it already exists`, ExitCode.ERROR, 'choose a new path for the export (an existing export is never replaced)')
+    if (errnoCode(err) === 'ENOENT') throw new RecoverError(`cannot create ${path}: its directory does not exist`, ExitCode.NOT_FOUND)
+    throw new RecoverError(`cannot create ${path}: ${(err as Error).message}`)
+  }
+  try {
+    fs.fchmodSync(fd, 0o600) // the umask could have taken bits away, never added; be explicit anyway
+    const buf = Buffer.from(text, 'utf8')
+    let off = 0
+    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off)
+    fs.fsyncSync(fd)
+  } catch (err) {
+    fs.closeSync(fd)
+    fs.rmSync(path, {force: true})
+    throw new RecoverError(`cannot write ${path}: ${(err as Error).message}`)
+  }
+  fs.closeSync(fd)
+  syncDir(dirname(path))
+}
+
+export interface ExportResult {
+  doc: ExportDocument
+  /** the file written, or null for stdout */
+  path: string | null
+  /** the text (for stdout) */
+  text: string
+}
+
+/**
+ * Exports to a new file and proves it: read back, parsed, compared with what
+ * `current()` reads from the database now. On any mismatch the file is
+ * deleted and the error exits 6.
+ */
+export function exportToFile(path: string, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument): ExportResult {
+  const text = renderExport(doc, format)
+  writeSecretFile(path, text)
+  let problems: string[]
+  try {
+    const st = fs.statSync(path)
+    problems = (st.mode & 0o777) === 0o600 ? [] : [`${path} has mode ${(st.mode & 0o777).toString(8)}, not 600`]
+    problems.push(...compareExport(parseExport(fs.readFileSync(path, 'utf8'), format), current()))
+    if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
+  } catch (err) {
+    problems = [`the export cannot be read back: ${(err as Error).message}`]
+  }
+  if (problems.length > 0) {
+    fs.rmSync(path, {force: true})
+    syncDir(dirname(path))
+    const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : ''
+    throw new RecoverError(`the export does not match the database: ${problems[0]}${more}; ${path} was deleted`, ExitCode.VERIFY_FAILED)
+  }
+  return {doc, path, text}
+}
+
+/** The export text for stdout, checked (parsed back and compared) before it is printed. */
+export function exportToText(format: ExportFormat, doc: ExportDocument, current: () => ExportDocument): ExportResult {
+  const text = renderExport(doc, format)
+  const problems = compareExport(parseExport(text, format), current())
+  if (problems.length > 0) throw new RecoverError(`the export does not match the database: ${problems[0]}`, ExitCode.VERIFY_FAILED)
+  return {doc, path: null, text}
+}
+
+function testHook(name: string): boolean {
+  return (process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes(name)
+}

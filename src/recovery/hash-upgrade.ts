@@ -1,0 +1,290 @@
+/**
+ * `auth hash-upgrade` and `auth scrub`: convert every raw v2 token to exactly
+ * what InfluxDB 2.9 writes at its first start (spec §8.2–8.3), in one
+ * transaction, and then make sure no plaintext is left anywhere in the file.
+ *
+ * Per record: `token` removed, `hashedToken` inserted after `id`, every other
+ * byte unchanged (decode/encode keeps the original bytes of unchanged
+ * fields); the raw index entry deleted and the hashed index entry added.
+ * Unlike influxd, a record holding both fields also loses its plaintext
+ * (spec §12 item 3). Legacy v1 authorizations are not touched.
+ */
+import * as fs from 'node:fs'
+
+import type {Bucket, DB, Tx} from '../bbolt/index.js'
+import {ExitCode, RecoverError} from '../errors.js'
+import {AUTHORIZATION_HASHED_INDEX, AUTHORIZATION_INDEX, AUTHORIZATIONS, idKey, tokenIndexKey} from '../influxd/buckets.js'
+import {allTokenHashes, hashToken, verifyToken, type HashVariant} from '../influxd/hashing.js'
+import {decodeAuthorization, encodeAuthorization, type Authorization} from '../influxd/records.js'
+import {detectSchema} from '../influxd/schema.js'
+import {tokenFingerprint} from '../influxd/token.js'
+import {assertWritableSchema} from './auth-write.js'
+import {readModel} from './read-model.js'
+
+export interface HashedEntry {
+  id: string
+  /** SHA-256 fingerprint of the plaintext (for the audit) */
+  fingerprint: string
+  hash: string
+  /** the exact record bytes written */
+  value: Buffer
+  /** true when the record held both fields */
+  hadBoth: boolean
+}
+
+export interface HashUpgradeResult {
+  variant: HashVariant
+  hashed: HashedEntry[]
+  /** stale raw index entries (pointing at hashed records) removed as well */
+  staleRawEntries: number
+  createdHashedIndex: boolean
+  /** every plaintext removed (record values and raw index keys): kept in memory only, for the scan */
+  secrets: string[]
+}
+
+export interface HashUpgradeOptions {
+  variant: HashVariant
+  createHashedIndex: boolean
+  /** called every `every` records */
+  progress?: (done: number, total: number) => void
+}
+
+/** How many records would be hashed; no change. */
+export function pendingRawTokens(tx: Tx): number {
+  let n = 0
+  for (const {record} of readModel(tx).authorizations) if (record?.token) n++
+  return n
+}
+
+/**
+ * The schema gate: the file must have the hashed index (2.8+), unless the
+ * caller may create the bucket. Exit 4 with the explanation otherwise.
+ */
+export function assertHashableSchema(tx: Tx, createHashedIndex: boolean): void {
+  assertWritableSchema(tx)
+  const schema = detectSchema(tx)
+  if (schema.hasHashedIndex || createHashedIndex) return
+  throw new RecoverError(
+    `refusing to hash: the file has no "${AUTHORIZATION_HASHED_INDEX}" bucket (schema ${schema.influxdRange}); InfluxDB 2.7 and older cannot use hashed tokens, and a hashed token in this file would lock its clients out`,
+    ExitCode.CORRUPT,
+    'start InfluxDB 2.9 once with --use-hashed-tokens=false so that it migrates the schema (or upgrade and let 2.9 hash them itself after an "auth export"), or pass --create-hashed-index to create only the bucket (no migration record is written)',
+  )
+}
+
+function bucketOf(tx: Tx, name: string): Bucket {
+  const b = tx.bucket(Buffer.from(name))
+  if (b === undefined) throw new RecoverError(`bucket "${name}" is missing`, ExitCode.CORRUPT)
+  return b
+}
+
+export function hashUpgrade(tx: Tx, opts: HashUpgradeOptions): HashUpgradeResult {
+  assertHashableSchema(tx, opts.createHashedIndex)
+  let createdHashedIndex = false
+  let hashedIdx = tx.bucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
+  if (hashedIdx === undefined) {
+    hashedIdx = tx.createBucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
+    createdHashedIndex = true
+  }
+  const auths = bucketOf(tx, AUTHORIZATIONS)
+  const rawIdx = bucketOf(tx, AUTHORIZATION_INDEX)
+  const model = readModel(tx)
+  const undecodable = model.authorizations.filter((d) => d.record === undefined)
+  if (undecodable.length > 0) {
+    throw new RecoverError(`refusing to hash: ${undecodable.length} token record(s) cannot be decoded (first: ${undecodable[0]!.error})`, ExitCode.CORRUPT, 'inspect them with "influx-recover doctor"; "auth delete" can remove them')
+  }
+  const todo = model.authorizations.map((d) => d.record!).filter((a) => a.token !== undefined && a.token !== '')
+  const result: HashUpgradeResult = {variant: opts.variant, hashed: [], staleRawEntries: 0, createdHashedIndex, secrets: []}
+  const hashedIds = new Set<string>()
+  let done = 0
+  for (const before of todo) {
+    const token = before.token!
+    let hash = hashToken(token, opts.variant)
+    const hadBoth = before.hashedToken !== undefined && before.hashedToken !== ''
+    if (hadBoth) {
+      let matches = false
+      try {
+        matches = verifyToken(token, before.hashedToken!)
+      } catch {
+        matches = false
+      }
+      // a hash that already matches the token is kept as it is (its variant too)
+      if (matches) hash = before.hashedToken!
+      else {
+        const old = hashedIdx.get(tokenIndexKey(before.hashedToken!))
+        if (old !== undefined && old.toString('latin1') === before.id) hashedIdx.delete(tokenIndexKey(before.hashedToken!))
+      }
+    }
+    for (const h of allTokenHashes(token)) {
+      const owner = hashedIdx.get(tokenIndexKey(h))
+      if (owner !== undefined && owner.toString('latin1') !== before.id) {
+        throw new RecoverError(`cannot hash authorization ${before.id}: the hashed index already holds its token for authorization ${owner.toString('latin1')}`, ExitCode.ERROR, 'tokens must be unique; "influx-recover doctor" lists the index problems')
+      }
+    }
+    const rec: Authorization = {...before}
+    delete rec.token
+    rec.hashedToken = hash
+    const value = encodeAuthorization(rec)
+    auths.put(idKey(before.id), value)
+    const rawOwner = rawIdx.get(tokenIndexKey(token))
+    if (rawOwner !== undefined && rawOwner.toString('latin1') === before.id) rawIdx.delete(tokenIndexKey(token))
+    hashedIdx.put(tokenIndexKey(hash), Buffer.from(before.id, 'latin1'))
+    result.hashed.push({id: before.id, fingerprint: tokenFingerprint(token), hash, value, hadBoth})
+    result.secrets.push(token)
+    hashedIds.add(before.id)
+    done++
+    if (opts.progress !== undefined && (done % 100 === 0 || done === todo.length)) opts.progress(done, todo.length)
+  }
+  // raw entries still pointing at a hashed record: they authenticate and hold the plaintext
+  const stale: Buffer[] = []
+  rawIdx.forEach((k, v) => {
+    if (v !== null && hashedIds.has(v.toString('latin1'))) stale.push(Buffer.from(k))
+  })
+  for (const k of stale) {
+    rawIdx.delete(k)
+    result.secrets.push(k.toString('latin1'))
+  }
+  result.staleRawEntries = stale.length
+  return result
+}
+
+/** What the transaction must show after hashUpgrade (empty = ok). */
+export function verifyHashUpgrade(tx: Tx, r: HashUpgradeResult): string[] {
+  const problems: string[] = []
+  const auths = tx.bucket(Buffer.from(AUTHORIZATIONS))
+  const rawIdx = tx.bucket(Buffer.from(AUTHORIZATION_INDEX))
+  const hashedIdx = tx.bucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
+  if (auths === undefined || rawIdx === undefined || hashedIdx === undefined) return ['a token bucket is missing after the write']
+  const ids = new Set(r.hashed.map((h) => h.id))
+  for (const h of r.hashed) {
+    const v = auths.get(idKey(h.id))
+    if (v === undefined || !v.equals(h.value)) {
+      problems.push(`authorization ${h.id}: the stored record is not the one written`)
+      continue
+    }
+    const a = decodeAuthorization(v, {bucket: AUTHORIZATIONS, key: h.id})
+    if (a.token !== undefined && a.token !== '') problems.push(`authorization ${h.id} still holds its token`)
+    if (a.hashedToken !== h.hash) problems.push(`authorization ${h.id}: hashedToken is not the expected hash`)
+    if (hashedIdx.get(tokenIndexKey(h.hash))?.toString('latin1') !== h.id) problems.push(`authorization ${h.id}: the hashed index entry is missing`)
+  }
+  rawIdx.forEach((_k, v) => {
+    if (v !== null && ids.has(v.toString('latin1'))) problems.push(`a raw index entry still points at authorization ${v.toString('latin1')}`)
+  })
+  for (const s of r.secrets) if (rawIdx.get(tokenIndexKey(s)) !== undefined) problems.push('a removed token is still a key of the raw index')
+  return problems
+}
+
+// ---------------------------------------------------------------- finding plaintext in the file
+
+const SCAN_CHUNK = 16 << 20
+const TOKEN_RE = /[A-Za-z0-9_-]{86}==/g
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{86}==$/
+
+/** A token as it may appear in the file: as is (index keys) and JSON-escaped the ways JS and Go write it (record values). */
+function storedForms(s: string): string[] {
+  const json = JSON.stringify(s).slice(1, -1)
+  const goJson = json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  return [...new Set([s, json, goJson])]
+}
+
+export interface PlaintextHit {
+  /** which of the given secrets (index into the list) */
+  index: number
+  /** byte offset of the first occurrence */
+  offset: number
+}
+
+/**
+ * Scans every byte of the file for the given secrets (the bolt pages, both
+ * metas, free pages and the tail alike). Generated-shape tokens are found with
+ * one pass; any other token is searched for byte by byte.
+ */
+export function findPlaintext(path: string, secrets: readonly string[]): PlaintextHit[] {
+  const shaped = new Map<string, number>()
+  const other: Array<{index: number; bytes: Buffer}> = []
+  secrets.forEach((s, i) => {
+    if (s === '') return
+    if (TOKEN_SHAPE.test(s)) shaped.set(s, i)
+    else for (const form of storedForms(s)) other.push({index: i, bytes: Buffer.from(form, 'utf8')})
+  })
+  const longest = Math.max(88, ...other.map((o) => o.bytes.length))
+  const hits = new Map<number, number>()
+  const fd = fs.openSync(path, 'r')
+  try {
+    const size = fs.fstatSync(fd).size
+    const buf = Buffer.alloc(SCAN_CHUNK + longest)
+    for (let pos = 0; pos < size; pos += SCAN_CHUNK) {
+      const want = Math.min(buf.length, size - pos)
+      let got = 0
+      while (got < want) {
+        const n = fs.readSync(fd, buf, got, want - got, pos + got)
+        if (n === 0) break
+        got += n
+      }
+      const view = buf.subarray(0, got)
+      if (shaped.size > 0) {
+        for (const m of view.toString('latin1').matchAll(TOKEN_RE)) {
+          const i = shaped.get(m[0])
+          if (i !== undefined && !hits.has(i)) hits.set(i, pos + m.index)
+        }
+      }
+      for (const o of other) {
+        if (hits.has(o.index)) continue
+        const at = view.indexOf(o.bytes)
+        if (at >= 0) hits.set(o.index, pos + at)
+      }
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+  return [...hits].map(([index, offset]) => ({index, offset})).sort((a, b) => a.offset - b.offset)
+}
+
+export interface ScrubReport {
+  pagesZeroed: number
+  tailBytesZeroed: number
+}
+
+/** Zeroes what the newest state does not use (both metas first made to point at it). */
+export function scrub(db: DB): ScrubReport {
+  return db.scrubUnused()
+}
+
+/**
+ * Plaintext of hashed tokens anywhere in the file, for `auth scrub` (which
+ * does not know the tokens): every token-shaped string whose hash (either
+ * variant) is the hashedToken of a record. Returns the record ids.
+ */
+export function hashedTokenRemnants(db: DB, path: string): string[] {
+  const byHash = new Map<string, string>()
+  db.view((tx) => {
+    for (const {record} of readModel(tx).authorizations) if (record?.hashedToken) byHash.set(record.hashedToken, record.id)
+  })
+  if (byHash.size === 0) return []
+  const found = new Set<string>()
+  const fd = fs.openSync(path, 'r')
+  try {
+    const size = fs.fstatSync(fd).size
+    const buf = Buffer.alloc(SCAN_CHUNK + 88)
+    const seen = new Set<string>()
+    for (let pos = 0; pos < size; pos += SCAN_CHUNK) {
+      const want = Math.min(buf.length, size - pos)
+      let got = 0
+      while (got < want) {
+        const n = fs.readSync(fd, buf, got, want - got, pos + got)
+        if (n === 0) break
+        got += n
+      }
+      for (const m of buf.subarray(0, got).toString('latin1').matchAll(TOKEN_RE)) {
+        if (seen.has(m[0])) continue
+        seen.add(m[0])
+        for (const h of allTokenHashes(m[0])) {
+          const id = byHash.get(h)
+          if (id !== undefined) found.add(id)
+        }
+      }
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+  return [...found].sort()
+}
