@@ -208,7 +208,7 @@ export class DB {
    * zeroed, so a crash at any point leaves a file that opens at the newest
    * state. Returns the number of pages zeroed.
    */
-  scrubUnused(): {pagesZeroed: number; tailBytesZeroed: number} {
+  scrubUnused(onStep?: (step: 'metas-aligned' | 'pages-zeroed') => void): {pagesZeroed: number; tailBytesZeroed: number} {
     if (this.closed) throw new BoltError('tx', 'database is closed')
     if (this.tx !== null) throw new BoltError('tx', 'cannot scrub while a transaction is open')
     if (this.readOnly) throw new BoltError('tx', 'database is open read-only')
@@ -224,6 +224,7 @@ export class DB {
     this.file.write(copy, older * ps)
     this.file.fdatasync()
     this.reloadMetas()
+    onStep?.('metas-aligned')
     // 2. zero the free pages, in runs, then the tail
     const zero = Buffer.alloc(256 * ps)
     const ids = this.freePageIds()
@@ -235,6 +236,7 @@ export class DB {
       pagesZeroed += j - i
       i = j
     }
+    onStep?.('pages-zeroed')
     let tailBytesZeroed = 0
     for (let pos = cur.pgid * ps; pos < this.file.fileSize; pos += zero.length) {
       const len = Math.min(zero.length, this.file.fileSize - pos)

@@ -245,8 +245,8 @@ export interface ScrubReport {
 }
 
 /** Zeroes what the newest state does not use (both metas first made to point at it). */
-export function scrub(db: DB): ScrubReport {
-  return db.scrubUnused()
+export function scrub(db: DB, onStep?: (step: 'metas-aligned' | 'pages-zeroed') => void): ScrubReport {
+  return db.scrubUnused(onStep)
 }
 
 /**

@@ -6,6 +6,7 @@ import {BaseCommand, jsonFlag, writeFlags} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
+import {crashPoint} from '../../cli/test-hooks.js'
 import {performWrite} from '../../cli/write.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
@@ -86,6 +87,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         exported = res.path
         exportedTokens = res.doc.exported.map((e) => e.token)
         this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database)`)
+        crashPoint('after-export')
       }
       const showProgress = pending > 1000 && tty && !flags['dry-run']
       let committing = false
@@ -121,11 +123,12 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
       })
       let scrubbed: ScrubReport | null = null
       let remaining = 0
+      if (!outcome.dryRun) crashPoint('after-commit')
       if (!outcome.dryRun) {
         const secrets = [...new Set([...outcome.result.secrets, ...exportedTokens])]
         if (flags.scrub) {
           try {
-            scrubbed = scrub(db)
+            scrubbed = scrub(db, (step) => crashPoint(`scrub-${step}`))
           } catch (err) {
             exportNote()
             throw new RecoverError(
