@@ -186,6 +186,30 @@ function storedForms(s: string): string[] {
   return [...new Set([s, json, goJson])]
 }
 
+/**
+ * Calls fn for every chunk of the file, each overlapping the next by
+ * `overlap` bytes so a string of up to that length is never cut in two.
+ */
+function forEachChunk(path: string, overlap: number, fn: (view: Buffer, pos: number) => void): void {
+  const fd = fs.openSync(path, 'r')
+  try {
+    const size = fs.fstatSync(fd).size
+    const buf = Buffer.alloc(SCAN_CHUNK + overlap)
+    for (let pos = 0; pos < size; pos += SCAN_CHUNK) {
+      const want = Math.min(buf.length, size - pos)
+      let got = 0
+      while (got < want) {
+        const n = fs.readSync(fd, buf, got, want - got, pos + got)
+        if (n === 0) break
+        got += n
+      }
+      fn(buf.subarray(0, got), pos)
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 export interface PlaintextHit {
   /** which of the given secrets (index into the list) */
   index: number
@@ -208,34 +232,19 @@ export function findPlaintext(path: string, secrets: readonly string[]): Plainte
   })
   const longest = Math.max(88, ...other.map((o) => o.bytes.length))
   const hits = new Map<number, number>()
-  const fd = fs.openSync(path, 'r')
-  try {
-    const size = fs.fstatSync(fd).size
-    const buf = Buffer.alloc(SCAN_CHUNK + longest)
-    for (let pos = 0; pos < size; pos += SCAN_CHUNK) {
-      const want = Math.min(buf.length, size - pos)
-      let got = 0
-      while (got < want) {
-        const n = fs.readSync(fd, buf, got, want - got, pos + got)
-        if (n === 0) break
-        got += n
-      }
-      const view = buf.subarray(0, got)
-      if (shaped.size > 0) {
-        for (const m of view.toString('latin1').matchAll(TOKEN_RE)) {
-          const i = shaped.get(m[0])
-          if (i !== undefined && !hits.has(i)) hits.set(i, pos + m.index)
-        }
-      }
-      for (const o of other) {
-        if (hits.has(o.index)) continue
-        const at = view.indexOf(o.bytes)
-        if (at >= 0) hits.set(o.index, pos + at)
+  forEachChunk(path, longest, (view, pos) => {
+    if (shaped.size > 0) {
+      for (const m of view.toString('latin1').matchAll(TOKEN_RE)) {
+        const i = shaped.get(m[0])
+        if (i !== undefined && !hits.has(i)) hits.set(i, pos + m.index)
       }
     }
-  } finally {
-    fs.closeSync(fd)
-  }
+    for (const o of other) {
+      if (hits.has(o.index)) continue
+      const at = view.indexOf(o.bytes)
+      if (at >= 0) hits.set(o.index, pos + at)
+    }
+  })
   return [...hits].map(([index, offset]) => ({index, offset})).sort((a, b) => a.offset - b.offset)
 }
 
@@ -261,30 +270,16 @@ export function hashedTokenRemnants(db: DB, path: string): string[] {
   })
   if (byHash.size === 0) return []
   const found = new Set<string>()
-  const fd = fs.openSync(path, 'r')
-  try {
-    const size = fs.fstatSync(fd).size
-    const buf = Buffer.alloc(SCAN_CHUNK + 88)
-    const seen = new Set<string>()
-    for (let pos = 0; pos < size; pos += SCAN_CHUNK) {
-      const want = Math.min(buf.length, size - pos)
-      let got = 0
-      while (got < want) {
-        const n = fs.readSync(fd, buf, got, want - got, pos + got)
-        if (n === 0) break
-        got += n
-      }
-      for (const m of buf.subarray(0, got).toString('latin1').matchAll(TOKEN_RE)) {
-        if (seen.has(m[0])) continue
-        seen.add(m[0])
-        for (const h of allTokenHashes(m[0])) {
-          const id = byHash.get(h)
-          if (id !== undefined) found.add(id)
-        }
+  const seen = new Set<string>()
+  forEachChunk(path, 88, (view) => {
+    for (const m of view.toString('latin1').matchAll(TOKEN_RE)) {
+      if (seen.has(m[0])) continue
+      seen.add(m[0])
+      for (const h of allTokenHashes(m[0])) {
+        const id = byHash.get(h)
+        if (id !== undefined) found.add(id)
       }
     }
-  } finally {
-    fs.closeSync(fd)
-  }
+  })
   return [...found].sort()
 }
