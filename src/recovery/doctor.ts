@@ -6,8 +6,8 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {check, type DB} from '../bbolt/index.js'
-import {allTokenHashes} from '../influxd/hashing.js'
 import {detectSchema} from '../influxd/schema.js'
+import {tokensMatchingHashes} from './hash-upgrade.js'
 import {checkTokenIndexes} from './indexes.js'
 import {authRows} from './list.js'
 import {readModel} from './read-model.js'
@@ -36,9 +36,6 @@ export interface DoctorInput {
   db: DB
 }
 
-const TOKEN_RE = /[A-Za-z0-9_-]{86}==/g
-const SCAN_CHUNK_PAGES = 256
-
 /** Files beside the database that hold copies of its (plaintext) contents. */
 export function plaintextCopies(dbPath: string): string[] {
   const dir = path.dirname(dbPath)
@@ -53,32 +50,6 @@ export function plaintextCopies(dbPath: string): string[] {
     .filter((n) => n !== base && n.startsWith(`${base}.`) && (/\.pre-.+-upgrade\.backup$/.test(n) || /-downgrade\.backup$/.test(n) || /\.backup$/.test(n) || /\.influx-recover-\d{8}T\d{6}Z(?:-\d+)?\.bak$/.test(n) || n === `${base}.tmp`))
     .map((n) => path.join(dir, n))
     .sort()
-}
-
-/**
- * Token-shaped strings (88 base64url characters ending in "==") in the pages
- * the active meta does not use and in the file's tail past the high-water
- * mark: what an earlier transaction left behind.
- */
-export function tokensInUnusedSpace(db: DB): Set<string> {
-  const found = new Set<string>()
-  const ps = db.pageSize
-  const hwm = db.meta().pgid
-  const ids = db.freePageIds()
-  // group consecutive ids so a token crossing a page boundary is seen whole
-  const runs: Array<[number, number]> = []
-  for (const id of ids) {
-    const last = runs[runs.length - 1]
-    if (last !== undefined && last[1] === id && last[1] - last[0] < SCAN_CHUNK_PAGES) last[1] = id + 1
-    else runs.push([id, id + 1])
-  }
-  const tailPages = Math.ceil(db.file.fileSize / ps)
-  for (let id = hwm; id < tailPages; id += SCAN_CHUNK_PAGES) runs.push([id, Math.min(tailPages, id + SCAN_CHUNK_PAGES)])
-  for (const [start, end] of runs) {
-    const text = db.file.readAt(start * ps, (end - start) * ps).toString('latin1')
-    for (const m of text.matchAll(TOKEN_RE)) found.add(m[0])
-  }
-  return found
 }
 
 export function runDoctor(input: DoctorInput): DoctorReport {
@@ -178,23 +149,16 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     ? {name: 'copies', verdict: 'PASS', message: 'no backup or upgrade copies beside the database'}
     : {name: 'copies', verdict: 'WARN', message: `${copies.length} copy(ies) of the database beside it; they hold every token as it was then (plaintext before 2.9)`, hint: 'move them somewhere safe or delete them once no longer needed', details: copies})
 
-  // plaintext of hashed tokens left in unused pages
+  // plaintext of hashed tokens anywhere in the file (bbolt never clears freed pages)
   const hashedKeys = new Map(rows.filter((r) => r.hashedToken).map((r) => [r.hashedToken!, r.id]))
   if (hashedKeys.size === 0) {
     add({name: 'remnants', verdict: 'PASS', message: 'no hashed tokens, so no plaintext remnants to look for'})
-  } else if (!report.ok) {
-    add({name: 'remnants', verdict: 'WARN', message: 'not scanned: the file does not pass the bbolt check'})
   } else {
-    const exposed = new Set<string>()
-    for (const t of tokensInUnusedSpace(db)) {
-      for (const h of allTokenHashes(t)) {
-        const owner = hashedKeys.get(h)
-        if (owner !== undefined) exposed.add(owner)
-      }
-    }
-    add(exposed.size === 0
-      ? {name: 'remnants', verdict: 'PASS', message: `no plaintext of the ${hashedKeys.size} hashed token(s) in unused pages`}
-      : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.size} hashed token(s) is still readable in unused pages of the file`, hint: 'overwrite the unused pages: "influx-recover auth scrub" (influxd stopped)', details: [...exposed].map((id) => `token ${id}`)})
+    // the whole file: free pages, the older meta's tree and the tail alike
+    const exposed = tokensMatchingHashes(input.path, hashedKeys)
+    add(exposed.length === 0
+      ? {name: 'remnants', verdict: 'PASS', message: `no plaintext of the ${hashedKeys.size} hashed token(s) anywhere in the file`}
+      : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.length} hashed token(s) is still readable in the file`, hint: 'overwrite the unused pages: "influx-recover auth scrub" (influxd stopped)', details: exposed.map((id) => `token ${id}`)})
   }
   return {path: input.path, checks, ok: checks.every((c) => c.verdict !== 'FAIL')}
 }

@@ -268,6 +268,14 @@ export function hashedTokenRemnants(db: DB, path: string): string[] {
   db.view((tx) => {
     for (const {record} of readModel(tx).authorizations) if (record?.hashedToken) byHash.set(record.hashedToken, record.id)
   })
+  return tokensMatchingHashes(path, byHash)
+}
+
+/**
+ * Ids of the records whose hash (either variant) matches a token-shaped
+ * string found anywhere in the file; `byHash` maps hashedToken -> record id.
+ */
+export function tokensMatchingHashes(path: string, byHash: ReadonlyMap<string, string>): string[] {
   if (byHash.size === 0) return []
   const found = new Set<string>()
   const seen = new Set<string>()
