@@ -2,7 +2,7 @@
  * A summary of a bbolt file: sizes, both meta pages, and page/bucket counts
  * (from the consistency check's walk). Engine-level: knows nothing of InfluxDB.
  */
-import {check, type CheckReport} from './check.js'
+import {check, type CheckReport, type CheckStats} from './check.js'
 import type {DB} from './db.js'
 
 export const NO_FREELIST_TEXT = 'none (not persisted)'
@@ -21,23 +21,9 @@ export interface MetaInfo {
   pageSize: number | null
 }
 
-export interface FileInfo {
-  fileSize: number
-  pageSize: number
-  activeMeta: 0 | 1
-  txid: number
+/** The checker's statistics plus both metas as they are on disk. */
+export interface FileInfo extends CheckStats {
   metas: MetaInfo[]
-  highWaterMark: number
-  freePages: number
-  reachablePages: number
-  branchPages: number
-  leafPages: number
-  overflowPages: number
-  freelistPages: number
-  buckets: number
-  inlineBuckets: number
-  keys: number
-  maxDepth: number
   /** number of problems the consistency check found (0 = clean) */
   problems: number
   warnings: string[]
@@ -60,26 +46,7 @@ export function fileInfo(db: DB, report: CheckReport = check(db)): FileInfo {
       pageSize: meta?.pageSize ?? null,
     }
   })
-  return {
-    fileSize: s.fileSize,
-    pageSize: s.pageSize,
-    activeMeta: s.activeMeta,
-    txid: s.txid,
-    metas,
-    highWaterMark: s.highWaterMark,
-    freePages: s.freePages,
-    reachablePages: s.reachablePages,
-    branchPages: s.branchPages,
-    leafPages: s.leafPages,
-    overflowPages: s.overflowPages,
-    freelistPages: s.freelistPages,
-    buckets: s.buckets,
-    inlineBuckets: s.inlineBuckets,
-    keys: s.keys,
-    maxDepth: s.maxDepth,
-    problems: report.problems.length + report.omitted,
-    warnings: report.warnings,
-  }
+  return {...s, metas, problems: report.problems.length + report.omitted, warnings: report.warnings}
 }
 
 /** Human-readable lines for fileInfo. */
