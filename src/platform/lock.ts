@@ -11,6 +11,11 @@
  *     unreliable or local-only. A crashed run's lock goes stale after 10 s (its
  *     mtime stops being refreshed) and is then reclaimed; a normal exit or
  *     SIGINT/SIGTERM removes it at once (proper-lockfile's exit hook).
+ *
+ * Invariant: a run takes the flock before the directory and drops it after, so on a
+ * local filesystem (where flock excludes every process on the machine) whoever holds
+ * the exclusive flock and still finds the directory is looking at the leftover of a
+ * killed run, and removes it at once instead of waiting for it to go stale.
  */
 import {constants as fsConstants, promises as fsp} from 'node:fs'
 import type {FileHandle} from 'node:fs/promises'
@@ -38,6 +43,31 @@ const LOCKFILE_STALE_MS = 10_000
 const LOCKFILE_UPDATE_MS = 5_000
 const RETRY_INTERVAL_MS = 50
 
+/**
+ * statfs f_type of local filesystems, whose flock(2) is enforced by the one kernel every
+ * process that can open the file runs on (containers included). Network and FUSE
+ * filesystems are deliberately absent: there the directory is the only cross-host lock.
+ */
+const LOCAL_FILESYSTEMS = new Set([
+  0xef53, // ext2/3/4
+  0x58465342, // xfs
+  0x9123683e, // btrfs
+  0x01021994, // tmpfs
+  0x794c7630, // overlayfs
+  0x2fc12fc1, // zfs
+  0xf2f52010, // f2fs
+  0x3153464a, // jfs
+])
+
+/** True when flock on realPath excludes every other process that could hold the lock directory. */
+export async function flockIsMachineWide(realPath: string): Promise<boolean> {
+  try {
+    return LOCAL_FILESYSTEMS.has((await fsp.statfs(realPath)).type)
+  } catch {
+    return false
+  }
+}
+
 export function lockfilePathFor(realPath: string): string {
   return `${realPath}.influx-recover.lock`
 }
@@ -53,7 +83,7 @@ function message(err: unknown): string {
 function busyWithOtherRun(path: string): LockedError {
   return new LockedError(
     `${path} is being modified by another influx-recover run`,
-    `wait for it to finish; if no other run exists, the lock goes stale ${LOCKFILE_STALE_MS / 1000} s after it crashed`,
+    `wait for it to finish; if no other run exists (one was killed on another host), its lock directory goes stale ${LOCKFILE_STALE_MS / 1000} s later`,
   )
 }
 
@@ -66,8 +96,10 @@ async function acquireLockfile(
   path: string,
   realPath: string,
   deadline: number,
+  reclaimLeftover: boolean,
   onCompromised: (err: Error) => void,
 ): Promise<() => Promise<void>> {
+  let reclaimed = false
   for (;;) {
     try {
       return await lockfile.lock(realPath, {
@@ -82,6 +114,12 @@ async function acquireLockfile(
     } catch (err) {
       if (errnoCode(err) !== 'ELOCKED') {
         throw new RecoverError(`cannot create lock ${lockfilePathFor(realPath)}: ${message(err)}`, ExitCode.ERROR)
+      }
+      // We hold the exclusive flock, so no live run holds this directory (see the header).
+      // rmdir removes only an empty directory: a file squatting on the name stays a lock.
+      if (reclaimLeftover && !reclaimed) {
+        reclaimed = true
+        if (await fsp.rmdir(lockfilePathFor(realPath)).then(() => true, () => false)) continue
       }
     }
     const remaining = deadline - performance.now()
@@ -115,7 +153,10 @@ async function openLockFd(path: string): Promise<FileHandle> {
  * the pre-check, LockedError (exit 3) when held elsewhere. Hold the returned lock for the
  * whole time the file is read or written, and release it in a finally block.
  */
-export async function lockDataFile(path: string, opts: {write: boolean; timeoutSec: number}): Promise<DataFileLock> {
+export async function lockDataFile(
+  path: string,
+  opts: {write: boolean; timeoutSec: number; /** tests: override filesystem detection */ machineWideFlock?: boolean},
+): Promise<DataFileLock> {
   const {realPath} = await assertOpenableDataFile(path, {write: opts.write})
   const timeoutMs = opts.timeoutSec * 1000
   if (Number.isNaN(timeoutMs) || timeoutMs < 0) {
@@ -138,7 +179,8 @@ export async function lockDataFile(path: string, opts: {write: boolean; timeoutS
   try {
     await flockWithTimeout(fh.fd, opts.write ? 'exclusive' : 'shared', timeoutMs, path)
     if (opts.write) {
-      unlockFile = await acquireLockfile(path, realPath, deadline, (err) => {
+      const reclaim = opts.machineWideFlock ?? (await flockIsMachineWide(realPath))
+      unlockFile = await acquireLockfile(path, realPath, deadline, reclaim, (err) => {
         compromised = err
       })
     }

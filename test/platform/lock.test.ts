@@ -9,7 +9,7 @@ import lockfile from 'proper-lockfile'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ExitCode, LockedError, NotFoundError} from '../../src/errors.js'
-import {lockDataFile, lockfilePathFor} from '../../src/platform/lock.js'
+import {flockIsMachineWide, lockDataFile, lockfilePathFor} from '../../src/platform/lock.js'
 import type {DataFileLock} from '../../src/platform/lock.js'
 import type {ExternalFlock} from './helpers.js'
 import {exists, expectRecoverError, externalFlockAvailable, holdExternalFlock, makeTempDir, removeDir} from './helpers.js'
@@ -25,8 +25,9 @@ describe('lockDataFile', () => {
   let holders: ExternalFlock[]
   let children: ChildProcess[]
 
-  async function lock(write: boolean, timeoutSec = 0): Promise<DataFileLock> {
-    const l = await lockDataFile(file, {write, timeoutSec})
+  /** machineWideFlock false plays a network filesystem, where the lock directory is the only cross-host lock. */
+  async function lock(write: boolean, timeoutSec = 0, machineWideFlock?: boolean): Promise<DataFileLock> {
+    const l = await lockDataFile(file, {write, timeoutSec, machineWideFlock})
     locks.push(l)
     return l
   }
@@ -139,10 +140,14 @@ describe('lockDataFile', () => {
   })
 
   describe('lock-file layer (another influx-recover run)', () => {
-    it('a live lock directory: exit 3 "being modified by another influx-recover run", flock released', async () => {
+    it('this machine\'s filesystem counts as local (flock is machine-wide)', async () => {
+      expect(await flockIsMachineWide(file)).toBe(true)
+    })
+
+    it('network filesystem, a live lock directory: exit 3 "being modified by another influx-recover run", flock released', async () => {
       const unlock = await lockfile.lock(file, {lockfilePath: lockfilePathFor(file), realpath: false})
       try {
-        const err = await expectRecoverError(() => lock(true, 0.2), ExitCode.LOCKED)
+        const err = await expectRecoverError(() => lock(true, 0.2, false), ExitCode.LOCKED)
         expect(err.message).toBe(`${file} is being modified by another influx-recover run`)
         // The flock taken first must have been dropped again.
         expect(await externalFlockAvailable(file, 'x')).toBe(true)
@@ -154,10 +159,29 @@ describe('lockDataFile', () => {
       await lock(true)
     })
 
-    it('retries within the timeout and wins once the other run finishes', async () => {
+    it('network filesystem: retries within the timeout and wins once the other run finishes', async () => {
       const unlock = await lockfile.lock(file, {lockfilePath: lockfilePathFor(file), realpath: false})
       setTimeout(() => void unlock(), 200)
-      await lock(true, 5)
+      await lock(true, 5, false)
+    })
+
+    it('local filesystem: a fresh lock directory without a flock holder is a killed run\'s leftover, reclaimed at once', async () => {
+      const lockDir = lockfilePathFor(file)
+      await fsp.mkdir(lockDir)
+      const w = await lock(true, 0)
+      w.assertHeld()
+      expect(await exists(lockDir)).toBe(true) // now ours
+      await w.release()
+      expect(await exists(lockDir)).toBe(false)
+    })
+
+    it('local filesystem: a directory that is not empty is not removed (exit 3)', async () => {
+      const lockDir = lockfilePathFor(file)
+      await fsp.mkdir(lockDir)
+      await fsp.writeFile(join(lockDir, 'keep'), 'x')
+      await expectRecoverError(() => lock(true, 0.1), ExitCode.LOCKED)
+      expect(await exists(join(lockDir, 'keep'))).toBe(true)
+      expect(await externalFlockAvailable(file, 'x')).toBe(true)
     })
 
     it('a stale lock directory (crashed run, mtime > 10 s old) is reclaimed', async () => {
@@ -232,22 +256,25 @@ describe('lockDataFile', () => {
       return new Promise((r) => child.once('exit', () => r()))
     }
 
-    it('SIGKILL: flock is gone at once; the lock directory blocks only until it goes stale', async () => {
+    it('SIGKILL: flock is gone at once; the lock directory is reclaimed at once on a local filesystem, after it goes stale on a network one', async () => {
       const child = await startHolder('wait')
       await expectRecoverError(() => lock(true, 0), ExitCode.LOCKED)
       child.kill('SIGKILL')
       await exited(child)
       // The kernel dropped the flock with the process.
       expect(await externalFlockAvailable(file, 'x')).toBe(true)
-      // The lock directory survived the kill and is still fresh: another run is refused...
+      // The lock directory survived the kill and is still fresh: on a network filesystem another run is refused...
       const lockDir = lockfilePathFor(file)
       expect(await exists(lockDir)).toBe(true)
-      const err = await expectRecoverError(() => lock(true, 0.1), ExitCode.LOCKED)
+      const err = await expectRecoverError(() => lock(true, 0.1, false), ExitCode.LOCKED)
       expect(err.message).toContain('another influx-recover run')
       // ...until it is older than the stale threshold (simulated by ageing its mtime).
       const old = new Date(Date.now() - 11_000)
       await fsp.utimes(lockDir, old, old)
-      await lock(true)
+      await (await lock(true, 0, false)).release()
+      // On a local filesystem the leftover is taken over at once.
+      await fsp.mkdir(lockDir)
+      await lock(true, 0)
     }, 30_000)
 
     it('uncaught exception: exit hook removes the lock directory, next run locks immediately', async () => {
