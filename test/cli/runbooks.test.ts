@@ -12,7 +12,8 @@
 // * Only `influx-recover …` steps are run. Their stdin is the argument of a
 //   leading `printf '%s\n' ARG |` or a `< FILE` redirect, empty otherwise.
 //   A trailing `# … exit N …` comment is the exit code they must return (else 0).
-// * Everything else (systemctl, docker, kubectl, influx, lsof, …) is never run.
+// * Everything else is never run: only the programs in NOT_RUN may appear
+//   (so a misspelt `influx-recover` fails instead of being skipped).
 //   A few are modelled, because later steps depend on what they do:
 //     - `systemctl start|stop|restart influxdb`, `docker start|stop`, `kill`,
 //       `kubectl … scale … --replicas=N`: a running influxd is an exclusive
@@ -42,7 +43,7 @@
 // * "_Tested on … held by a running influxd_" starts with influxd "running";
 //   "… with the lock directory of a killed run" leaves FILE.influx-recover.lock
 //   behind first; "_Tested on the files left by runbook N_" continues where
-//   runbook N ended (file, backups, exports and variables).
+//   runbook N ended (file, backups, exports and variables, influxd running or not).
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 
@@ -52,6 +53,9 @@ import {type CliResult, type FlockHolder, holdFlock, makeTempDir, removeDir, run
 import {fixture, ROOT} from '../helpers/oracle.js'
 
 const DEFAULT_AT = '/var/lib/influxdb/influxd.bolt'
+
+/** Programs of steps that are shown but never run (nor modelled). */
+const NOT_RUN = ['apt-get', 'docker', 'exit', 'fuser', 'influx', 'journalctl', 'kubectl', 'lsof', 'npm', 'systemctl']
 
 interface Step {
   /** the command as written after "$ " */
@@ -278,16 +282,20 @@ async function model(w: World, cmd: string, comment: string): Promise<void> {
       const t = fs.statSync(dir).mtime.getTime() / 1000 - Number(sub)
       fs.utimesSync(dir, t, t)
     }
-  } else if (prog === 'export') {
+  } else if (prog === 'export' && cmd.includes('=')) {
     const eq = cmd.indexOf('=')
     const name = cmd.slice('export '.length, eq).trim()
     w.vars[name] = rewritePath(w, shellWords(withCaptures(w, cmd.slice(eq + 1)), w.vars).join(' '))
+  } else if (prog === 'export') {
+    // `export NAME`: the test passes no variable to influx-recover, nothing to do
   } else if (prog === 'read') {
     const cap = /<([a-z][a-z0-9-]*)>/.exec(comment)
     const literal = /'([^']+)'/.exec(comment)
     if (!cap && !literal) throw new Error(`"read" step without the <capture> or 'value' it stands for in its comment: ${cmd}`)
     w.vars[words.at(-1)!] = cap ? withCaptures(w, cap[0]) : literal![1]
   } else {
+    // a typo such as "influx-recovr" must not turn a step into one that is silently skipped
+    expect(NOT_RUN, `a step the test neither runs nor knows: ${cmd}`).toContain(prog)
     w.notRun.push(cmd)
   }
 }
@@ -327,7 +335,7 @@ async function runStep(w: World, step: Step): Promise<'run' | 'model'> {
 
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
 const books = parseRunbooks(readme)
-const ended = new Map<number, {root: string; vars: Record<string, string>; captures: Record<string, string>}>()
+const ended = new Map<number, {root: string; vars: Record<string, string>; captures: Record<string, string>; running: boolean}>()
 const roots: string[] = []
 afterAll(() => roots.forEach(removeDir))
 
@@ -350,6 +358,7 @@ describe('README runbooks, followed on copies of the real files', () => {
         w = {root, file: '', home: path.join(root, 'root'), vars: {}, captures: {...prev.captures}, notRun: []}
         for (const [k, v] of Object.entries(prev.vars)) w.vars[k] = v.replaceAll(prev.root, root)
         w.file = path.join(root, book.at)
+        if (prev.running) book.held = true
       } else {
         w = {root, file: path.join(root, book.at), home: path.join(root, 'root'), vars: {}, captures: {}, notRun: []}
         fs.mkdirSync(path.dirname(w.file), {recursive: true})
@@ -362,15 +371,17 @@ describe('README runbooks, followed on copies of the real files', () => {
         fs.mkdirSync(`${w.file}.influx-recover.lock`)
         w.killedRunLock = true
       }
+      let running = false
       try {
         if (book.held) await setLock(w, true)
         let run = 0
         for (const step of book.steps) if ((await runStep(w, step)) === 'run') run++
         expect(run).toBeGreaterThan(0)
+        running = w.holder !== undefined
       } finally {
         await setLock(w, false)
       }
-      ended.set(book.number, {root, vars: w.vars, captures: w.captures})
+      ended.set(book.number, {root, vars: w.vars, captures: w.captures, running})
     })
   }
 })
