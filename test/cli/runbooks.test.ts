@@ -96,7 +96,7 @@ function parseRunbooks(readme: string): Runbook[] {
       at: /\bat `(\/[^`]+)`/.exec(t)?.[1] ?? DEFAULT_AT,
       held: /held by a running influxd/.test(t),
       staleLock: /lock directory of a killed run/.test(t),
-      after: /left by runbook (\d+)/.exec(t) ? Number(/left by runbook (\d+)/.exec(t)![1]) : undefined,
+      after: ((m) => (m ? Number(m[1]) : undefined))(/left by runbook (\d+)/.exec(t)),
       steps: [],
     }
     if (!book.fixture && book.after === undefined) throw new Error(`runbook ${book.number}: "_Tested on_" names neither a fixture nor a runbook`)
@@ -194,8 +194,6 @@ interface World {
   vars: Record<string, string>
   captures: Record<string, string>
   holder?: FlockHolder
-  /** steps not run, for the report */
-  notRun: string[]
   /** a killed run's lock directory that has not aged yet (kept fresh until a `sleep`) */
   killedRunLock?: boolean
 }
@@ -218,7 +216,7 @@ function describeRun(cmd: string, r: CliResult, root: string): string {
   return `$ ${cmd}\n--- exit ${r.status}; stdout:\n${clean(r.stdout)}--- stderr:\n${clean(r.stderr)}`
 }
 
-/** Checks the shown lines against the real output; returns the captures. */
+/** Checks the shown lines against the real output and remembers the `<name>` values. */
 function checkOutput(w: World, step: Step, r: CliResult): void {
   const actual = `${r.stdout}\n${r.stderr}`.replaceAll(w.root, '').split('\n').map(norm).filter((l) => l.length > 0)
   const used = new Set<number>()
@@ -252,7 +250,7 @@ function must(r: CliResult, what: string): void {
   if (r.status !== 0) throw new Error(`model of ${what} failed: exit ${r.status}\n${r.stdout}${r.stderr}`)
 }
 
-/** Steps that are not influx-recover: modelled when later steps depend on them, else only recorded. */
+/** Steps that are not influx-recover: modelled when later steps depend on them, else skipped. */
 async function model(w: World, cmd: string, comment: string): Promise<void> {
   const words = shellWords(cmd.replace(/^sudo (-\S+ \S+ )?/, ''), w.vars, false)
   const [prog, sub] = words
@@ -296,7 +294,6 @@ async function model(w: World, cmd: string, comment: string): Promise<void> {
   } else {
     // a typo such as "influx-recovr" must not turn a step into one that is silently skipped
     expect(NOT_RUN, `a step the test neither runs nor knows: ${cmd}`).toContain(prog)
-    w.notRun.push(cmd)
   }
 }
 
@@ -346,6 +343,18 @@ describe('README runbooks, followed on copies of the real files', () => {
     for (const b of books) expect(b.steps.filter((s) => /(^|\| )(sudo )?influx-recover /.test(s.line)).length, b.title).toBeGreaterThan(0)
   })
 
+  it('the conventions: `…`, `<name>`, blanks, quotes, $VAR and the exit comment', () => {
+    const m = lineMatcher('<id>  testuser\'s Token   …  <token>')
+    expect(m.names).toEqual(['id', 'token'])
+    expect(m.re.exec(norm("0a1b  testuser's Token  a b c  X==="))?.slice(1)).toEqual(['0a1b', 'X==='])
+    expect(m.re.test(norm("0a1b  testuser's Tokens  X"))).toBe(false)
+    expect(lineMatcher('exact').re.test('exact and more')).toBe(false)
+    expect(shellWords(`printf '%s\\n' "$T" x'y z'`, {T: 'a b'})).toEqual(['printf', '%s\\n', 'a b', 'xy z'])
+    expect(() => shellWords('echo $UNSET', {})).toThrow(/before a step sets it/)
+    expect(splitComment(`influx-recover doctor   # exit 3 while 'influxd' runs`)).toEqual({cmd: 'influx-recover doctor', comment: "exit 3 while 'influxd' runs"})
+    expect(splitComment(`printf '%s # not a comment'`).comment).toBe('')
+  })
+
   for (const book of books) {
     it(`${book.number}. ${book.title}`, async () => {
       const root = makeTempDir('ir-runbook-')
@@ -355,12 +364,12 @@ describe('README runbooks, followed on copies of the real files', () => {
         const prev = ended.get(book.after)
         if (!prev) throw new Error(`runbook ${book.number} continues runbook ${book.after}, which did not finish`)
         fs.cpSync(prev.root, root, {recursive: true})
-        w = {root, file: '', home: path.join(root, 'root'), vars: {}, captures: {...prev.captures}, notRun: []}
+        w = {root, file: '', home: path.join(root, 'root'), vars: {}, captures: {...prev.captures}}
         for (const [k, v] of Object.entries(prev.vars)) w.vars[k] = v.replaceAll(prev.root, root)
         w.file = path.join(root, book.at)
         if (prev.running) book.held = true
       } else {
-        w = {root, file: path.join(root, book.at), home: path.join(root, 'root'), vars: {}, captures: {}, notRun: []}
+        w = {root, file: path.join(root, book.at), home: path.join(root, 'root'), vars: {}, captures: {}}
         fs.mkdirSync(path.dirname(w.file), {recursive: true})
         fs.mkdirSync(w.home, {recursive: true, mode: 0o700})
         fs.copyFileSync(fixture(book.fixture!), w.file)
