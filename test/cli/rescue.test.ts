@@ -191,6 +191,24 @@ describe('auth restore-plaintext', () => {
   })
 })
 
+describe('auth restore-plaintext schema gate', () => {
+  it('refuses (exit 4, nothing written) a file whose migration 21 is recorded without its hashed index, as every other token write does', () => {
+    const hashed = hashedCopy()
+    const db = DB.open(hashed)
+    db.update((tx) => tx.deleteBucket(Buffer.from('authorizationhashedindexv1')))
+    db.close()
+    const before = sha256(hashed)
+    const exp = writeFile('export.json', JSON.stringify([{id: FIX_OPERATOR, token: OP_TOKEN}, {id: FIX_CUSTOM, token: CUSTOM_TOKEN}]))
+    for (const extra of [['--dry-run'], ['--yes']]) {
+      const r = runCli(['auth', 'restore-plaintext', '--bolt-path', hashed, '--from', exp, ...extra])
+      expect(r.status, r.stderr).toBe(4)
+      expect(errorLines(r.stderr).error).toMatch(/refusing to write: migration 21 is recorded but bucket "authorizationhashedindexv1" is missing/)
+      expect(sha256(hashed)).toBe(before)
+    }
+    expect(fs.readdirSync(tmp).filter((n) => n.endsWith('.bak'))).toEqual([])
+  })
+})
+
 describe('auth rescue', () => {
   it('recovers both tokens of the hashed copy from the original fixture file', () => {
     const hashed = hashedCopy()

@@ -8,6 +8,7 @@ import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {performWrite} from '../../cli/write.js'
 import {ExitCode, NotFoundError, RecoverError} from '../../errors.js'
 import {renderTable} from '../../platform/format.js'
+import {assertWritableSchema} from '../../recovery/auth-write.js'
 import {applyRestore, parseExport, planRestore, verifyRestore, type RestorePlan} from '../../recovery/restore-plaintext.js'
 
 export default class AuthRestorePlaintext extends BaseCommand {
@@ -43,7 +44,12 @@ This puts plaintext tokens back into the file: anyone who can read it can use th
     const {path} = await findInfluxdFile(flags['bolt-path'])
     let plan: RestorePlan | undefined
     const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
-      plan = ctx.db.view((tx) => planRestore(tx, entries))
+      // the schema gate of every other token write: exit 4 on a file influxd would refuse (e.g. migration 21
+      // recorded without its bucket) or one of an unknown or unfinished schema
+      plan = ctx.db.view((tx) => {
+        assertWritableSchema(tx)
+        return planRestore(tx, entries)
+      })
       if (plan.restore.length === 0) return null
       const n = plan.restore.length
       return performWrite(
