@@ -107,7 +107,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   const variantText = [...variants].map(([v, n]) => `${n} ${v}`).join(', ')
   const hashingMsg = `${states.raw} raw, ${states.hashed} hashed${variantText ? ` (${variantText})` : ''}, ${states.none} without token`
   if (states.hashed > 0 && !schema.hasHashedIndex) {
-    add({name: 'hashing', verdict: 'FAIL', message: `${hashingMsg}; hashed tokens but no hashed index: this file was downgraded below 2.8 and those tokens cannot be used`, hint: 'create new tokens for their users (auth create-operator), or upgrade influxd to 2.8+'})
+    add({name: 'hashing', verdict: 'FAIL', message: `${hashingMsg}; hashed tokens but no hashed index: this file was downgraded below 2.8 and those tokens cannot be used`, hint: 'with their plaintext exported before (auth export, or auth rescue --from an older copy): "influx-recover auth restore-plaintext --from tokens.yaml"; otherwise create new tokens (auth create-operator), or upgrade influxd to 2.8+'})
   } else if (states.raw > 0 && schema.level === '2.8+') {
     add({name: 'hashing', verdict: 'WARN', message: `${hashingMsg}; influxd 2.9 hashes raw tokens at its next start and their plaintext is then gone`, hint: 'capture the plaintext first: "influx-recover auth export --output tokens.yaml" (then "auth hash-upgrade" to hash them yourself, scrubbed)'})
   } else {
