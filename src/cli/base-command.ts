@@ -107,6 +107,44 @@ function isOclifParseError(err: unknown): boolean {
   return /ParseError|ArgsError|FlagsError|InvalidOptionError|FailedFlagValidation|ViolatedFlagConstraint/.test(name)
 }
 
+/** Where secrets go instead of the command line, for hints. */
+export const SECRET_INPUT_HINT = 'tokens and passwords are never taken on the command line: pipe them in (--token-stdin, --password-stdin) or name a file (--token-file, --password-file); see --help'
+
+const SECRET_WORD_RE = /token|passw|secret/i
+
+/**
+ * The name of a flag the parser did not know, without any value glued to it
+ * (`--token=VALUE` → `--token`, `-tVALUE` → `-t`): the value may be a secret.
+ */
+export function flagNameOnly(flag: string): string {
+  if (flag.startsWith('--')) return flag.split('=', 1)[0]!
+  return flag.slice(0, 2)
+}
+
+/**
+ * oclif's messages for unknown flags and extra arguments repeat what was typed,
+ * which may be a token or a password put on the command line by mistake
+ * (`auth verify TOKEN`, `--token=TOKEN`): these are rewritten without the values.
+ */
+function describeParseError(err: Error): ErrorReport {
+  const name = err.constructor?.name ?? ''
+  const data = err as {flags?: unknown; args?: unknown}
+  if (name === 'NonExistentFlagsError' && Array.isArray(data.flags)) {
+    const flags = [...new Set((data.flags as unknown[]).map((f) => flagNameOnly(String(f))))]
+    const secret = flags.some((f) => SECRET_WORD_RE.test(f))
+    return {exitCode: ExitCode.USAGE, message: `Nonexistent flag${flags.length === 1 ? '' : 's'}: ${flags.join(', ')}`, hint: secret ? SECRET_INPUT_HINT : 'see --help'}
+  }
+  if (name === 'UnexpectedArgsError' && Array.isArray(data.args)) {
+    const n = (data.args as unknown[]).length
+    return {
+      exitCode: ExitCode.USAGE,
+      message: `${n} unexpected argument${n === 1 ? '' : 's'} (not shown, in case ${n === 1 ? 'it is' : 'one is'} a secret)`,
+      hint: `this command takes ${n === 1 ? 'no such argument' : 'no such arguments'}; ${SECRET_INPUT_HINT}`,
+    }
+  }
+  return {exitCode: ExitCode.USAGE, message: oneLine(err.message), hint: 'see --help'}
+}
+
 /** Maps anything thrown to an exit code and a one-line message. */
 export function describeError(err: unknown): ErrorReport {
   if (err instanceof RecoverError) return {exitCode: err.exitCode, message: oneLine(err.message), hint: err.hint ? oneLine(err.hint) : undefined}
@@ -115,7 +153,7 @@ export function describeError(err: unknown): ErrorReport {
     const hint = err.kind === 'corrupt' ? 'run "influx-recover bolt check FILE" to list every problem' : undefined
     return {exitCode, message: oneLine(err.message), hint}
   }
-  if (isOclifParseError(err)) return {exitCode: ExitCode.USAGE, message: oneLine((err as Error).message), hint: 'see --help'}
+  if (isOclifParseError(err)) return describeParseError(err as Error)
   if (err instanceof Errors.CLIError) {
     const exit = (err as {oclif?: {exit?: number}}).oclif?.exit
     const exitCode = (exit !== undefined && exit >= 0 && exit <= 6 ? exit : ExitCode.ERROR) as ExitCode

@@ -199,23 +199,3 @@ export function rescueDocument(found: readonly RescuedToken[]): Array<Record<str
     ...(f.hashedToken !== undefined ? {hashedToken: f.hashedToken} : {}),
   }))
 }
-
-/** Writes a new file (never overwrites), mode 0600, fsynced. */
-export function writeSecretFile(path: string, text: string): void {
-  let fd: number
-  try {
-    fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new RecoverError(`${path} already exists: it is never overwritten`, ExitCode.USAGE, 'choose a new --output name, or move the old file away')
-    }
-    throw new RecoverError(`cannot create ${path}: ${(err as Error).message}`)
-  }
-  try {
-    fs.fchmodSync(fd, 0o600)
-    fs.writeSync(fd, text)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-}

@@ -228,7 +228,8 @@ describe('auth rescue', () => {
     expect(Object.fromEntries(doc.map((d) => [d.id, d.token]))).toEqual({[FIX_OPERATOR]: OP_TOKEN, [FIX_CUSTOM]: CUSTOM_TOKEN})
     const content = fs.readFileSync(out, 'utf8')
     const again = runCli(['auth', 'rescue', '--bolt-path', hashed, '--from', V29, '--output', out])
-    expect(again.status).toBe(2)
+    // an existing output is never overwritten: exit 1, as for auth export and bolt load/compact
+    expect(again.status).toBe(1)
     expect(fs.readFileSync(out, 'utf8')).toBe(content)
     expect(sha256(hashed)).toBe(before)
     expect(sha256(V29)).toBe(fromSum)

@@ -26,12 +26,12 @@ export interface CliOptions {
   input?: string | Buffer
   env?: Record<string, string>
   cwd?: string
+  /** runCliAsync only: called with the child's pid once it is spawned */
+  onSpawn?: (pid: number) => void
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): CliResult {
-  // NODE_ENV=test (set by vitest) would make oclif look for TypeScript sources; users run dist/.
-  const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1', ...opts.env}
-  delete env.NODE_ENV
+  const env = cliEnv(opts)
   const start = performance.now()
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], {
     cwd: opts.cwd ?? ROOT,
@@ -44,6 +44,62 @@ export function runCli(args: string[], opts: CliOptions = {}): CliResult {
   if (r.error) throw r.error
   const stdoutBytes = r.stdout as Buffer
   return {status: r.status ?? -1, stdout: stdoutBytes.toString('utf8'), stderr: (r.stderr as Buffer).toString('utf8'), stdoutBytes, ms}
+}
+
+function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
+  // NODE_ENV=test (set by vitest) would make oclif look for TypeScript sources; users run dist/.
+  const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1', ...opts.env}
+  delete env.NODE_ENV
+  return env
+}
+
+/**
+ * runCli without blocking the test process, so several runs (or a run and a
+ * lock holder) go on at once. Killed after 60 s like runCli.
+ */
+export function runCliAsync(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const start = performance.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], {cwd: opts.cwd ?? ROOT, env: cliEnv(opts), stdio: ['pipe', 'pipe', 'pipe']})
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid)
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (d: Buffer) => out.push(d))
+    child.stderr.on('data', (d: Buffer) => err.push(d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    child.once('error', (e) => {
+      clearTimeout(timer)
+      reject(e)
+    })
+    child.once('close', (code, signal) => {
+      clearTimeout(timer)
+      const stdoutBytes = Buffer.concat(out)
+      resolve({
+        status: code ?? -1,
+        stdout: stdoutBytes.toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdoutBytes,
+        ms: performance.now() - start,
+      })
+    })
+    // EPIPE when the child exits before reading its stdin is not an error of the run.
+    child.stdin.on('error', () => {})
+    child.stdin.end(opts.input ?? '')
+  })
+}
+
+/** Runs jobs at most `limit` at a time; results in the order of `jobs`. */
+export async function inPool<T>(limit: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array(jobs.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++
+      results[i] = await jobs[i]!()
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, jobs.length)}, worker))
+  return results
 }
 
 /** Non-empty lines of a text. */

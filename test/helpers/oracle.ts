@@ -2,7 +2,7 @@
  * The Go oracle (test/oracle, built against Debian's bbolt 1.3.6). Every file
  * our writer produces in tests must pass its check; its dump is the reference.
  */
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import * as path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -52,4 +52,66 @@ export function oracleDump(file: string): string[] {
 /** Fails (never skips) when ../shared is missing: the real fixtures are required. */
 export function fixture(name: string): string {
   return path.join(FIXTURES, name)
+}
+
+export interface BboltHolder {
+  pid: number
+  /** the first line the holder printed ("holding FILE (pid P, txid N)") */
+  banner: string
+  /** whether it is still running */
+  running(): boolean
+  /** SIGTERM, then waits for it; resolves with its exit code (0 = it closed the file cleanly) */
+  release(): Promise<number | null>
+}
+
+/**
+ * Starts `oracle hold FILE`: Go bbolt opens FILE read-write, i.e. holds
+ * flock(LOCK_EX) on it exactly as a running influxd does. Resolves once the
+ * lock is held.
+ */
+export async function holdWithBbolt(file: string, seconds?: number): Promise<BboltHolder> {
+  const child = spawn(ORACLE_BIN, ['hold', file, ...(seconds === undefined ? [] : [String(seconds)])], {stdio: ['ignore', 'pipe', 'pipe']})
+  let exitCode: number | null | undefined
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    exitCode = code
+    resolve(code)
+  }))
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const banner = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`oracle hold did not hold ${file} within 10 s: ${stderr}`))
+    }, 10_000)
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const nl = out.indexOf('\n')
+      if (nl !== -1 && out.startsWith('holding ')) {
+        clearTimeout(timer)
+        resolve(out.slice(0, nl))
+      }
+    })
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`oracle hold exited (${code}) before holding ${file}: ${stderr}`))
+    })
+    child.once('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+  })
+  return {
+    pid: child.pid!,
+    banner,
+    running: () => exitCode === undefined,
+    release: async () => {
+      if (exitCode !== undefined) return exitCode
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
+  }
 }

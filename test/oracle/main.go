@@ -26,6 +26,7 @@ const usage = `usage:
   oracle bench-small FILE           read every value of bucket "small"
   oracle bench-update FILE          overwrite every value of bucket "bench" in one tx
   oracle info FILE                  human-readable summary: metas, freelist, page table
+  oracle hold FILE [SECONDS]        open FILE read-write (flock LOCK_EX, like influxd), print "holding", keep it open
 
 gen scenarios: ` + scenarioList + `
 `
@@ -127,6 +128,20 @@ func run(args []string) int {
 			return 1
 		}
 		return cmdInfo(rest[0])
+	case "hold":
+		if !need(1, 2) {
+			return 1
+		}
+		seconds := 0.0
+		if len(rest) == 2 {
+			s, err := strconv.ParseFloat(rest[1], 64)
+			if err != nil || s <= 0 {
+				fmt.Fprintf(os.Stderr, "oracle hold: bad SECONDS %q\n", rest[1])
+				return 1
+			}
+			seconds = s
+		}
+		return cmdHold(rest[0], seconds)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0

@@ -5,7 +5,8 @@ import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {ExitCode, RecoverError} from '../../errors.js'
 import {renderTable} from '../../platform/format.js'
-import {collectCandidates, matchCandidates, rescueDocument, writeSecretFile} from '../../recovery/rescue.js'
+import {writeSecretFile} from '../../recovery/export.js'
+import {collectCandidates, matchCandidates, rescueDocument} from '../../recovery/rescue.js'
 
 export default class AuthRescue extends BaseCommand {
   static override summary = 'Recover plaintext tokens of hashed records from an older bolt file or a config file'
