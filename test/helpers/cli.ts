@@ -30,7 +30,10 @@ export interface CliOptions {
 
 export function runCli(args: string[], opts: CliOptions = {}): CliResult {
   // NODE_ENV=test (set by vitest) would make oclif look for TypeScript sources; users run dist/.
-  const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1', ...opts.env}
+  const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1'}
+  // an exported COLUMNS would fit the tables to it (see src/cli/terminal.ts): tests set it explicitly
+  delete env.COLUMNS
+  Object.assign(env, opts.env)
   delete env.NODE_ENV
   const start = performance.now()
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], {
