@@ -16,7 +16,7 @@ import {BoltError, type BoltErrorKind} from '../bbolt/errors.js'
 import {ENCODINGS} from '../bbolt/encoding.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
 import {cellText, escapeControls, fitTable, renderJSON, type Column, type Row} from '../platform/format.js'
-import {type Color, outputWidth, stderrPaint, stdoutPaint} from './terminal.js'
+import {type Color, outputWidth, stderrPaint, stdoutPaint, wrap} from './terminal.js'
 
 const BOLT_EXIT: Record<BoltErrorKind, ExitCode> = {
   corrupt: ExitCode.CORRUPT,
@@ -188,8 +188,8 @@ export abstract class BaseCommand extends Command {
     })
     await this.write(fitted.text)
     if (fitted.shortened) {
-      const left = columns.filter((c) => fitted.dropped.includes(c.key)).map((c) => `"${c.header ?? c.key}" left out, `).join('')
-      this.note(`(fitted to ${maxWidth} columns: ${left}values shortened with "…"; ${opts.wholeWith ?? '--json'} shows everything)`)
+      const note = `(shortened to fit ${maxWidth} columns; ${opts.wholeWith ?? '--json'} shows everything)`
+      this.note(wrap(note, maxWidth, '', ' ').join('\n'))
     }
   }
 
