@@ -42,6 +42,8 @@ export interface Column {
   minWidth?: number
   /** table format: the column is left out when the table does not fit maxWidth (its data is still in the other formats) */
   optional?: boolean
+  /** table format: shortened (down to minWidth) before the other columns, e.g. values nobody reads whole in a table */
+  shrinkFirst?: boolean
 }
 
 /** Any object; each column reads the property named by its key. */
@@ -160,9 +162,10 @@ export function renderTable(columns: readonly Column[], rows: readonly Row[], op
 
 /**
  * renderTable, also telling what was shortened. Fitting maxWidth: first the
- * optional columns are left out (last first), then the widest column that can
- * still shrink is shortened, down to the next widest, until the table fits or
- * every column is at its minimum (then it stays wider).
+ * optional columns are left out (last first), then the shrinkFirst columns are
+ * shortened down to their minimum, then the widest column that can still
+ * shrink, down to the next widest, until the table fits or every column is at
+ * its minimum (then it stays wider).
  */
 export function fitTable(allColumns: readonly Column[], rows: readonly Row[], opts: TableOptions = {}): FittedTable {
   if (allColumns.length === 0) return {text: '', shortened: false, dropped: []}
@@ -194,6 +197,12 @@ export function fitTable(allColumns: readonly Column[], rows: readonly Row[], op
   if (opts.maxWidth !== undefined && sum(widths) > opts.maxWidth) {
     const floor = natural.map((n, j) => Math.min(n, columns[j]!.minWidth ?? MIN_COLUMN))
     let excess = sum(widths) - opts.maxWidth
+    for (let j = 0; j < widths.length && excess > 0; j++) {
+      if (columns[j]!.shrinkFirst !== true) continue
+      const step = Math.min(excess, widths[j]! - floor[j]!)
+      widths[j] = widths[j]! - step
+      excess -= step
+    }
     while (excess > 0) {
       // shorten the widest column that can still shrink, down to the next widest
       let widest = -1

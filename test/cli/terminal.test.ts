@@ -87,6 +87,9 @@ describe('terminal settings', () => {
     const [head, body] = fitted.text.split('\n')
     expect(head).toBe('ID                Text            Status')
     expect(body).toBe(`08371db24dcc8000  ${'x'.repeat(13)}…  <active>`)
+    // a shrinkFirst column gives up its room before the others
+    const first = fitTable([{key: 'a'}, {key: 'b', minWidth: 6, shrinkFirst: true}], [{a: 'a'.repeat(20), b: 'b'.repeat(20)}], {maxWidth: 28})
+    expect(first.text.split('\n')[1]).toBe(`${'a'.repeat(20)}  bbbbb…`)
   })
 })
 
@@ -102,7 +105,7 @@ describe('80-column tables', () => {
     expect(r.status).toBe(0)
     expect(widest(r.stdout)).toBeLessThanOrEqual(80)
     expect(r.stdout).toMatch(/^ID {16}Description +User +Org +Kind +Status +Token$/m)
-    expect(r.stdout).toMatch(/^08371db24dcc8000 {2}testuser's .*… {2}testuser {2}myorg {2}operator {2}active {2}A9Ovdl8SmP-\S*…$/m)
+    expect(r.stdout).toMatch(/^08371db24dcc8000 {2}testuser's .*… {2}testuser {2}myorg {2}operator {2}active {2}A9Ovdl8S\S*…$/m)
     expect(r.stderr).toBe('(shortened to fit 80 columns; --format yaml or --json shows everything)\n')
   })
 

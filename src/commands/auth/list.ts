@@ -16,7 +16,8 @@ const COLUMNS: Column[] = [
   {key: 'status', header: 'Status'},
   // left out when the table is too wide: the Token column says raw (the value), hashed or none too
   {key: 'tokenState', header: 'Token state', optional: true},
-  {key: 'token', header: 'Token', minWidth: 12},
+  // a shortened token only identifies it (--format yaml or --json gives it whole): the description keeps the room
+  {key: 'token', header: 'Token', minWidth: 10, shrinkFirst: true},
 ]
 
 /** One JSON/YAML object per token, in a stable key order. */
