@@ -9,7 +9,7 @@ import {Flags} from '@oclif/core'
 
 import type {Tx} from '../bbolt/index.js'
 import {HASH_VARIANTS, type HashVariant} from '../influxd/hashing.js'
-import {renderTable, type Column} from '../platform/format.js'
+import {type Column} from '../platform/format.js'
 import type {AuthorizationStatus} from '../influxd/records.js'
 import {
   peekAuthorization, planDocument, planLines, recordDocument, setStatus, tokenDocument, verify, type AuthWriteResult,
@@ -168,7 +168,7 @@ export abstract class AuthWriteCommand extends BaseCommand {
         {key: 'id', header: 'ID'}, {key: 'description', header: 'Description'}, {key: 'user', header: 'User'},
         {key: 'org', header: 'Org'}, {key: 'token', header: 'Token'},
       ]
-      await this.write(renderTable(columns, [{id: doc.id, description: doc.description, user: r.userName ?? doc.userID, org: r.orgName ?? doc.orgID, token: doc.token}]))
+      await this.record(columns, {id: doc.id, description: doc.description, user: r.userName ?? doc.userID, org: r.orgName ?? doc.orgID, token: doc.token})
     }
     this.notes(r)
     if (r.tokenState === 'hashed') {
@@ -187,7 +187,7 @@ export abstract class AuthWriteCommand extends BaseCommand {
         {key: 'id', header: 'ID'}, {key: 'description', header: 'Description'}, {key: 'user', header: 'User'},
         {key: 'org', header: 'Org'}, {key: 'status', header: 'Status'}, ...(r.operation === 'delete' ? [{key: 'deleted', header: 'Deleted'}] : []),
       ]
-      await this.write(renderTable(columns, [{...doc, user: r.userName ?? doc.userID, org: r.orgName ?? doc.orgID, deleted: 'yes'}]))
+      await this.record(columns, {...doc, user: r.userName ?? doc.userID, org: r.orgName ?? doc.orgID, deleted: 'yes'})
     }
     this.notes(r)
   }

@@ -15,7 +15,8 @@ import {Args, Command, Errors, Flags} from '@oclif/core'
 import {BoltError, type BoltErrorKind} from '../bbolt/errors.js'
 import {ENCODINGS} from '../bbolt/encoding.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
-import {renderJSON} from '../platform/format.js'
+import {cellText, escapeControls, fitTable, renderJSON, type Column, type Row} from '../platform/format.js'
+import {type Color, outputWidth, stderrPaint, stdoutPaint, wrap} from './terminal.js'
 
 const BOLT_EXIT: Record<BoltErrorKind, ExitCode> = {
   corrupt: ExitCode.CORRUPT,
@@ -126,13 +127,13 @@ export function flagNameOnly(flag: string): string {
  * which may be a token or a password put on the command line by mistake
  * (`auth verify TOKEN`, `--token=TOKEN`): these are rewritten without the values.
  */
-function describeParseError(err: Error): ErrorReport {
+function describeParseError(err: Error, help: string): ErrorReport {
   const name = err.constructor?.name ?? ''
   const data = err as {flags?: unknown; args?: unknown}
   if (name === 'NonExistentFlagsError' && Array.isArray(data.flags)) {
     const flags = [...new Set((data.flags as unknown[]).map((f) => flagNameOnly(String(f))))]
     const secret = flags.some((f) => SECRET_WORD_RE.test(f))
-    return {exitCode: ExitCode.USAGE, message: `Nonexistent flag${flags.length === 1 ? '' : 's'}: ${flags.join(', ')}`, hint: secret ? SECRET_INPUT_HINT : 'see --help'}
+    return {exitCode: ExitCode.USAGE, message: `Nonexistent flag${flags.length === 1 ? '' : 's'}: ${flags.join(', ')}`, hint: secret ? SECRET_INPUT_HINT : help}
   }
   if (name === 'UnexpectedArgsError' && Array.isArray(data.args)) {
     const n = (data.args as unknown[]).length
@@ -142,22 +143,42 @@ function describeParseError(err: Error): ErrorReport {
       hint: `this command takes ${n === 1 ? 'no such argument' : 'no such arguments'}; ${SECRET_INPUT_HINT}`,
     }
   }
-  return {exitCode: ExitCode.USAGE, message: oneLine(err.message), hint: 'see --help'}
+  return {exitCode: ExitCode.USAGE, message: withoutParsingPrefix(oneLine(err.message)), hint: help}
 }
 
-/** Maps anything thrown to an exit code and a one-line message. */
-export function describeError(err: unknown): ErrorReport {
-  if (err instanceof RecoverError) return {exitCode: err.exitCode, message: oneLine(err.message), hint: err.hint ? oneLine(err.hint) : undefined}
+/** oclif prefixes a flag's parse error with "Parsing --flag": keep the flag named once. */
+function withoutParsingPrefix(message: string): string {
+  const m = /^Parsing (--[\w-]+) (.*)$/.exec(message)
+  if (m === null) return message
+  return m[2]!.includes(m[1]!) ? m[2]! : `${m[1]}: ${m[2]}`
+}
+
+const CORRUPT_HINT = 'run "influx-recover bolt check FILE" to list every problem; if the file is damaged, restore influxd.bolt from a backup'
+const CHECKED_CORRUPT_HINT = 'if this is the right file ("influx-recover locate" shows the one influxd uses), restore it from a backup'
+
+/**
+ * Maps anything thrown to an exit code, a one-line message and, where there is
+ * one, a hint of what to do next. `commandId` (e.g. "auth list") makes the hint
+ * of a usage error point at that command's help.
+ */
+export function describeError(err: unknown, commandId?: string): ErrorReport {
+  const help = commandId ? `run "influx-recover ${commandId} --help" for its flags and examples` : 'see --help'
+  if (err instanceof RecoverError) {
+    let hint = err.hint ? oneLine(err.hint) : undefined
+    if (hint === undefined && err.exitCode === ExitCode.CORRUPT) hint = commandId === 'bolt check' ? CHECKED_CORRUPT_HINT : CORRUPT_HINT
+    if (hint === undefined && err.exitCode === ExitCode.USAGE) hint = help
+    return {exitCode: err.exitCode, message: withoutParsingPrefix(oneLine(err.message)), hint}
+  }
   if (err instanceof BoltError) {
     const exitCode = BOLT_EXIT[err.kind] ?? ExitCode.ERROR
-    const hint = err.kind === 'corrupt' ? 'run "influx-recover bolt check FILE" to list every problem' : undefined
+    const hint = err.kind === 'corrupt' ? (commandId === 'bolt check' ? CHECKED_CORRUPT_HINT : CORRUPT_HINT) : exitCode === ExitCode.USAGE ? help : undefined
     return {exitCode, message: oneLine(err.message), hint}
   }
-  if (isOclifParseError(err)) return describeParseError(err as Error)
+  if (isOclifParseError(err)) return describeParseError(err as Error, help)
   if (err instanceof Errors.CLIError) {
     const exit = (err as {oclif?: {exit?: number}}).oclif?.exit
     const exitCode = (exit !== undefined && exit >= 0 && exit <= 6 ? exit : ExitCode.ERROR) as ExitCode
-    return {exitCode, message: oneLine(err.message)}
+    return {exitCode, message: oneLine(err.message), hint: exitCode === ExitCode.USAGE ? help : undefined}
   }
   if (err instanceof Error) return {exitCode: ExitCode.ERROR, message: oneLine(err.message) || err.name}
   return {exitCode: ExitCode.ERROR, message: oneLine(String(err))}
@@ -186,6 +207,47 @@ export abstract class BaseCommand extends Command {
     if (lines.length > 0) await writeStdout(`${lines.join('\n')}\n`)
   }
 
+  /**
+   * Prints a human table fitted to the terminal (see terminal.ts: the width of
+   * a terminal or COLUMNS; no limit in pipes), cells coloured by `color` on a
+   * terminal. When values had to be shortened, a note on stderr says how to
+   * see them whole.
+   */
+  protected async table(columns: readonly Column[], rows: readonly Row[], opts: {color?: (key: string, text: string) => Color | undefined; wholeWith?: string} = {}): Promise<void> {
+    const maxWidth = outputWidth()
+    const paint = stdoutPaint()
+    const color = opts.color
+    const fitted = fitTable(columns, rows, {
+      maxWidth,
+      decorate: color ? (key, text) => {
+        const c = color(key, text)
+        return c ? paint(c, text) : text
+      } : undefined,
+    })
+    await this.write(fitted.text)
+    if (fitted.shortened) {
+      const note = `(shortened to fit ${maxWidth} columns; ${opts.wholeWith ?? '--json'} shows everything)`
+      this.note(wrap(note, maxWidth, '', ' ').join('\n'))
+    }
+  }
+
+  /**
+   * Prints one record (a new token, a changed user) whose values must never be
+   * shortened: a one-row table when it fits the terminal (or has no limit, in
+   * pipes), else one `Header: value` line per column.
+   */
+  protected async record(columns: readonly Column[], row: Row): Promise<void> {
+    const maxWidth = outputWidth()
+    const fitted = fitTable(columns, [row], {maxWidth})
+    if (!fitted.shortened) {
+      await this.write(fitted.text)
+      return
+    }
+    const labels = columns.map((c) => `${c.header ?? c.key}:`)
+    const w = Math.max(...labels.map((l) => l.length)) + 1
+    await this.lines(columns.map((c, j) => `${labels[j]!.padEnd(w)} ${escapeControls(cellText((row as Record<string, unknown>)[c.key]))}`.trimEnd()))
+  }
+
   /** Prints the command's one JSON document. */
   protected async printJson(doc: unknown): Promise<void> {
     this.printedJson = true
@@ -211,14 +273,15 @@ export abstract class BaseCommand extends Command {
 
   override async catch(err: Error & {exitCode?: number}): Promise<never> {
     if (isExitError(err)) throw err
-    const report = describeError(err)
+    const report = describeError(err, this.id?.replaceAll(':', ' '))
     const json = this.jsonMode || wantsJson(this.argv)
     if (json && !this.printedJson) {
       this.printedJson = true
       const doc = {error: {message: report.message, exitCode: report.exitCode, ...(report.hint ? {hint: report.hint} : {})}}
       await writeStdout(`${JSON.stringify(doc, null, 2)}\n`).catch(() => {})
     }
-    process.stderr.write(`Error: ${report.message}\n${report.hint ? `Hint: ${report.hint}\n` : ''}`)
+    const paint = stderrPaint()
+    process.stderr.write(`${paint('red', 'Error:')} ${report.message}\n${report.hint ? `${paint('cyan', 'Hint:')} ${report.hint}\n` : ''}`)
     // ExitError: oclif exits with this code and prints nothing more.
     this.exit(report.exitCode)
     throw err // unreachable: exit() throws

@@ -1,7 +1,9 @@
 import {BaseCommand, jsonFlag} from '../cli/base-command.js'
 import {withDataFile} from '../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../cli/influxd-file.js'
+import {outputWidth, stdoutPaint, verdictColor, wrap} from '../cli/terminal.js'
 import {ExitCode} from '../errors.js'
+import {displayWidth} from '../platform/format.js'
 import {runDoctor, type DoctorCheck} from '../recovery/doctor.js'
 
 export default class Doctor extends BaseCommand {
@@ -22,11 +24,20 @@ export default class Doctor extends BaseCommand {
     const report = await withDataFile(found.path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => runDoctor({path: found.path, foundBy: found.foundBy, db}))
     if (flags.json) await this.printJson(report)
     else {
-      const line = (c: DoctorCheck): string[] => [
-        `${c.verdict.padEnd(4)}  ${c.name.padEnd(9)} ${c.message}`,
-        ...(c.verdict !== 'PASS' ? (c.details ?? []).slice(0, 10).map((d) => `${' '.repeat(16)}- ${d}`) : []),
-        ...(c.hint ? [`${' '.repeat(16)}next: ${c.hint}`] : []),
-      ]
+      // fitted to the terminal (or COLUMNS) by wrapping at spaces, never by cutting: hints hold commands to run
+      const width = outputWidth()
+      const paint = stdoutPaint()
+      const indent = ' '.repeat(16)
+      const line = (c: DoctorCheck): string[] => {
+        const [head, ...more] = wrap(c.message, width, `${c.verdict.padEnd(4)}  ${c.name.padEnd(9)} `, indent, displayWidth)
+        const color = verdictColor(c.verdict)
+        return [
+          color ? paint(color, c.verdict) + head!.slice(c.verdict.length) : head!,
+          ...more,
+          ...(c.verdict !== 'PASS' ? (c.details ?? []).slice(0, 10).flatMap((d) => wrap(d, width, `${indent}- `, `${indent}  `, displayWidth)) : []),
+          ...(c.hint ? wrap(c.hint, width, `${indent}next: `, `${indent}      `, displayWidth) : []),
+        ]
+      }
       await this.lines(report.checks.flatMap(line))
     }
     if (!report.ok) this.exit(ExitCode.ERROR)

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag} from '../cli/base-command.js'
+import {outputWidth} from '../cli/terminal.js'
 import {renderTable} from '../platform/format.js'
 import {boltFileNotFound, type Candidate, type CandidateReport, listCandidates, type LookedAt} from '../platform/locate.js'
 import {describeInfluxdFile} from '../recovery/describe.js'
@@ -115,7 +116,7 @@ Read-only: nothing is ever created; the lock check is one non-blocking attempt, 
         warnings: used.warnings,
       })
     } else {
-      const maxWidth = process.stdout.isTTY ? process.stdout.columns : undefined
+      const maxWidth = outputWidth()
       await this.lines(humanReport(report, maxWidth))
     }
     if (!used.exists) {

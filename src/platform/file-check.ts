@@ -44,7 +44,7 @@ function permissionDenied(path: string, write: boolean): RecoverError {
 function statError(path: string, err: unknown, viaSymlink: boolean, write: boolean): RecoverError {
   const code = errnoCode(err)
   if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new NotFoundError(viaSymlink ? `${path} is a symlink to a missing file` : `no such file: ${path}`)
+    return new NotFoundError(viaSymlink ? `${path} is a symlink to a missing file` : `no such file: ${path}`, 'check the path; "influx-recover locate" lists the influxd.bolt files on this machine')
   }
   if (code === 'ELOOP') return new NotFoundError(`${path} is a symlink that cannot be resolved (loop)`)
   if (code === 'EACCES' || code === 'EPERM') return permissionDenied(path, write)

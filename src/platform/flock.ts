@@ -32,7 +32,7 @@ function errnoCode(err: unknown): string | undefined {
 export function lockedByOtherProcess(path: string): LockedError {
   return new LockedError(
     `${path} is in use (locked by another process, most likely a running influxd); stop influxd first`,
-    'stop influxd (e.g. systemctl stop influxdb, or stop its container), then run this command again',
+    'stop influxd (e.g. systemctl stop influxdb, or stop its container), then run this command again; --lock-timeout SECONDS waits longer for the lock',
   )
 }
 

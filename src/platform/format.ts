@@ -38,6 +38,12 @@ export interface Column {
   header?: string
   /** alignment in the table format (default left) */
   align?: 'left' | 'right'
+  /** table format: never shortened below this width (default: 4, or the natural width when smaller); e.g. 16 for IDs */
+  minWidth?: number
+  /** table format: the column is left out when the table does not fit maxWidth (its data is still in the other formats) */
+  optional?: boolean
+  /** table format: shortened (down to minWidth) before the other columns, e.g. values nobody reads whole in a table */
+  shrinkFirst?: boolean
 }
 
 /** Any object; each column reads the property named by its key. */
@@ -50,6 +56,19 @@ function field(row: Row, key: string): unknown {
 export interface TableOptions {
   /** total width to fit in (e.g. the terminal's columns); no limit when undefined */
   maxWidth?: number
+  /**
+   * Decorates a body cell after it was shortened and before it is padded (e.g.
+   * colours it); must not change the text's visible width.
+   */
+  decorate?: (key: string, text: string) => string
+}
+
+export interface FittedTable {
+  text: string
+  /** some cell or header was shortened with "…", or an optional column left out */
+  shortened: boolean
+  /** keys of the optional columns that were left out */
+  dropped: string[]
 }
 
 const ELLIPSIS = '…'
@@ -136,23 +155,54 @@ export function truncate(s: string, w: number): string {
   return out + ELLIPSIS
 }
 
-function pad(s: string, w: number, align: 'left' | 'right'): string {
-  const fill = ' '.repeat(Math.max(0, w - displayWidth(s)))
-  return align === 'right' ? fill + s : s + fill
-}
-
 /** Aligned human table; see the module comment. */
 export function renderTable(columns: readonly Column[], rows: readonly Row[], opts: TableOptions = {}): string {
-  if (columns.length === 0) return ''
-  const header = columns.map((c) => escapeControls(c.header ?? c.key))
-  const body = rows.map((r) => columns.map((c) => escapeControls(cellText(field(r, c.key)))))
-  const natural = columns.map((_, j) => Math.max(displayWidth(header[j]!), ...body.map((cells) => displayWidth(cells[j]!))))
-  const widths = [...natural]
-  const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1)
+  return fitTable(columns, rows, opts).text
+}
 
-  if (opts.maxWidth !== undefined && total() > opts.maxWidth) {
-    const floor = natural.map((n) => Math.min(n, MIN_COLUMN))
-    let excess = total() - opts.maxWidth
+/**
+ * renderTable, also telling what was shortened. Fitting maxWidth: first the
+ * optional columns are left out (last first), then the shrinkFirst columns are
+ * shortened down to their minimum, then the widest column that can still
+ * shrink, down to the next widest, until the table fits or every column is at
+ * its minimum (then it stays wider).
+ */
+export function fitTable(allColumns: readonly Column[], rows: readonly Row[], opts: TableOptions = {}): FittedTable {
+  if (allColumns.length === 0) return {text: '', shortened: false, dropped: []}
+  const cellsOf = (cols: readonly Column[]) => ({
+    header: cols.map((c) => escapeControls(c.header ?? c.key)),
+    body: rows.map((r) => cols.map((c) => escapeControls(cellText(field(r, c.key))))),
+  })
+  const naturalOf = (cols: readonly Column[], header: string[], body: string[][]): number[] =>
+    cols.map((_, j) => Math.max(displayWidth(header[j]!), ...body.map((cells) => displayWidth(cells[j]!))))
+  const sum = (ws: readonly number[]): number => ws.reduce((a, b) => a + b, 0) + GAP.length * (ws.length - 1)
+
+  let columns = [...allColumns]
+  let {header, body} = cellsOf(columns)
+  let natural = naturalOf(columns, header, body)
+  const dropped: string[] = []
+  if (opts.maxWidth !== undefined) {
+    while (sum(natural) > opts.maxWidth) {
+      let j = columns.length - 1
+      while (j >= 0 && columns[j]!.optional !== true) j--
+      if (j === -1 || columns.length === 1) break
+      dropped.push(columns[j]!.key)
+      columns = columns.filter((_, k) => k !== j)
+      ;({header, body} = cellsOf(columns))
+      natural = naturalOf(columns, header, body)
+    }
+  }
+  const widths = [...natural]
+
+  if (opts.maxWidth !== undefined && sum(widths) > opts.maxWidth) {
+    const floor = natural.map((n, j) => Math.min(n, columns[j]!.minWidth ?? MIN_COLUMN))
+    let excess = sum(widths) - opts.maxWidth
+    for (let j = 0; j < widths.length && excess > 0; j++) {
+      if (columns[j]!.shrinkFirst !== true) continue
+      const step = Math.min(excess, widths[j]! - floor[j]!)
+      widths[j] = widths[j]! - step
+      excess -= step
+    }
     while (excess > 0) {
       // shorten the widest column that can still shrink, down to the next widest
       let widest = -1
@@ -167,16 +217,22 @@ export function renderTable(columns: readonly Column[], rows: readonly Row[], op
     }
   }
 
-  const line = (cells: readonly string[]): string =>
+  const line = (cells: readonly string[], decorate: boolean): string =>
     cells
       .map((cell, j) => {
+        const col = columns[j]!
         const text = truncate(cell, widths[j]!)
+        const shown = decorate && opts.decorate ? opts.decorate(col.key, text) : text
+        const fill = ' '.repeat(Math.max(0, widths[j]! - displayWidth(text)))
         // the last column is not padded (no trailing spaces)
-        return j === cells.length - 1 && columns[j]!.align !== 'right' ? text : pad(text, widths[j]!, columns[j]!.align ?? 'left')
+        if (col.align === 'right') return fill + shown
+        return j === cells.length - 1 ? shown : shown + fill
       })
       .join(GAP)
-      .trimEnd()
-  return [line(header), ...body.map(line)].map((l) => `${l}\n`).join('')
+      .replace(/ +$/, '')
+  const text = [line(header, false), ...body.map((cells) => line(cells, true))].map((l) => `${l}\n`).join('')
+  const shortened = dropped.length > 0 || widths.some((w, j) => w < natural[j]!)
+  return {text, shortened, dropped}
 }
 
 /** The rows as `influxd recovery ... list` prints them (influx-cli tabwriter). */

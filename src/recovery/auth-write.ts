@@ -218,7 +218,7 @@ interface Existing {
 function existingAuthorization(tx: Tx, model: ReadModel, idText: string): Existing {
   const id = parseAuthID(idText)
   const value = bucket(tx, AUTHORIZATIONS).get(idKey(id))
-  if (value === undefined) throw new NotFoundError(`authorization ${id} does not exist; ${listIds(model)}`)
+  if (value === undefined) throw new NotFoundError(`authorization ${id} does not exist; ${listIds(model)}`, '"influx-recover auth list" lists every token with its ID')
   try {
     return {id, record: decodeAuthorization(value, {bucket: AUTHORIZATIONS, key: id})}
   } catch (err) {

@@ -105,7 +105,7 @@ function find<R extends HasId>(tx: Tx, kind: Kind<R>, ref: TenantRef): {id: stri
       throw new UsageError(`invalid ${kind.what} ID ${JSON.stringify(ref.id)}: ${(err as Error).message}`, 'an ID is 16 hexadecimal digits')
     }
     const found = byId(tx, kind, id)
-    if (found === undefined) throw new NotFoundError(`${kind.what} ID ${id} does not exist; ${existing(names(tx, kind), kind.what)}`)
+    if (found === undefined) throw new NotFoundError(`${kind.what} ID ${id} does not exist; ${existing(names(tx, kind), kind.what)}`, `"influx-recover ${kind.what} list" lists them with their IDs`)
     return {...found, name: kind.name(found.record)}
   }
   const name = ref.name!
@@ -127,7 +127,7 @@ function find<R extends HasId>(tx: Tx, kind: Kind<R>, ref: TenantRef): {id: stri
   if (matches.length > 1) {
     throw new RecoverError(`${matches.length} ${kind.what}s are named ${JSON.stringify(name)} (${matches.map((m) => m.id).join(', ')})`, ExitCode.ERROR, `name the ${kind.what} by ID with ${kind.idFlag}`)
   }
-  throw new NotFoundError(`${kind.what} ${JSON.stringify(name)} does not exist; ${existing(names(tx, kind), kind.what)}`)
+  throw new NotFoundError(`${kind.what} ${JSON.stringify(name)} does not exist; ${existing(names(tx, kind), kind.what)}`, `"influx-recover ${kind.what} list" lists them with their IDs`)
 }
 
 export function findUser(tx: Tx, ref: TenantRef): FoundUser {

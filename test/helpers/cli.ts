@@ -48,7 +48,10 @@ export function runCli(args: string[], opts: CliOptions = {}): CliResult {
 
 function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
   // NODE_ENV=test (set by vitest) would make oclif look for TypeScript sources; users run dist/.
-  const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1', ...opts.env}
+  const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1'}
+  // an exported COLUMNS would fit the tables to it (see src/cli/terminal.ts): tests set it explicitly
+  delete env.COLUMNS
+  Object.assign(env, opts.env)
   delete env.NODE_ENV
   return env
 }

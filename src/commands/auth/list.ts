@@ -1,20 +1,23 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
+import {statusColor} from '../../cli/terminal.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
-import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
+import {formatFlag, renderCSV, renderYAML, type Column} from '../../platform/format.js'
 import {influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
 
 const COLUMNS: Column[] = [
-  {key: 'id', header: 'ID'},
-  {key: 'description', header: 'Description'},
+  {key: 'id', header: 'ID', minWidth: 16},
+  {key: 'description', header: 'Description', minWidth: 8},
   {key: 'user', header: 'User'},
   {key: 'org', header: 'Org'},
   {key: 'kind', header: 'Kind'},
   {key: 'status', header: 'Status'},
-  {key: 'tokenState', header: 'Token state'},
-  {key: 'token', header: 'Token'},
+  // left out when the table is too wide: the Token column says raw (the value), hashed or none too
+  {key: 'tokenState', header: 'Token state', optional: true},
+  // a shortened token only identifies it (--format yaml or --json gives it whole): the description keeps the room
+  {key: 'token', header: 'Token', minWidth: 10, shrinkFirst: true},
 ]
 
 /** One JSON/YAML object per token, in a stable key order. */
@@ -80,7 +83,10 @@ export default class AuthList extends BaseCommand {
         await this.write(influxdAuthTable(flags.redact ? rows.map((r) => ({...r, token: undefined, tokenState: r.tokenState === 'raw' ? 'hashed' : r.tokenState})) : rows))
         break
       default:
-        await this.write(renderTable(COLUMNS, rows.map((r) => tableRow(r, flags.redact))))
+        await this.table(COLUMNS, rows.map((r) => tableRow(r, flags.redact)), {
+          color: (key, text) => (key === 'status' ? statusColor(text) : undefined),
+          wholeWith: '--format yaml or --json',
+        })
     }
   }
 }

@@ -4,6 +4,7 @@ import {BaseCommand, jsonFlag, stringifyJson} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {ExitCode, RecoverError} from '../../errors.js'
+import {outputWidth} from '../../cli/terminal.js'
 import {renderTable} from '../../platform/format.js'
 import {writeSecretFile} from '../../recovery/export.js'
 import {collectCandidates, matchCandidates, rescueDocument} from '../../recovery/rescue.js'
@@ -57,10 +58,10 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
       const out = toStdout ? (l: string) => this.note(l) : undefined
       const lines = [summary]
       if (foundRows.length > 0) {
-        lines.push('recovered:', renderTable([{key: 'id', header: 'ID'}, {key: 'description', header: 'Description'}, {key: 'stored', header: 'Stored'}, {key: 'fingerprint', header: 'Fingerprint'}, {key: 'where', header: 'Found in'}], foundRows).trimEnd())
+        lines.push('recovered:', renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'stored', header: 'Stored'}, {key: 'fingerprint', header: 'Fingerprint'}, {key: 'where', header: 'Found in'}], foundRows, {maxWidth: outputWidth()}).trimEnd())
       }
       if (report.missing.length > 0) {
-        lines.push('still missing (hashed, no plaintext found):', renderTable([{key: 'id', header: 'ID'}, {key: 'description', header: 'Description'}, {key: 'status', header: 'Status'}, {key: 'userName', header: 'User'}, {key: 'orgName', header: 'Org'}], report.missing).trimEnd())
+        lines.push('still missing (hashed, no plaintext found):', renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'status', header: 'Status'}, {key: 'userName', header: 'User'}, {key: 'orgName', header: 'Org'}], report.missing, {maxWidth: outputWidth()}).trimEnd())
       }
       if (out) for (const l of lines) out(l)
       else await this.lines(lines)

@@ -7,6 +7,7 @@ import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {performWrite} from '../../cli/write.js'
 import {ExitCode, NotFoundError, RecoverError} from '../../errors.js'
+import {outputWidth} from '../../cli/terminal.js'
 import {renderTable} from '../../platform/format.js'
 import {assertWritableSchema} from '../../recovery/auth-write.js'
 import {applyRestore, parseExport, planRestore, verifyRestore, type RestorePlan} from '../../recovery/restore-plaintext.js'
@@ -82,12 +83,12 @@ This puts plaintext tokens back into the file: anyone who can read it can use th
       const lines: string[] = []
       if (restoredRows.length > 0) {
         lines.push(dryRun ? `dry run: would store ${restoredRows.length} token(s) raw again in ${path} (nothing was written):` : `stored ${restoredRows.length} token(s) raw again in ${path}:`)
-        lines.push(renderTable([{key: 'id', header: 'ID'}, {key: 'description', header: 'Description'}, {key: 'from', header: 'Was'}, {key: 'fingerprint', header: 'Fingerprint'}], restoredRows).trimEnd())
+        lines.push(renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'from', header: 'Was'}, {key: 'fingerprint', header: 'Fingerprint'}], restoredRows, {maxWidth: outputWidth()}).trimEnd())
       }
       if (p.alreadyRaw.length > 0) lines.push(`already stored raw: ${p.alreadyRaw.map((a) => a.id).join(', ')}`)
       if (refusedRows.length > 0) {
         lines.push(`refused ${refusedRows.length} entr${refusedRows.length === 1 ? 'y' : 'ies'}:`)
-        lines.push(renderTable([{key: 'where', header: 'Entry'}, {key: 'id', header: 'ID'}, {key: 'fingerprint', header: 'Fingerprint'}, {key: 'reason', header: 'Reason'}], refusedRows).trimEnd())
+        lines.push(renderTable([{key: 'where', header: 'Entry'}, {key: 'id', header: 'ID', minWidth: 16}, {key: 'fingerprint', header: 'Fingerprint'}, {key: 'reason', header: 'Reason'}], refusedRows, {maxWidth: outputWidth()}).trimEnd())
       }
       await this.lines(lines)
     }

@@ -17,6 +17,7 @@ The data in use is not changed. No backup is made unless --backup is given: a ba
 
   static override examples = [
     {description: 'After InfluxDB 2.9 hashed the tokens', command: '<%= config.bin %> <%= command.id %> --bolt-path /var/lib/influxdb2/influxd.bolt'},
+    {description: 'The file influxd would use, keeping a copy first (it still holds the plaintext: store it safely), with the result as JSON', command: '<%= config.bin %> <%= command.id %> --backup --backup-dir /root/influx-backups --json'},
   ]
 
   static override flags = {

@@ -5,7 +5,7 @@ import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {readSecret} from '../../cli/secret-input.js'
 import {NotFoundError, UsageError} from '../../errors.js'
-import {renderTable} from '../../platform/format.js'
+import {statusColor} from '../../cli/terminal.js'
 import {findToken} from '../../recovery/verify.js'
 
 export default class AuthVerify extends BaseCommand {
@@ -37,16 +37,17 @@ The token is read from stdin (--token-stdin) or a file (--token-file), never fro
     if (flags.json) {
       await this.printJson({file: path, fingerprint: report.fingerprint, found: report.matches.length > 0, matches: report.matches, problems: report.problems})
     } else if (report.matches.length > 0) {
-      await this.write(renderTable(
+      await this.table(
         [
-          {key: 'id', header: 'ID'}, {key: 'description', header: 'Description'}, {key: 'status', header: 'Status'},
+          {key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'status', header: 'Status'},
           {key: 'user', header: 'User'}, {key: 'org', header: 'Org'}, {key: 'kind', header: 'Kind'}, {key: 'stored', header: 'Stored'},
         ],
         report.matches.map((m) => ({
           ...m, user: m.userName ?? m.userID ?? '', org: m.orgName ?? m.orgID,
           stored: m.tokenState === 'hashed' ? `hashed (${m.variant ?? 'unknown variant'})` : 'raw',
         })),
-      ))
+        {color: (key, text) => (key === 'status' ? statusColor(text) : undefined)},
+      )
     }
     for (const p of report.problems) this.note(`warning: ${p}`)
     if (report.matches.length === 0) {

@@ -6,7 +6,7 @@ import {influxdIdNameTable, orgRows} from '../../recovery/list.js'
 import {readModel} from '../../recovery/read-model.js'
 
 const COLUMNS: Column[] = [
-  {key: 'id', header: 'ID'},
+  {key: 'id', header: 'ID', minWidth: 16},
   {key: 'name', header: 'Name'},
   {key: 'description', header: 'Description'},
   {key: 'createdAt', header: 'Created'},
@@ -32,6 +32,10 @@ export default class OrgList extends BaseCommand {
     const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => db.view((tx) => orgRows(readModel(tx))))
     if (format === 'influxd') await this.write(influxdIdNameTable(rows))
     else if (format === 'json') await this.printJson(rows)
-    else await this.write(renderRows(format, rows.some((r) => r.error) ? COLUMNS : COLUMNS.filter((c) => c.key !== 'error'), rows.map((r) => ({...r}))))
+    else {
+      const cols = rows.some((r) => r.error) ? COLUMNS : COLUMNS.filter((c) => c.key !== 'error')
+      if (format === 'table') await this.table(cols, rows, {wholeWith: '--format yaml or --json'})
+      else await this.write(renderRows(format, cols, rows.map((r) => ({...r}))))
+    }
   }
 }

@@ -6,7 +6,7 @@ import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
 import {promptPassword, readSecret} from '../../cli/secret-input.js'
 import {performWrite} from '../../cli/write.js'
-import {renderTable, type Column} from '../../platform/format.js'
+import {type Column} from '../../platform/format.js'
 import {
   checkPassword, createUser, describeChanges, hashPassword, passwordProblem, precheckCreateUser, verify,
 } from '../../recovery/user-write.js'
@@ -114,14 +114,14 @@ Safe write: exits 3 while influxd holds the file, refuses files whose schema thi
       password: r.password === 'none' ? 'none' : 'set',
     }
     if (outcome.dryRun) {
-      await this.write(renderTable(COLUMNS, [row]))
+      await this.record(COLUMNS, row)
       await this.lines([
         `dry run: nothing was written to ${path}; the write would (with a new ID each run):`,
         ...describeChanges(r.changes).map((l) => `  ${l}`),
       ])
       return
     }
-    await this.write(renderTable(COLUMNS, [row]))
+    await this.record(COLUMNS, row)
     await this.lines([`created user ${r.user.name} in ${path} (txid ${outcome.txidBefore} -> ${outcome.txidAfter}, check ok)`])
   }
 }

@@ -1,4 +1,5 @@
 import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
+import {statusColor} from '../../cli/terminal.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderRows, type Column} from '../../platform/format.js'
@@ -6,7 +7,7 @@ import {influxdIdNameTable, userRows} from '../../recovery/list.js'
 import {readModel} from '../../recovery/read-model.js'
 
 const COLUMNS: Column[] = [
-  {key: 'id', header: 'ID'},
+  {key: 'id', header: 'ID', minWidth: 16},
   {key: 'name', header: 'Name'},
   {key: 'status', header: 'Status'},
   {key: 'hasPassword', header: 'Password'},
@@ -34,7 +35,9 @@ export default class UserList extends BaseCommand {
     else if (format === 'json') await this.printJson(rows)
     else {
       const cols = rows.some((r) => r.error) ? COLUMNS : COLUMNS.filter((c) => c.key !== 'error')
-      await this.write(renderRows(format, cols, rows.map((r) => ({...r, hasPassword: format === 'table' ? (r.hasPassword ? 'yes' : 'no') : r.hasPassword}))))
+      const shown = rows.map((r) => ({...r, hasPassword: format === 'table' ? (r.hasPassword ? 'yes' : 'no') : r.hasPassword}))
+      if (format === 'table') await this.table(cols, shown, {color: (key, text) => (key === 'status' ? statusColor(text) : undefined), wholeWith: '--format yaml or --json'})
+      else await this.write(renderRows(format, cols, shown))
     }
   }
 }

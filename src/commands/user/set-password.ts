@@ -7,7 +7,7 @@ import {canAsk, chooseOne} from '../../cli/prompt.js'
 import {promptPassword, readSecret} from '../../cli/secret-input.js'
 import {performWrite} from '../../cli/write.js'
 import {UsageError} from '../../errors.js'
-import {renderTable, type Column} from '../../platform/format.js'
+import {type Column} from '../../platform/format.js'
 import type {TenantRef} from '../../recovery/tenants.js'
 import {userNames} from '../../recovery/tenants.js'
 import {
@@ -116,7 +116,7 @@ export default class UserSetPassword extends BaseCommand {
       return
     }
     const verb = r.password === 'changed' ? 'changed' : 'set'
-    await this.write(renderTable(COLUMNS, [{...r.user, status: r.user.status === '' ? '(empty)' : r.user.status, password: outcome.dryRun ? `would be ${verb}` : verb}]))
+    await this.record(COLUMNS, {...r.user, status: r.user.status === '' ? '(empty)' : r.user.status, password: outcome.dryRun ? `would be ${verb}` : verb})
     if (outcome.dryRun) {
       await this.lines([`dry run: nothing was written to ${path}; the write would:`, ...describeChanges(r.changes).map((l) => `  ${l}`)])
       return
