@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs'
 import {BoltError, corrupt} from './errors.js'
-import {BRANCH_PAGE, FREELIST_PAGE, LEAF_PAGE, Page, elementProblem} from './page.js'
+import {BRANCH_PAGE, FREELIST_PAGE, LEAF_PAGE, Page, elementProblem, u32} from './page.js'
 
 /** The system calls the engine makes; replaceable for fault injection. */
 export interface FileOps {
@@ -101,21 +101,26 @@ export class PageFile {
     const ps = this.pageSize
     const first = this.readPageBytes(id, hwm)
     if (first.length < ps) throw corrupt(`page ${id} lies past the end of the file`)
-    const h = Page.header(first, id, `page ${id}`)
-    if (h.flags !== BRANCH_PAGE && h.flags !== LEAF_PAGE && h.flags !== FREELIST_PAGE) {
-      throw corrupt(`page ${id}: unexpected page type 0x${h.flags.toString(16)}`)
+    // header: id u64, flags u16, count u16, overflow u32
+    const lo = u32(first, 0), hi = u32(first, 4)
+    if (lo !== id % 0x1_0000_0000 || hi !== Math.floor(id / 0x1_0000_0000)) Page.header(first, id, `page ${id}`) // throws with the details
+    const flags = first[8] | (first[9] << 8)
+    const count = first[10] | (first[11] << 8)
+    const overflow = u32(first, 12)
+    if (flags !== BRANCH_PAGE && flags !== LEAF_PAGE && flags !== FREELIST_PAGE) {
+      throw corrupt(`page ${id}: unexpected page type 0x${flags.toString(16)}`)
     }
-    if (id + h.overflow >= hwm) throw corrupt(`page ${id}: overflow run of ${h.overflow} pages passes the high-water mark ${hwm}`)
+    if (id + overflow >= hwm) throw corrupt(`page ${id}: overflow run of ${overflow} pages passes the high-water mark ${hwm}`)
     let buf = first
-    if (h.overflow > 0) {
-      buf = Buffer.alloc((h.overflow + 1) * ps)
+    if (overflow > 0) {
+      buf = Buffer.alloc((overflow + 1) * ps)
       first.copy(buf)
       const rest = buf.subarray(ps)
       const n = ioCall('read', () => this.ops.read(this.fd, rest, (id + 1) * ps))
       if (n < rest.length) throw corrupt(`page ${id}: overflow run lies past the end of the file`)
     }
-    const p = new Page(id, h.flags, h.count, h.overflow, buf)
-    if (h.flags !== FREELIST_PAGE) {
+    const p = new Page(id, flags, count, overflow, buf)
+    if (flags !== FREELIST_PAGE) {
       const problem = elementProblem(p)
       if (problem) throw corrupt(`page ${id}: ${problem}`)
     }
