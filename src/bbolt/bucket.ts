@@ -218,9 +218,10 @@ export class Bucket {
     if (found !== null && sameBytes(found, key) && (c.currentFlags() & BUCKET_LEAF_FLAG) !== 0) {
       throw new BoltError('incompatible', `${describePath([...this.path, Buffer.from(key)])} is a bucket, not a key`)
     }
-    // Copy both: the caller may reuse its buffers before the commit.
-    const [k, v] = this.tx.copyPair(key, value)
-    c.node().put(k, k, v, 0, 0)
+    // Copy what the caller gave: it may reuse its buffers before the commit. A
+    // key that is already stored is kept as stored (same bytes, no copy).
+    const k = found !== null && sameBytes(found, key) ? found : this.tx.copyBytes(key)
+    c.node().put(k, k, this.tx.copyBytes(value), 0, 0)
   }
 
   delete(key: Uint8Array): void {
