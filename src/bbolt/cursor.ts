@@ -50,7 +50,9 @@ export class Cursor {
    * no leaf is met twice in one sweep; in a damaged file whose branches share
    * a child (a DAG) it would be, and a full sweep could take exponential time.
    */
-  private visited: Set<number> | null = null
+  private visited: Uint8Array | null = null
+  /** the ids whose bits are set in `visited` */
+  private readonly visitedIds: number[] = []
   private direction = 0
 
   constructor(readonly bucket: Bucket, options: CursorOptions = {}) {
@@ -189,7 +191,6 @@ export class Cursor {
       f.node = null
     }
     this.depth = 0
-    this.visited = null
     this.direction = 0
   }
 
@@ -254,14 +255,24 @@ export class Cursor {
   private enterLeaf(direction: number): void {
     const id = this.frames[this.depth - 1].id
     if (id === 0) return
-    if (this.direction !== direction || this.visited === null) {
-      this.direction = direction
-      this.visited = new Set()
+    let seen = this.visited
+    if (seen === null) {
+      // one bit per page below the high-water mark (node ids are page ids too)
+      seen = this.visited = new Uint8Array((this.bucket.tx.baseHwm >>> 3) + 1)
     }
-    if (this.visited.has(id)) {
+    if (this.direction !== direction) {
+      // a new sweep: clear only the bits the last one set
+      for (const v of this.visitedIds) seen[v >>> 3] = 0
+      this.visitedIds.length = 0
+      this.direction = direction
+    }
+    const byte = id >>> 3, bit = 1 << (id & 7)
+    if (byte >= seen.length) return // not a committed page: cannot be shared
+    if ((seen[byte] & bit) !== 0) {
       throw corrupt(`page ${id} is reached twice in one pass (several branch elements point to it: the tree is damaged)`)
     }
-    this.visited.add(id)
+    seen[byte] |= bit
+    this.visitedIds.push(id)
   }
 
   /** Moves to the next element, skipping empty leaves; leaves the stack past the end when done. */
