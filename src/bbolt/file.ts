@@ -65,6 +65,8 @@ export class PageFile {
   /** the last read-ahead window */
   private window: {start: number; count: number; buf: Buffer} | null = null
   private lastMiss = -2
+  /** whether readPageBytes served the last page from a read-ahead window (a scan) */
+  private scanned = false
   private cacheBytes = 0
 
   constructor(
@@ -124,7 +126,11 @@ export class PageFile {
       const problem = elementProblem(p)
       if (problem) throw corrupt(`page ${id}: ${problem}`)
     }
-    this.remember(p)
+    // Scan resistance: pages met by a sequential scan are not cached (they are
+    // rarely read again, and caching them kept 32 MiB of read-ahead windows
+    // alive for the collector to trace and the kernel to fault in). Pages
+    // read one at a time (branches, seeks) are.
+    if (!this.scanned) this.remember(p)
     return p
   }
 
@@ -138,10 +144,12 @@ export class PageFile {
     const w = this.window
     if (w !== null && id >= w.start && id < w.start + w.count) {
       this.lastMiss = id
+      this.scanned = true
       return w.buf.subarray((id - w.start) * ps, (id - w.start + 1) * ps)
     }
     const sequential = id === this.lastMiss + 1
     this.lastMiss = id
+    this.scanned = sequential
     if (!sequential) return this.readAt(id * ps, ps)
     const count = Math.max(1, Math.min(READ_AHEAD_BYTES / ps, hwm - id))
     const buf = this.readAt(id * ps, count * ps)
