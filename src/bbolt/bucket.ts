@@ -108,15 +108,19 @@ export class Bucket {
     return this.tx.page(id)
   }
 
-  /** Materializes the node for a page (copy-on-write path). */
-  node(pgid: number, parent: Node | null): Node {
+  /**
+   * Materializes the node for a page (copy-on-write path). `known` is the
+   * page when the caller already holds it (a cursor's stack), so it is not
+   * looked up and validated a second time.
+   */
+  node(pgid: number, parent: Node | null, known: Page | null = null): Node {
     const cached = this.nodes.get(pgid)
     if (cached !== undefined) return cached
     const n = new Node(this)
     n.parent = parent
     if (parent === null) this.rootNode = n
     else parent.children.push(n)
-    const p = this.page !== null && this.root === 0 ? this.page : this.tx.page(pgid)
+    const p = this.page !== null && this.root === 0 ? this.page : known !== null && known.id === pgid ? known : this.tx.page(pgid)
     if (!p.isLeaf && !p.isBranch) throw corrupt(`page ${pgid}: expected a branch or leaf page`)
     n.read(p)
     this.nodes.set(pgid, n)

@@ -365,9 +365,10 @@ export class Cursor {
     if (top.node !== null && top.leaf) return top.node
     const root = this.frames[0]
     let n = root.node
-    if (n === null) n = this.bucket.node(root.page!.id, null)
+    if (n === null) n = this.bucket.node(root.page!.id, null, root.page)
+    // the stack already holds each page on the path: hand them over (node() checks the ids)
     for (let i = 0; i < this.depth - 1; i++) {
-      n = n.childAt(this.frames[i].index)
+      n = n.childAt(this.frames[i].index, this.frames[i + 1].page)
     }
     if (!n.isLeaf) throw corrupt('cursor path does not end in a leaf')
     return n

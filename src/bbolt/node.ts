@@ -95,9 +95,9 @@ export class Node {
     return lo
   }
 
-  childAt(index: number): Node {
+  childAt(index: number, known: Page | null = null): Node {
     if (this.isLeaf) throw new BoltError('corrupt', `invalid childAt(${index}) on a leaf node`)
-    return this.bucket.node(this.inodes[index].pgid, this)
+    return this.bucket.node(this.inodes[index].pgid, this, known)
   }
 
   childIndex(child: Node): number { return this.search(child.key!) }
