@@ -9,7 +9,7 @@
  */
 import type {Bucket} from './bucket.js'
 import {BoltError, corrupt} from './errors.js'
-import {BUCKET_LEAF_FLAG, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, u32} from './page.js'
+import {BUCKET_LEAF_FLAG, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, u32} from './page.js'
 import type {Node} from './node.js'
 
 class Frame {
@@ -346,7 +346,12 @@ export class Cursor {
       let exact: boolean
       if (ref.node !== null) {
         index = ref.node.search(key)
-        exact = index < n && ref.node.inodes[index].key.equals(key)
+        if (index < n) {
+          const k = ref.node.inodes[index].key
+          exact = k.length === key.length && compareBytes(k, 0, k.length, key) === 0
+        } else {
+          exact = false
+        }
       } else {
         index = ref.page!.search(key)
         exact = index < n && ref.page!.compareKey(index, key) === 0
