@@ -137,8 +137,7 @@ export class Bucket {
 
   get(key: Uint8Array): Buffer | undefined {
     const c = this.seekTo(key)
-    const k = c.currentKey()
-    if (k === null || !sameBytes(k, key) || (c.currentFlags() & BUCKET_LEAF_FLAG) !== 0) return undefined
+    if (!c.atKey(key) || (c.currentFlags() & BUCKET_LEAF_FLAG) !== 0) return undefined
     return Buffer.from(c.currentRaw()!.value)
   }
 
@@ -218,14 +217,13 @@ export class Bucket {
     if (key.length > MAX_KEY_SIZE) throw new BoltError('invalid', `key too large (${key.length} > ${MAX_KEY_SIZE} bytes)`)
     if (value.length > MAX_VALUE_SIZE) throw new BoltError('invalid', 'value too large')
     const c = this.seekTo(key)
-    const found = c.currentKey()
-    if (found !== null && sameBytes(found, key) && (c.currentFlags() & BUCKET_LEAF_FLAG) !== 0) {
+    const exists = c.atKey(key)
+    if (exists && (c.currentFlags() & BUCKET_LEAF_FLAG) !== 0) {
       throw new BoltError('incompatible', `${describePath([...this.path, Buffer.from(key)])} is a bucket, not a key`)
     }
     // Copy what the caller gave: it may reuse its buffers before the commit. A
-    // key that is already stored is kept as stored (same bytes, no copy).
-    const k = found !== null && sameBytes(found, key) ? found : this.tx.copyBytes(key)
-    c.node().put(k, k, this.tx.copyBytes(value), 0, 0)
+    // key that is already stored keeps its stored bytes (no copy).
+    c.node().put(key, exists ? null : this.tx.copyBytes(key), this.tx.copyBytes(value), 0, 0)
   }
 
   delete(key: Uint8Array): void {

@@ -152,6 +152,20 @@ export class Cursor {
     return ref.node !== null ? ref.node.inodes[ref.index].key : ref.page!.leafKey(ref.index)
   }
 
+  /** Whether the element under the cursor has exactly this key (compared in place, no view made). */
+  atKey(key: Uint8Array): boolean {
+    if (this.depth === 0) return false
+    const ref = this.frames[this.depth - 1]
+    const i = ref.index
+    if (i < 0 || i >= ref.count) return false
+    if (ref.node !== null) {
+      const k = ref.node.inodes[i].key
+      return k.length === key.length && compareBytes(k, 0, k.length, key) === 0
+    }
+    const p = ref.page!
+    return p.leafKeySize(i) === key.length && p.compareKey(i, key) === 0
+  }
+
   /** The leaf flags of the element under the cursor, or -1 when there is none. */
   currentFlags(): number {
     if (this.depth === 0) return -1

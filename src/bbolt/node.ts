@@ -120,19 +120,22 @@ export class Node {
    * Inserts or replaces the element found by `oldKey`. Keys and values are
    * stored as given: callers pass buffers they own (Bucket.put copies).
    */
-  put(oldKey: Buffer, newKey: Buffer, value: Buffer | null, pgid: number, flags: number): void {
-    if (newKey.length === 0) throw new BoltError('invalid', 'put: zero-length key')
+  put(oldKey: Uint8Array, newKey: Buffer | null, value: Buffer | null, pgid: number, flags: number): void {
+    if (newKey !== null && newKey.length === 0) throw new BoltError('invalid', 'put: zero-length key')
     const index = this.search(oldKey)
     const inodes = this.inodes
     let ino: Inode
     if (index < inodes.length && sameKey(inodes[index].key, oldKey)) {
       ino = inodes[index]
+      // null: the element exists and keeps its key bytes
+      if (newKey !== null) ino.key = newKey
     } else {
-      ino = {flags: 0, pgid: 0, key: newKey, value: null}
+      // (newKey is null only when the caller saw the key stored; should the node not
+      // find it, as in a file with misordered keys, the element is added as a copy)
+      ino = {flags: 0, pgid: 0, key: newKey ?? Buffer.from(oldKey), value: null}
       inodes.splice(index, 0, ino)
     }
     ino.flags = flags
-    ino.key = newKey
     ino.value = value
     ino.pgid = pgid
   }
