@@ -7,7 +7,7 @@
 import {Cursor, type CursorOptions, type Entry} from './cursor.js'
 import {BoltError, corrupt} from './errors.js'
 import {Node} from './node.js'
-import {BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, ELEMENT_SIZE, LEAF_PAGE, MAX_KEY_SIZE, MAX_VALUE_SIZE, PAGE_HEADER_SIZE, Page, elementProblem, readU64, writeU64} from './page.js'
+import {BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, ELEMENT_SIZE, LEAF_PAGE, MAX_KEY_SIZE, MAX_VALUE_SIZE, PAGE_HEADER_SIZE, Page, compareBytes, elementProblem, readU64, writeU64} from './page.js'
 import type {Tx} from './tx.js'
 
 export const DEFAULT_FILL_PERCENT = 0.5
@@ -38,6 +38,10 @@ export function decodeBucketValue(value: Buffer, where: string): {root: number; 
   return {root, sequence, inline: page}
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, 0, a.length, b) === 0
+}
+
 function keyString(key: Uint8Array): string { return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1') }
 
 export class Bucket {
@@ -51,6 +55,8 @@ export class Bucket {
   /** open sub-buckets by name (write transactions only) */
   readonly buckets = new Map<string, Bucket>()
   fillPercent = DEFAULT_FILL_PERCENT
+  /** cursor reused by get, put and delete (each repositions it from the root) */
+  private seeker: Cursor | null = null
 
   constructor(readonly tx: Tx, root: number, sequence: bigint, page: Page | null, readonly path: Buffer[]) {
     this.root = root
@@ -83,27 +89,56 @@ export class Bucket {
     return {page: this.tx.page(id), node: null}
   }
 
-  /** Materializes the node for a page (copy-on-write path). */
-  node(pgid: number, parent: Node | null): Node {
+  /** The transaction's node for a page, or null when it reads the page itself. */
+  materialized(id: number): Node | null {
+    if (this.root === 0) {
+      if (id !== 0) throw corrupt(`inline bucket refers to page ${id}`)
+      return this.rootNode
+    }
+    if (this.nodes.size === 0) return null
+    return this.nodes.get(id) ?? null
+  }
+
+  /** The stored page (the inline image for an inline bucket); call after materialized() found no node. */
+  pageOf(id: number): Page {
+    if (this.root === 0) {
+      if (this.page === null) throw new BoltError('tx', `inline bucket ${describePath(this.path)} has neither a node nor a page`)
+      return this.page
+    }
+    return this.tx.page(id)
+  }
+
+  /**
+   * Materializes the node for a page (copy-on-write path). `known` is the
+   * page when the caller already holds it (a cursor's stack), so it is not
+   * looked up and validated a second time.
+   */
+  node(pgid: number, parent: Node | null, known: Page | null = null): Node {
     const cached = this.nodes.get(pgid)
     if (cached !== undefined) return cached
     const n = new Node(this)
     n.parent = parent
     if (parent === null) this.rootNode = n
     else parent.children.push(n)
-    const p = this.page !== null && this.root === 0 ? this.page : this.tx.page(pgid)
+    const p = this.page !== null && this.root === 0 ? this.page : known !== null && known.id === pgid ? known : this.tx.page(pgid)
     if (!p.isLeaf && !p.isBranch) throw corrupt(`page ${pgid}: expected a branch or leaf page`)
     n.read(p)
     this.nodes.set(pgid, n)
     return n
   }
 
-  get(key: Uint8Array): Buffer | undefined {
-    const c = this.cursor()
+  /** The reusable cursor positioned at the first key >= key (no skipping past a leaf's end). */
+  private seekTo(key: Uint8Array): Cursor {
+    this.tx.assertOpen()
+    const c = this.seeker ?? (this.seeker = new Cursor(this))
     c.seekRaw(key)
-    const kv = c.currentRaw()
-    if (kv === null || !kv.key.equals(key) || (kv.flags & BUCKET_LEAF_FLAG) !== 0) return undefined
-    return Buffer.from(kv.value)
+    return c
+  }
+
+  get(key: Uint8Array): Buffer | undefined {
+    const c = this.seekTo(key)
+    if (!c.atKey(key) || (c.currentFlags() & BUCKET_LEAF_FLAG) !== 0) return undefined
+    return Buffer.from(c.currentRaw()!.value)
   }
 
   /** Opens a sub-bucket; undefined when missing (or when the key holds a value). */
@@ -181,23 +216,21 @@ export class Bucket {
     if (key.length === 0) throw new BoltError('invalid', 'key required')
     if (key.length > MAX_KEY_SIZE) throw new BoltError('invalid', `key too large (${key.length} > ${MAX_KEY_SIZE} bytes)`)
     if (value.length > MAX_VALUE_SIZE) throw new BoltError('invalid', 'value too large')
-    const c = this.cursor()
-    c.seekRaw(key)
-    const kv = c.currentRaw()
-    if (kv !== null && kv.key.equals(key) && (kv.flags & BUCKET_LEAF_FLAG) !== 0) {
+    const c = this.seekTo(key)
+    const exists = c.atKey(key)
+    if (exists && (c.currentFlags() & BUCKET_LEAF_FLAG) !== 0) {
       throw new BoltError('incompatible', `${describePath([...this.path, Buffer.from(key)])} is a bucket, not a key`)
     }
-    // Copy both: the caller may reuse its buffers before the commit.
-    const [k, v] = this.tx.copyPair(key, value)
-    c.node().put(k, k, v, 0, 0)
+    // Copy what the caller gave: it may reuse its buffers before the commit. A
+    // key that is already stored keeps its stored bytes (no copy).
+    c.node().put(key, exists ? null : this.tx.copyBytes(key), this.tx.copyBytes(value), 0, 0)
   }
 
   delete(key: Uint8Array): void {
     this.assertWritable()
-    const c = this.cursor()
-    c.seekRaw(key)
+    const c = this.seekTo(key)
     const kv = c.currentRaw()
-    if (kv === null || !kv.key.equals(key)) return
+    if (kv === null || !sameBytes(kv.key, key)) return
     if ((kv.flags & BUCKET_LEAF_FLAG) !== 0) throw new BoltError('incompatible', `${describePath([...this.path, Buffer.from(key)])} is a bucket, not a key`)
     c.node().del(key)
   }

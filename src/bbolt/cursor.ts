@@ -3,16 +3,23 @@
  * root to a leaf. Reads see materialized nodes where a write transaction has
  * them and pages otherwise, so a cursor sees the transaction's own changes.
  * Empty leaves (possible after deletions) are skipped in both directions.
+ *
+ * The stack's frames are reused objects, so moving within a leaf or to the
+ * next leaf allocates nothing but the returned entry.
  */
 import type {Bucket} from './bucket.js'
 import {BoltError, corrupt} from './errors.js'
-import {BUCKET_LEAF_FLAG, Page} from './page.js'
+import {BUCKET_LEAF_FLAG, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, u32} from './page.js'
 import type {Node} from './node.js'
 
-interface ElemRef {
-  page: Page | null
-  node: Node | null
-  index: number
+class Frame {
+  page: Page | null = null
+  node: Node | null = null
+  /** page id (a node's source page; 0 for a new node or an inline bucket) */
+  id = 0
+  index = 0
+  count = 0
+  leaf = false
 }
 
 /** Maximum tree depth we follow; a real file is far shallower. Guards loops in corrupt files. */
@@ -24,9 +31,6 @@ export interface Entry {
   value: Buffer | null
 }
 
-function isLeaf(r: ElemRef): boolean { return r.node !== null ? r.node.isLeaf : r.page!.isLeaf }
-function count(r: ElemRef): number { return r.node !== null ? r.node.inodes.length : r.page!.count }
-
 export interface CursorOptions {
   /**
    * false: keys and values are views into the engine's own buffers, not
@@ -37,8 +41,19 @@ export interface CursorOptions {
 }
 
 export class Cursor {
-  private stack: ElemRef[] = []
+  private readonly frames: Frame[] = []
+  /** number of live frames in `frames` */
+  private depth = 0
   private readonly copy: boolean
+  /**
+   * Leaves entered while moving in one direction (1 next, -1 prev). In a tree
+   * no leaf is met twice in one sweep; in a damaged file whose branches share
+   * a child (a DAG) it would be, and a full sweep could take exponential time.
+   */
+  private visited: Uint8Array | null = null
+  /** the ids whose bits are set in `visited` */
+  private readonly visitedIds: number[] = []
+  private direction = 0
 
   constructor(readonly bucket: Bucket, options: CursorOptions = {}) {
     this.copy = options.copy ?? true
@@ -46,35 +61,40 @@ export class Cursor {
 
   first(): Entry | null {
     this.bucket.tx.assertOpen()
-    this.stack = []
+    this.reset()
     this.pushPageNode(this.bucket.rootPgid(), 0)
     this.goToFirst()
-    if (count(this.top()) === 0) this.nextEntry()
+    if (this.frames[this.depth - 1].count === 0) this.nextEntry()
     return this.current()
   }
 
   last(): Entry | null {
     this.bucket.tx.assertOpen()
-    this.stack = []
+    this.reset()
     const ref = this.pushPageNode(this.bucket.rootPgid(), 0)
-    ref.index = count(ref) - 1
+    ref.index = ref.count - 1
     this.goToLast()
     // the last leaf can be empty after deletions: step back to a real element
-    if (count(this.top()) === 0) this.prevEntry()
+    if (this.frames[this.depth - 1].count === 0) this.prevEntry()
     return this.current()
   }
 
   next(): Entry | null {
     this.bucket.tx.assertOpen()
-    if (this.stack.length === 0) return null
-    this.nextEntry()
+    if (this.depth === 0) return null
+    const top = this.frames[this.depth - 1]
+    // fast path: the next element is in the same leaf
+    if (top.index < top.count - 1 && top.index >= 0) top.index++
+    else this.nextEntry()
     return this.current()
   }
 
   prev(): Entry | null {
     this.bucket.tx.assertOpen()
-    if (this.stack.length === 0) return null
-    this.prevEntry()
+    if (this.depth === 0) return null
+    const top = this.frames[this.depth - 1]
+    if (top.index > 0 && top.index < top.count) top.index--
+    else this.prevEntry()
     return this.current()
   }
 
@@ -82,8 +102,8 @@ export class Cursor {
   seek(key: Uint8Array): Entry | null {
     this.bucket.tx.assertOpen()
     this.seekRaw(key)
-    const ref = this.top()
-    if (ref.index >= count(ref)) this.nextEntry()
+    const ref = this.frames[this.depth - 1]
+    if (ref.index >= ref.count) this.nextEntry()
     return this.current()
   }
 
@@ -107,15 +127,15 @@ export class Cursor {
 
   /** Seeks without skipping past the end of a leaf (used by Bucket). */
   seekRaw(key: Uint8Array): void {
-    this.stack = []
+    this.reset()
     this.search(key, this.bucket.rootPgid())
   }
 
   /** The entry under the cursor including its leaf flags; null at the end. */
   currentRaw(): {key: Buffer; value: Buffer; flags: number} | null {
-    if (this.stack.length === 0) return null
-    const ref = this.top()
-    if (ref.index < 0 || ref.index >= count(ref)) return null
+    if (this.depth === 0) return null
+    const ref = this.frames[this.depth - 1]
+    if (ref.index < 0 || ref.index >= ref.count) return null
     if (ref.node !== null) {
       const ino = ref.node.inodes[ref.index]
       return {key: ino.key, value: ino.value!, flags: ino.flags}
@@ -124,122 +144,228 @@ export class Cursor {
     return {key: p.leafKey(ref.index), value: p.leafValue(ref.index), flags: p.leafFlags(ref.index)}
   }
 
-  private current(): Entry | null {
-    if (this.stack.length === 0) return null
-    const ref = this.stack[this.stack.length - 1]
+  /** The key under the cursor (a view), or null; no entry object is made. */
+  currentKey(): Buffer | null {
+    if (this.depth === 0) return null
+    const ref = this.frames[this.depth - 1]
+    if (ref.index < 0 || ref.index >= ref.count) return null
+    return ref.node !== null ? ref.node.inodes[ref.index].key : ref.page!.leafKey(ref.index)
+  }
+
+  /** Whether the element under the cursor has exactly this key (compared in place, no view made). */
+  atKey(key: Uint8Array): boolean {
+    if (this.depth === 0) return false
+    const ref = this.frames[this.depth - 1]
     const i = ref.index
+    if (i < 0 || i >= ref.count) return false
+    if (ref.node !== null) {
+      const k = ref.node.inodes[i].key
+      return k.length === key.length && compareBytes(k, 0, k.length, key) === 0
+    }
+    const p = ref.page!
+    return p.leafKeySize(i) === key.length && p.compareKey(i, key) === 0
+  }
+
+  /** The leaf flags of the element under the cursor, or -1 when there is none. */
+  currentFlags(): number {
+    if (this.depth === 0) return -1
+    const ref = this.frames[this.depth - 1]
+    if (ref.index < 0 || ref.index >= ref.count) return -1
+    return ref.node !== null ? ref.node.inodes[ref.index].flags : ref.page!.leafFlags(ref.index)
+  }
+
+  private current(): Entry | null {
+    if (this.depth === 0) return null
+    const ref = this.frames[this.depth - 1]
+    const i = ref.index
+    if (i < 0 || i >= ref.count) return null
     let key: Buffer, value: Buffer | null
     if (ref.node !== null) {
-      if (i < 0 || i >= ref.node.inodes.length) return null
       const ino = ref.node.inodes[i]
       key = ino.key
       value = (ino.flags & BUCKET_LEAF_FLAG) !== 0 ? null : ino.value
     } else {
-      const p = ref.page!
-      if (i < 0 || i >= p.count) return null
-      key = p.leafKey(i)
-      value = (p.leafFlags(i) & BUCKET_LEAF_FLAG) !== 0 ? null : p.leafValue(i)
+      // a leaf element: flags u32, pos u32 (from the element), ksize u32, vsize u32
+      const buf = ref.page!.buf
+      const o = PAGE_HEADER_SIZE + ELEMENT_SIZE * i
+      const start = o + u32(buf, o + 4)
+      const ksize = u32(buf, o + 8)
+      key = buf.subarray(start, start + ksize)
+      value = (u32(buf, o) & BUCKET_LEAF_FLAG) !== 0 ? null : buf.subarray(start + ksize, start + ksize + u32(buf, o + 12))
     }
     // Copies by default: callers may keep or modify what they get without touching pages or nodes.
     if (!this.copy) return {key, value}
     return {key: Buffer.from(key), value: value === null ? null : Buffer.from(value)}
   }
 
-  private top(): ElemRef { return this.stack[this.stack.length - 1] }
-
-  private pushPageNode(pgid: number, index: number): ElemRef {
-    if (this.stack.length >= MAX_DEPTH) throw corrupt(`tree deeper than ${MAX_DEPTH} levels (cycle at page ${pgid}?)`)
-    for (const r of this.stack) {
-      const id = r.node !== null ? r.node.pgid : r.page!.id
-      if (id === pgid && pgid !== 0) throw corrupt(`page ${pgid} is its own ancestor (cycle in the tree)`)
+  private reset(): void {
+    for (let i = 0; i < this.depth; i++) {
+      const f = this.frames[i]
+      f.page = null
+      f.node = null
     }
-    const {page, node} = this.bucket.pageNode(pgid)
-    if (page !== null && !page.isLeaf && !page.isBranch) throw corrupt(`page ${pgid}: expected a branch or leaf page`)
-    const ref: ElemRef = {page, node, index}
-    this.stack.push(ref)
-    return ref
+    this.depth = 0
+    this.direction = 0
   }
 
-  private childPgid(ref: ElemRef): number {
+  private pushPageNode(pgid: number, index: number): Frame {
+    const depth = this.depth
+    if (depth >= MAX_DEPTH) throw corrupt(`tree deeper than ${MAX_DEPTH} levels (cycle at page ${pgid}?)`)
+    if (pgid !== 0) {
+      for (let i = 0; i < depth; i++) {
+        if (this.frames[i].id === pgid) throw corrupt(`page ${pgid} is its own ancestor (cycle in the tree)`)
+      }
+    }
+    let f = this.frames[depth]
+    if (f === undefined) {
+      f = new Frame()
+      this.frames.push(f)
+    }
+    const bucket = this.bucket
+    const node = bucket.materialized(pgid)
+    if (node !== null) {
+      f.node = node
+      f.page = null
+      f.leaf = node.isLeaf
+      f.count = node.inodes.length
+    } else {
+      const page = bucket.pageOf(pgid)
+      if (!page.isLeaf && !page.isBranch) throw corrupt(`page ${pgid}: expected a branch or leaf page`)
+      f.page = page
+      f.node = null
+      f.leaf = page.flags === LEAF_PAGE
+      f.count = page.count
+    }
+    f.id = pgid
+    f.index = index
+    this.depth = depth + 1
+    return f
+  }
+
+  private childPgid(ref: Frame): number {
     return ref.node !== null ? ref.node.inodes[ref.index].pgid : ref.page!.branchPgid(ref.index)
   }
 
   private goToFirst(): void {
     for (;;) {
-      const ref = this.top()
-      if (isLeaf(ref)) break
-      if (count(ref) === 0) throw corrupt(`page ${ref.page?.id ?? ref.node!.pgid}: empty branch page`)
+      const ref = this.frames[this.depth - 1]
+      if (ref.leaf) break
+      if (ref.count === 0) throw corrupt(`page ${ref.id}: empty branch page`)
       this.pushPageNode(this.childPgid(ref), 0)
     }
   }
 
   private goToLast(): void {
     for (;;) {
-      const ref = this.top()
-      if (isLeaf(ref)) break
-      if (count(ref) === 0) throw corrupt(`page ${ref.page?.id ?? ref.node!.pgid}: empty branch page`)
+      const ref = this.frames[this.depth - 1]
+      if (ref.leaf) break
+      if (ref.count === 0) throw corrupt(`page ${ref.id}: empty branch page`)
       const child = this.pushPageNode(this.childPgid(ref), 0)
-      child.index = count(child) - 1
+      child.index = child.count - 1
     }
+  }
+
+  /** Records that a sweep in `direction` entered the leaf on top of the stack. */
+  private enterLeaf(direction: number): void {
+    const id = this.frames[this.depth - 1].id
+    if (id === 0) return
+    let seen = this.visited
+    if (seen === null) {
+      // one bit per page below the high-water mark (node ids are page ids too)
+      seen = this.visited = new Uint8Array((this.bucket.tx.baseHwm >>> 3) + 1)
+    }
+    if (this.direction !== direction) {
+      // a new sweep: clear only the bits the last one set
+      for (const v of this.visitedIds) seen[v >>> 3] = 0
+      this.visitedIds.length = 0
+      this.direction = direction
+    }
+    const byte = id >>> 3, bit = 1 << (id & 7)
+    if (byte >= seen.length) return // not a committed page: cannot be shared
+    if ((seen[byte] & bit) !== 0) {
+      throw corrupt(`page ${id} is reached twice in one pass (several branch elements point to it: the tree is damaged)`)
+    }
+    seen[byte] |= bit
+    this.visitedIds.push(id)
   }
 
   /** Moves to the next element, skipping empty leaves; leaves the stack past the end when done. */
   private nextEntry(): void {
     for (;;) {
-      let i = this.stack.length - 1
+      let i = this.depth - 1
       for (; i >= 0; i--) {
-        const ref = this.stack[i]
-        if (ref.index < count(ref) - 1) {
+        const ref = this.frames[i]
+        if (ref.index < ref.count - 1) {
           ref.index++
           break
         }
       }
       if (i === -1) {
         // past the end: park on the last leaf beyond its last element
-        const ref = this.top()
-        ref.index = count(ref)
+        const ref = this.frames[this.depth - 1]
+        ref.index = ref.count
         return
       }
-      this.stack.length = i + 1
+      if (i === this.depth - 1) return
+      if (this.direction !== 1) this.enterLeaf(1) // the leaf being left counts in this sweep
+      this.popTo(i + 1)
       this.goToFirst()
-      if (count(this.top()) > 0) return
+      this.enterLeaf(1)
+      if (this.frames[this.depth - 1].count > 0) return
     }
   }
 
   private prevEntry(): void {
     for (;;) {
-      let i = this.stack.length - 1
+      let i = this.depth - 1
       for (; i >= 0; i--) {
-        const ref = this.stack[i]
+        const ref = this.frames[i]
         if (ref.index > 0) {
           ref.index--
           break
         }
       }
       if (i === -1) {
-        this.top().index = -1
+        this.frames[this.depth - 1].index = -1
         return
       }
-      this.stack.length = i + 1
+      if (i === this.depth - 1) return
+      if (this.direction !== -1) this.enterLeaf(-1)
+      this.popTo(i + 1)
       this.goToLast()
-      if (count(this.top()) > 0) return
+      this.enterLeaf(-1)
+      if (this.frames[this.depth - 1].count > 0) return
     }
+  }
+
+  private popTo(depth: number): void {
+    for (let i = depth; i < this.depth; i++) {
+      const f = this.frames[i]
+      f.page = null
+      f.node = null
+    }
+    this.depth = depth
   }
 
   private search(key: Uint8Array, pgid: number): void {
     for (;;) {
       const ref = this.pushPageNode(pgid, 0)
-      if (isLeaf(ref)) {
+      if (ref.leaf) {
         ref.index = ref.node !== null ? ref.node.search(key) : ref.page!.search(key)
         return
       }
-      const n = count(ref)
+      const n = ref.count
       if (n === 0) throw corrupt(`page ${pgid}: empty branch page`)
       let index: number
       let exact: boolean
       if (ref.node !== null) {
         index = ref.node.search(key)
-        exact = index < n && ref.node.inodes[index].key.equals(key)
+        if (index < n) {
+          const k = ref.node.inodes[index].key
+          exact = k.length === key.length && compareBytes(k, 0, k.length, key) === 0
+        } else {
+          exact = false
+        }
       } else {
         index = ref.page!.search(key)
         exact = index < n && ref.page!.compareKey(index, key) === 0
@@ -253,13 +379,15 @@ export class Cursor {
 
   /** Materializes the path to the current leaf and returns the leaf node. */
   node(): Node {
-    if (this.stack.length === 0) throw new BoltError('tx', 'cursor is not positioned')
-    const top = this.top()
-    if (top.node !== null && isLeaf(top)) return top.node
-    let n = this.stack[0].node
-    if (n === null) n = this.bucket.node(this.stack[0].page!.id, null)
-    for (let i = 0; i < this.stack.length - 1; i++) {
-      n = n.childAt(this.stack[i].index)
+    if (this.depth === 0) throw new BoltError('tx', 'cursor is not positioned')
+    const top = this.frames[this.depth - 1]
+    if (top.node !== null && top.leaf) return top.node
+    const root = this.frames[0]
+    let n = root.node
+    if (n === null) n = this.bucket.node(root.page!.id, null, root.page)
+    // the stack already holds each page on the path: hand them over (node() checks the ids)
+    for (let i = 0; i < this.depth - 1; i++) {
+      n = n.childAt(this.frames[i].index, this.frames[i + 1].page)
     }
     if (!n.isLeaf) throw corrupt('cursor path does not end in a leaf')
     return n

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs'
 import {BoltError, corrupt} from './errors.js'
-import {BRANCH_PAGE, FREELIST_PAGE, LEAF_PAGE, Page, elementProblem} from './page.js'
+import {BRANCH_PAGE, FREELIST_PAGE, LEAF_PAGE, Page, elementProblem, u32} from './page.js'
 
 /** The system calls the engine makes; replaceable for fault injection. */
 export interface FileOps {
@@ -65,6 +65,8 @@ export class PageFile {
   /** the last read-ahead window */
   private window: {start: number; count: number; buf: Buffer} | null = null
   private lastMiss = -2
+  /** whether readPageBytes served the last page from a read-ahead window (a scan) */
+  private scanned = false
   private cacheBytes = 0
 
   constructor(
@@ -101,25 +103,34 @@ export class PageFile {
     const ps = this.pageSize
     const first = this.readPageBytes(id, hwm)
     if (first.length < ps) throw corrupt(`page ${id} lies past the end of the file`)
-    const h = Page.header(first, id, `page ${id}`)
-    if (h.flags !== BRANCH_PAGE && h.flags !== LEAF_PAGE && h.flags !== FREELIST_PAGE) {
-      throw corrupt(`page ${id}: unexpected page type 0x${h.flags.toString(16)}`)
+    // header: id u64, flags u16, count u16, overflow u32
+    const lo = u32(first, 0), hi = u32(first, 4)
+    if (lo !== id % 0x1_0000_0000 || hi !== Math.floor(id / 0x1_0000_0000)) Page.header(first, id, `page ${id}`) // throws with the details
+    const flags = first[8] | (first[9] << 8)
+    const count = first[10] | (first[11] << 8)
+    const overflow = u32(first, 12)
+    if (flags !== BRANCH_PAGE && flags !== LEAF_PAGE && flags !== FREELIST_PAGE) {
+      throw corrupt(`page ${id}: unexpected page type 0x${flags.toString(16)}`)
     }
-    if (id + h.overflow >= hwm) throw corrupt(`page ${id}: overflow run of ${h.overflow} pages passes the high-water mark ${hwm}`)
+    if (id + overflow >= hwm) throw corrupt(`page ${id}: overflow run of ${overflow} pages passes the high-water mark ${hwm}`)
     let buf = first
-    if (h.overflow > 0) {
-      buf = Buffer.alloc((h.overflow + 1) * ps)
+    if (overflow > 0) {
+      buf = Buffer.alloc((overflow + 1) * ps)
       first.copy(buf)
       const rest = buf.subarray(ps)
       const n = ioCall('read', () => this.ops.read(this.fd, rest, (id + 1) * ps))
       if (n < rest.length) throw corrupt(`page ${id}: overflow run lies past the end of the file`)
     }
-    const p = new Page(id, h.flags, h.count, h.overflow, buf)
-    if (h.flags !== FREELIST_PAGE) {
+    const p = new Page(id, flags, count, overflow, buf)
+    if (flags !== FREELIST_PAGE) {
       const problem = elementProblem(p)
       if (problem) throw corrupt(`page ${id}: ${problem}`)
     }
-    this.remember(p)
+    // Scan resistance: pages met by a sequential scan are not cached (they are
+    // rarely read again, and caching them kept 32 MiB of read-ahead windows
+    // alive for the collector to trace and the kernel to fault in). Pages
+    // read one at a time (branches, seeks) are.
+    if (!this.scanned) this.remember(p)
     return p
   }
 
@@ -133,10 +144,12 @@ export class PageFile {
     const w = this.window
     if (w !== null && id >= w.start && id < w.start + w.count) {
       this.lastMiss = id
+      this.scanned = true
       return w.buf.subarray((id - w.start) * ps, (id - w.start + 1) * ps)
     }
     const sequential = id === this.lastMiss + 1
     this.lastMiss = id
+    this.scanned = sequential
     if (!sequential) return this.readAt(id * ps, ps)
     const count = Math.max(1, Math.min(READ_AHEAD_BYTES / ps, hwm - id))
     const buf = this.readAt(id * ps, count * ps)

@@ -10,8 +10,10 @@ import {BoltError, corrupt} from './errors.js'
 import {FREELIST_PAGE, PAGE_HEADER_SIZE, Page, readU64, writeU64} from './page.js'
 
 export class Freelist {
-  /** sorted ascending, unique */
+  /** sorted ascending, unique; the live ids are free[head..] */
   private free: number[]
+  /** ids before this index have been allocated (taking from the front is then O(1)) */
+  private head = 0
   private pending: number[] = []
   /** every id in free or pending, for the double-free check */
   private known: Set<number>
@@ -26,9 +28,9 @@ export class Freelist {
     return new Freelist(readFreelistIds(p, hwm))
   }
 
-  get freeCount(): number { return this.free.length }
+  get freeCount(): number { return this.free.length - this.head }
   get pendingCount(): number { return this.pending.length }
-  count(): number { return this.free.length + this.pending.length }
+  count(): number { return this.freeCount + this.pending.length }
 
   /** Bytes the persisted list needs (header, optional count word, ids). */
   size(): number {
@@ -45,11 +47,20 @@ export class Freelist {
   allocate(n: number): number {
     const ids = this.free
     let initial = 0, prev = 0
-    for (let i = 0; i < ids.length; i++) {
+    for (let i = this.head; i < ids.length; i++) {
       const id = ids[i]
       if (prev === 0 || id - prev !== 1) initial = id
       if (id - initial + 1 === n) {
-        ids.splice(i - n + 1, n)
+        const from = i - n + 1
+        if (from === this.head) {
+          this.head += n
+          if (this.head > 1024 && this.head * 2 > ids.length) {
+            this.free = ids.slice(this.head)
+            this.head = 0
+          }
+        } else {
+          ids.splice(from, n)
+        }
         for (let k = 0; k < n; k++) this.known.delete(initial + k)
         return initial
       }
@@ -70,7 +81,7 @@ export class Freelist {
 
   /** All ids to persist: free ∪ pending, sorted. */
   allIds(): number[] {
-    const out = this.free.concat(this.pending)
+    const out = this.free.slice(this.head).concat(this.pending)
     out.sort((a, b) => a - b)
     return out
   }

@@ -7,7 +7,7 @@
  */
 import type {Bucket} from './bucket.js'
 import {BoltError} from './errors.js'
-import {BRANCH_PAGE, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, writeU64} from './page.js'
+import {BRANCH_PAGE, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, u32} from './page.js'
 
 export interface Inode {
   flags: number
@@ -19,6 +19,29 @@ export interface Inode {
 }
 
 const MIN_KEYS_PER_PAGE = 2
+
+/** Little-endian u32 store without Buffer's argument checks. */
+function w32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff
+  b[o + 1] = (v >>> 8) & 0xff
+  b[o + 2] = (v >>> 16) & 0xff
+  b[o + 3] = v >>> 24
+}
+
+/** Copies src into dst at off; returns the offset after it. A loop beats a call for short keys. */
+function put(dst: Uint8Array, off: number, src: Uint8Array): number {
+  const n = src.length
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) dst[off + i] = src[i]
+  } else {
+    dst.set(src, off)
+  }
+  return off + n
+}
+
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, 0, a.length, b) === 0
+}
 
 export class Node {
   isLeaf = false
@@ -72,9 +95,9 @@ export class Node {
     return lo
   }
 
-  childAt(index: number): Node {
+  childAt(index: number, known: Page | null = null): Node {
     if (this.isLeaf) throw new BoltError('corrupt', `invalid childAt(${index}) on a leaf node`)
-    return this.bucket.node(this.inodes[index].pgid, this)
+    return this.bucket.node(this.inodes[index].pgid, this, known)
   }
 
   childIndex(child: Node): number { return this.search(child.key!) }
@@ -97,26 +120,29 @@ export class Node {
    * Inserts or replaces the element found by `oldKey`. Keys and values are
    * stored as given: callers pass buffers they own (Bucket.put copies).
    */
-  put(oldKey: Buffer, newKey: Buffer, value: Buffer | null, pgid: number, flags: number): void {
-    if (newKey.length === 0) throw new BoltError('invalid', 'put: zero-length key')
+  put(oldKey: Uint8Array, newKey: Buffer | null, value: Buffer | null, pgid: number, flags: number): void {
+    if (newKey !== null && newKey.length === 0) throw new BoltError('invalid', 'put: zero-length key')
     const index = this.search(oldKey)
     const inodes = this.inodes
     let ino: Inode
-    if (index < inodes.length && inodes[index].key.equals(oldKey)) {
+    if (index < inodes.length && sameKey(inodes[index].key, oldKey)) {
       ino = inodes[index]
+      // null: the element exists and keeps its key bytes
+      if (newKey !== null) ino.key = newKey
     } else {
-      ino = {flags: 0, pgid: 0, key: newKey, value: null}
+      // (newKey is null only when the caller saw the key stored; should the node not
+      // find it, as in a file with misordered keys, the element is added as a copy)
+      ino = {flags: 0, pgid: 0, key: newKey ?? Buffer.from(oldKey), value: null}
       inodes.splice(index, 0, ino)
     }
     ino.flags = flags
-    ino.key = newKey
     ino.value = value
     ino.pgid = pgid
   }
 
   del(key: Uint8Array): void {
     const index = this.search(key)
-    if (index >= this.inodes.length || !this.inodes[index].key.equals(key)) return
+    if (index >= this.inodes.length || !sameKey(this.inodes[index].key, key)) return
     this.inodes.splice(index, 1)
     this.unbalanced = true
   }
@@ -125,50 +151,63 @@ export class Node {
   read(p: Page): void {
     this.pgid = p.id
     this.overflow = p.overflow
-    this.isLeaf = p.flags === LEAF_PAGE
-    const inodes = new Array<Inode>(p.count)
-    for (let i = 0; i < p.count; i++) {
-      if (this.isLeaf) {
-        inodes[i] = {flags: p.leafFlags(i), pgid: 0, key: p.leafKey(i), value: p.leafValue(i)}
+    const leaf = p.flags === LEAF_PAGE
+    this.isLeaf = leaf
+    const count = p.count
+    const buf = p.buf
+    const inodes = new Array<Inode>(count)
+    // element bounds were checked when the page was loaded
+    for (let i = 0, o = PAGE_HEADER_SIZE; i < count; i++, o += ELEMENT_SIZE) {
+      let ino: Inode
+      if (leaf) {
+        const start = o + u32(buf, o + 4), ksize = u32(buf, o + 8)
+        if (ksize === 0) throw new BoltError('corrupt', `page ${p.id}: element ${i} has an empty key`)
+        const vstart = start + ksize
+        ino = {flags: u32(buf, o), pgid: 0, key: buf.subarray(start, vstart), value: buf.subarray(vstart, vstart + u32(buf, o + 12))}
       } else {
-        inodes[i] = {flags: 0, pgid: p.branchPgid(i), key: p.branchKey(i), value: null}
+        const start = o + u32(buf, o), ksize = u32(buf, o + 4)
+        if (ksize === 0) throw new BoltError('corrupt', `page ${p.id}: element ${i} has an empty key`)
+        ino = {flags: 0, pgid: u32(buf, o + 12) * 0x1_0000_0000 + u32(buf, o + 8), key: buf.subarray(start, start + ksize), value: null}
       }
-      if (inodes[i].key.length === 0) throw new BoltError('corrupt', `page ${p.id}: element ${i} has an empty key`)
+      inodes[i] = ino
     }
     this.inodes = inodes
-    this.key = inodes.length > 0 ? inodes[0].key : null
+    this.key = count > 0 ? inodes[0].key : null
   }
 
   /**
    * Serializes the node into `buf` at `offset` (a page run, or an inline
    * bucket value after its 16-byte header). The page id is the caller's.
+   * The region must be zeroed.
    */
   write(buf: Buffer, offset: number): void {
     const count = this.inodes.length
     if (count >= 0xffff) throw new BoltError('invalid', `node of ${count} elements cannot be written (page count is 16 bits)`)
-    buf.writeUInt16LE(this.isLeaf ? LEAF_PAGE : BRANCH_PAGE, offset + 8)
-    buf.writeUInt16LE(count, offset + 10)
+    const inodes = this.inodes
+    const leaf = this.isLeaf
+    buf[offset + 8] = leaf ? LEAF_PAGE : BRANCH_PAGE
+    buf[offset + 9] = 0
+    buf[offset + 10] = count & 0xff
+    buf[offset + 11] = count >>> 8
     let data = offset + PAGE_HEADER_SIZE + ELEMENT_SIZE * count
-    for (let i = 0; i < count; i++) {
-      const ino = this.inodes[i]
-      const el = offset + PAGE_HEADER_SIZE + ELEMENT_SIZE * i
+    for (let i = 0, el = offset + PAGE_HEADER_SIZE; i < count; i++, el += ELEMENT_SIZE) {
+      const ino = inodes[i]
+      const key = ino.key
       const pos = data - el
-      if (this.isLeaf) {
-        const vlen = ino.value!.length
-        buf.writeUInt32LE(ino.flags, el)
-        buf.writeUInt32LE(pos, el + 4)
-        buf.writeUInt32LE(ino.key.length, el + 8)
-        buf.writeUInt32LE(vlen, el + 12)
-        ino.key.copy(buf, data)
-        data += ino.key.length
-        ino.value!.copy(buf, data)
-        data += vlen
+      if (leaf) {
+        const value = ino.value!
+        w32(buf, el, ino.flags)
+        w32(buf, el + 4, pos)
+        w32(buf, el + 8, key.length)
+        w32(buf, el + 12, value.length)
+        data = put(buf, data, key)
+        data = put(buf, data, value)
       } else {
-        buf.writeUInt32LE(pos, el)
-        buf.writeUInt32LE(ino.key.length, el + 4)
-        writeU64(buf, el + 8, ino.pgid)
-        ino.key.copy(buf, data)
-        data += ino.key.length
+        w32(buf, el, pos)
+        w32(buf, el + 4, key.length)
+        w32(buf, el + 8, ino.pgid % 0x1_0000_0000)
+        w32(buf, el + 12, Math.floor(ino.pgid / 0x1_0000_0000))
+        data = put(buf, data, key)
       }
     }
   }
@@ -234,7 +273,10 @@ export class Node {
     const pageSize = tx.pageSize
     // Children first, in key order. A child's spill may add siblings (splits),
     // so the length is re-read on every iteration.
-    this.children.sort((a, b) => Buffer.compare(a.inodes[0].key, b.inodes[0].key))
+    this.children.sort((a, b) => {
+      const ka = a.inodes[0].key
+      return compareBytes(ka, 0, ka.length, b.inodes[0].key)
+    })
     for (let i = 0; i < this.children.length; i++) this.children[i].spill()
     this.children = []
 

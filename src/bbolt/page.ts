@@ -50,6 +50,11 @@ export function compareBytes(a: Uint8Array, aStart: number, aLen: number, b: Uin
   return aLen - b.length
 }
 
+/** Little-endian u32 without Buffer's argument checks (callers have checked bounds). */
+export function u32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0
+}
+
 /** Reads a u64 that must fit in a JS number (page ids, txids, counts). */
 export function readU64(buf: Buffer, off: number, what: string): number {
   const lo = buf.readUInt32LE(off)
@@ -94,32 +99,32 @@ export class Page {
   // was loaded, so these do no checking of their own.
   elemOffset(i: number): number { return PAGE_HEADER_SIZE + ELEMENT_SIZE * i }
 
-  leafFlags(i: number): number { return this.buf.readUInt32LE(this.elemOffset(i)) }
-  leafKeyStart(i: number): number { const o = this.elemOffset(i); return o + this.buf.readUInt32LE(o + 4) }
-  leafKeySize(i: number): number { return this.buf.readUInt32LE(this.elemOffset(i) + 8) }
+  leafFlags(i: number): number { return u32(this.buf, this.elemOffset(i)) }
+  leafKeyStart(i: number): number { const o = this.elemOffset(i); return o + u32(this.buf, o + 4) }
+  leafKeySize(i: number): number { return u32(this.buf, this.elemOffset(i) + 8) }
   leafKey(i: number): Buffer {
     const o = this.elemOffset(i)
-    const start = o + this.buf.readUInt32LE(o + 4)
-    return this.buf.subarray(start, start + this.buf.readUInt32LE(o + 8))
+    const start = o + u32(this.buf, o + 4)
+    return this.buf.subarray(start, start + u32(this.buf, o + 8))
   }
   leafValue(i: number): Buffer {
     const o = this.elemOffset(i)
-    const start = o + this.buf.readUInt32LE(o + 4) + this.buf.readUInt32LE(o + 8)
-    return this.buf.subarray(start, start + this.buf.readUInt32LE(o + 12))
+    const start = o + u32(this.buf, o + 4) + u32(this.buf, o + 8)
+    return this.buf.subarray(start, start + u32(this.buf, o + 12))
   }
 
-  branchKeyStart(i: number): number { const o = this.elemOffset(i); return o + this.buf.readUInt32LE(o) }
-  branchKeySize(i: number): number { return this.buf.readUInt32LE(this.elemOffset(i) + 4) }
+  branchKeyStart(i: number): number { const o = this.elemOffset(i); return o + u32(this.buf, o) }
+  branchKeySize(i: number): number { return u32(this.buf, this.elemOffset(i) + 4) }
   branchKey(i: number): Buffer {
     const o = this.elemOffset(i)
-    const start = o + this.buf.readUInt32LE(o)
-    return this.buf.subarray(start, start + this.buf.readUInt32LE(o + 4))
+    const start = o + u32(this.buf, o)
+    return this.buf.subarray(start, start + u32(this.buf, o + 4))
   }
   branchPgid(i: number): number {
     const o = this.elemOffset(i) + 8
-    const hi = this.buf.readUInt32LE(o + 4)
+    const hi = u32(this.buf, o + 4)
     // checked in validateElements
-    return hi * 0x1_0000_0000 + this.buf.readUInt32LE(o)
+    return hi * 0x1_0000_0000 + u32(this.buf, o)
   }
 
   keyAt(i: number): Buffer { return this.flags === LEAF_PAGE ? this.leafKey(i) : this.branchKey(i) }
@@ -129,11 +134,11 @@ export class Page {
     const o = this.elemOffset(i)
     let start: number, size: number
     if (this.flags === LEAF_PAGE) {
-      start = o + this.buf.readUInt32LE(o + 4)
-      size = this.buf.readUInt32LE(o + 8)
+      start = o + u32(this.buf, o + 4)
+      size = u32(this.buf, o + 8)
     } else {
-      start = o + this.buf.readUInt32LE(o)
-      size = this.buf.readUInt32LE(o + 4)
+      start = o + u32(this.buf, o)
+      size = u32(this.buf, o + 4)
     }
     return compareBytes(this.buf, start, size, key)
   }
@@ -157,20 +162,21 @@ export class Page {
  */
 export function elementProblem(p: Page): string | null {
   const size = p.buf.length
-  const end = PAGE_HEADER_SIZE + ELEMENT_SIZE * p.count
-  if (end > size) return `element array (${p.count} elements) runs past the page end`
+  const count = p.count
+  const end = PAGE_HEADER_SIZE + ELEMENT_SIZE * count
+  if (end > size) return `element array (${count} elements) runs past the page end`
   const b = p.buf
-  for (let i = 0; i < p.count; i++) {
-    const o = PAGE_HEADER_SIZE + ELEMENT_SIZE * i
-    if (p.flags === LEAF_PAGE) {
-      const pos = b.readUInt32LE(o + 4), ks = b.readUInt32LE(o + 8), vs = b.readUInt32LE(o + 12)
-      const flags = b.readUInt32LE(o)
+  if (p.flags === LEAF_PAGE) {
+    for (let i = 0, o = PAGE_HEADER_SIZE; i < count; i++, o += ELEMENT_SIZE) {
+      const flags = u32(b, o), pos = u32(b, o + 4), ks = u32(b, o + 8), vs = u32(b, o + 12)
       if (flags !== 0 && flags !== BUCKET_LEAF_FLAG) return `leaf element ${i} has invalid flags 0x${flags.toString(16)}`
       if (o + pos + ks + vs > size) return `leaf element ${i} (pos ${pos}, ksize ${ks}, vsize ${vs}) runs past the page end`
-    } else {
-      const pos = b.readUInt32LE(o), ks = b.readUInt32LE(o + 4)
+    }
+  } else {
+    for (let i = 0, o = PAGE_HEADER_SIZE; i < count; i++, o += ELEMENT_SIZE) {
+      const pos = u32(b, o), ks = u32(b, o + 4)
       if (o + pos + ks > size) return `branch element ${i} (pos ${pos}, ksize ${ks}) runs past the page end`
-      if (b.readUInt32LE(o + 12) > MAX_SAFE_HI) return `branch element ${i} points to an impossible page id`
+      if (u32(b, o + 12) > MAX_SAFE_HI) return `branch element ${i} points to an impossible page id`
     }
   }
   return null

@@ -147,29 +147,30 @@ export class Tx {
   }
 
   /**
-   * Copies a key and a value for a put into memory this transaction owns.
-   * Small pairs share 256 KiB slabs: one buffer per put made bulk loads spend
-   * their time creating buffers and collecting them.
+   * Copies a key or value for a put into memory this transaction owns. Small
+   * ones share 256 KiB slabs: one buffer per put made bulk loads spend their
+   * time creating buffers and collecting them.
    */
-  copyPair(key: Uint8Array, value: Uint8Array): [Buffer, Buffer] {
-    const size = key.length + value.length
-    let buf: Buffer
-    let off: number
+  copyBytes(src: Uint8Array): Buffer {
+    const size = src.length
     if (size > COPY_SLAB_SIZE / 8) {
-      buf = Buffer.allocUnsafe(size)
-      off = 0
-    } else {
-      if (this.copySlab === null || this.copyUsed + size > this.copySlab.length) {
-        this.copySlab = Buffer.allocUnsafe(COPY_SLAB_SIZE)
-        this.copyUsed = 0
-      }
-      buf = this.copySlab
-      off = this.copyUsed
-      this.copyUsed += size
+      const own = Buffer.allocUnsafe(size)
+      own.set(src)
+      return own
     }
-    buf.set(key, off)
-    buf.set(value, off + key.length)
-    return [buf.subarray(off, off + key.length), buf.subarray(off + key.length, off + size)]
+    let slab = this.copySlab
+    if (slab === null || this.copyUsed + size > slab.length) {
+      slab = this.copySlab = Buffer.allocUnsafe(COPY_SLAB_SIZE)
+      this.copyUsed = 0
+    }
+    const off = this.copyUsed
+    if (size <= 32) {
+      for (let i = 0; i < size; i++) slab[off + i] = src[i]
+    } else {
+      slab.set(src, off)
+    }
+    this.copyUsed = off + size
+    return slab.subarray(off, off + size)
   }
 
   /** Releases a page run into pending: reusable only after this transaction commits. */

@@ -79,6 +79,97 @@ describe('damaged files', () => {
     db.close()
   })
 
+  /** An engine-built file whose bucket `b` is a root branch over many leaves; returns the bytes and the branch's children. */
+  function twoLevel(name: string): {file: string; bytes: Buffer; root: number; children: number[]} {
+    const file = path.join(tmp, name)
+    fs.rmSync(file, {force: true})
+    const db = DB.create(file)
+    db.update((tx) => {
+      const b = tx.createBucket(Buffer.from('b'))
+      for (let i = 0; i < 2000; i++) b.put(Buffer.from(`k${String(i).padStart(5, '0')}`), Buffer.alloc(100, i & 255))
+    })
+    const root = db.view((tx) => tx.bucket(Buffer.from('b'))!.root)
+    db.close()
+    const bytes = Buffer.from(fs.readFileSync(file))
+    const at = root * 4096
+    expect(bytes.readUInt16LE(at + 8)).toBe(0x01)
+    const children: number[] = []
+    for (let i = 0; i < bytes.readUInt16LE(at + 10); i++) children.push(bytes.readUInt32LE(at + 16 + 16 * i + 8))
+    expect(children.length).toBeGreaterThan(42)
+    return {file, bytes, root, children}
+  }
+
+  function sweep(file: string, dir: 'forward' | 'backward'): unknown {
+    const db = DB.open(file, {readOnly: true})
+    try {
+      return db.view((tx) => {
+        const c = tx.bucket(Buffer.from('b'))!.cursor({copy: false})
+        let n = 0
+        if (dir === 'forward') for (let e = c.first(); e !== null; e = c.next()) n++
+        else for (let e = c.last(); e !== null; e = c.prev()) n++
+        return n
+      })
+    } catch (err) {
+      return err
+    } finally {
+      db.close()
+    }
+  }
+
+  it('two branch elements pointing to the same leaf (a DAG, no cycle): iteration stops with a corrupt error, check reports it', () => {
+    const {file, bytes, root, children} = twoLevel('dag.bolt')
+    // element 1 now points at element 0's leaf; nothing else changes
+    bytes.writeUInt32LE(children[0], root * 4096 + 16 + 16 + 8)
+    fs.writeFileSync(file, bytes)
+    for (const dir of ['forward', 'backward'] as const) {
+      const err = sweep(file, dir)
+      expect(err).toBeInstanceOf(BoltError)
+      expect((err as BoltError).kind).toBe('corrupt')
+      expect((err as BoltError).message).toMatch(new RegExp(`page ${children[0]} is reached twice`))
+    }
+    const db = DB.open(file, {readOnly: true})
+    const report = check(db)
+    db.close()
+    expect(report.ok).toBe(false)
+    expect(report.problems.join('\n')).toMatch(new RegExp(`page ${children[0]} .*multiple references`))
+  })
+
+  it('a 40-level DAG whose branches all point twice at the next level (2^40 paths) ends at once', () => {
+    const {file, bytes, root, children} = twoLevel('dag-deep.bolt')
+    // the bucket root and 40 former leaves become branches with two elements, both naming the next page
+    const chain = [root, ...children.slice(1, 41)]
+    const leaf = children[0]
+    const key = Buffer.from('k00000')
+    chain.forEach((id, i) => {
+      const p = Buffer.alloc(4096)
+      p.writeUInt32LE(id, 0)
+      p.writeUInt16LE(0x01, 8)
+      p.writeUInt16LE(2, 10)
+      const next = i + 1 < chain.length ? chain[i + 1] : leaf
+      for (let e = 0; e < 2; e++) {
+        const el = 16 + 16 * e
+        p.writeUInt32LE(16 + 32 + e * key.length - el, el)
+        p.writeUInt32LE(key.length, el + 4)
+        p.writeUInt32LE(next, el + 8)
+        key.copy(p, 16 + 32 + e * key.length)
+      }
+      p.copy(bytes, id * 4096)
+    })
+    fs.writeFileSync(file, bytes)
+    const t = performance.now()
+    for (const dir of ['forward', 'backward'] as const) {
+      const err = sweep(file, dir)
+      expect(err).toBeInstanceOf(BoltError)
+      expect((err as BoltError).kind).toBe('corrupt')
+    }
+    expect(performance.now() - t).toBeLessThan(2000)
+    const db = DB.open(file, {readOnly: true})
+    const report = check(db)
+    db.close()
+    expect(report.ok).toBe(false)
+    expect(report.problems.join('\n')).toMatch(/multiple references/)
+  })
+
   it(`seeded byte mutations of real and Go-made files (${process.env.FUZZ_CASES ?? 400} cases)`, () => {
     const srcs = sources()
     const names = Object.keys(srcs)

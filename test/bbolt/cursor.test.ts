@@ -86,6 +86,27 @@ describe('cursor', () => {
     oracleCheck(file)
   })
 
+  it('going back and forth across a leaf boundary many times is not mistaken for a damaged tree', () => {
+    const f = path.join(tmp, 'backforth.bolt')
+    const keys = fill(f, 400)
+    const db = DB.open(f, {readOnly: true})
+    db.view((tx) => {
+      const c = tx.bucket(Buffer.from('b'))!.cursor()
+      // find a leaf boundary: the first key whose leaf differs from the previous one is unknown here, so cross every pair
+      for (let i = 0; i + 1 < keys.length; i += 7) {
+        expect(c.seek(Buffer.from(keys[i]))!.key.toString()).toBe(keys[i])
+        for (let k = 0; k < 5; k++) {
+          expect(c.next()!.key.toString()).toBe(keys[i + 1])
+          expect(c.prev()!.key.toString()).toBe(keys[i])
+        }
+      }
+      // and whole sweeps in both directions after partial ones
+      expect(forward(c)).toEqual(keys)
+      expect(backward(c)).toEqual([...keys].reverse())
+    })
+    db.close()
+  })
+
   it('an empty bucket has no first or last entry', () => {
     const file = path.join(tmp, 'empty.bolt')
     const db = DB.create(file)
