@@ -8,6 +8,7 @@ import {DB} from '../bbolt/db.js'
 import type {DataFileLock} from '../platform/lock.js'
 import {lockDataFile} from '../platform/lock.js'
 import {assertOpenableDataFile} from '../platform/file-check.js'
+import {faultyFileOps} from './test-hooks.js'
 
 export interface DataFileContext {
   path: string
@@ -30,7 +31,7 @@ export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (
   let db: DB | undefined
   let failed = false
   try {
-    db = DB.open(path, {readOnly: !opts.write})
+    db = DB.open(path, {readOnly: !opts.write, fileOps: opts.write ? faultyFileOps() : undefined})
     return await fn({path, realPath, db, lock, write: opts.write})
   } catch (err) {
     failed = true

@@ -1,3 +1,5 @@
+import {realFileOps, type FileOps} from '../bbolt/file.js'
+
 /**
  * Test-only crash points: INFLUX_RECOVER_TEST_HOOKS=crash-<point> makes the
  * process kill itself with SIGKILL there, as a power cut would, so tests can
@@ -5,4 +7,46 @@
  */
 export function crashPoint(point: string): void {
   if ((process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes(`crash-${point}`)) process.kill(process.pid, 'SIGKILL')
+}
+
+/**
+ * Test-only I/O faults: INFLUX_RECOVER_TEST_HOOKS=fail-<op>-<n> (op: write,
+ * fdatasync, fsync, ftruncate; n counted from 0 over the process) makes that
+ * call of the data file fail with EIO, as a full or failing disk would.
+ * Returns undefined (the real operations) in normal use.
+ */
+export function faultyFileOps(): FileOps | undefined {
+  const hooks = (process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',')
+  const faults = new Map<string, number>()
+  for (const h of hooks) {
+    const m = /^fail-(write|fdatasync|fsync|ftruncate)-(\d+)$/.exec(h)
+    if (m) faults.set(m[1]!, Number(m[2]))
+  }
+  if (faults.size === 0) return undefined
+  const calls = new Map<string, number>()
+  const maybeFail = (op: string): void => {
+    const n = calls.get(op) ?? 0
+    calls.set(op, n + 1)
+    if (faults.get(op) === n) throw Object.assign(new Error(`${op}: input/output error (injected by INFLUX_RECOVER_TEST_HOOKS)`), {code: 'EIO'})
+  }
+  return {
+    read: realFileOps.read,
+    size: realFileOps.size,
+    write(fd, buf, pos) {
+      maybeFail('write')
+      realFileOps.write(fd, buf, pos)
+    },
+    fdatasync(fd) {
+      maybeFail('fdatasync')
+      realFileOps.fdatasync(fd)
+    },
+    fsync(fd) {
+      maybeFail('fsync')
+      realFileOps.fsync(fd)
+    },
+    ftruncate(fd, size) {
+      maybeFail('ftruncate')
+      realFileOps.ftruncate(fd, size)
+    },
+  }
 }
