@@ -31,7 +31,7 @@ The file is created exclusively with mode 0600 (an existing file is never overwr
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const format = flags.format as ExportFormat
     const variant = flags.variant as HashVariant
-    const res = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => {
+    const res = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) => {
       const current = () => db.view((tx) => collectExport(tx, variant))
       return flags.output === '-' ? exportToText(format, current(), current) : exportToFile(flags.output, format, current(), current)
     })

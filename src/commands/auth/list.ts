@@ -63,7 +63,7 @@ export default class AuthList extends BaseCommand {
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) =>
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) =>
       db.view((tx) => listAuthorizations(tx, {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}, {redact: flags.redact})))
     switch (format) {
       case 'json':

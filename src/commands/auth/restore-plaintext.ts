@@ -42,7 +42,7 @@ This puts plaintext tokens back into the file: anyone who can read it can use th
     if (entries.length === 0) throw new RecoverError(`${flags.from} holds no tokens (read as ${format})`, ExitCode.ERROR)
     const {path} = await findInfluxdFile(flags['bolt-path'])
     let plan: RestorePlan | undefined
-    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
+    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
       plan = ctx.db.view((tx) => planRestore(tx, entries))
       if (plan.restore.length === 0) return null
       const n = plan.restore.length

@@ -29,7 +29,7 @@ export default class OrgList extends BaseCommand {
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => db.view((tx) => orgRows(readModel(tx))))
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) => db.view((tx) => orgRows(readModel(tx))))
     if (format === 'influxd') await this.write(influxdIdNameTable(rows))
     else if (format === 'json') await this.printJson(rows)
     else await this.write(renderRows(format, rows.some((r) => r.error) ? COLUMNS : COLUMNS.filter((c) => c.key !== 'error'), rows.map((r) => ({...r}))))

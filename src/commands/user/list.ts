@@ -29,7 +29,7 @@ export default class UserList extends BaseCommand {
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => db.view((tx) => userRows(readModel(tx))))
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) => db.view((tx) => userRows(readModel(tx))))
     if (format === 'influxd') await this.write(influxdIdNameTable(rows))
     else if (format === 'json') await this.printJson(rows)
     else {
