@@ -433,12 +433,14 @@ describe('the malformed-file corpus', () => {
   if (FULL) {
     it('every command on every case (CORPUS_FULL)', async () => {
       const plan: Array<[Command, CorpusCase]> = []
-      for (const c of cases) for (const cmd of COMMANDS) plan.push([cmd, c])
+      // CORPUS_KINDS=influxd,fs narrows the run to some kinds of damage (for investigating)
+      const kinds = process.env.CORPUS_KINDS?.split(',')
+      for (const c of cases) for (const cmd of COMMANDS) if (kinds === undefined || kinds.includes(c.kind)) plan.push([cmd, c])
       const started = performance.now()
       timings.length = 0
       cpuTimings.length = 0
       const problems = await runPlan(plan)
-      summary(`full: ${cases.length} cases x ${COMMANDS.length} commands`, plan.length, started)
+      summary(`full: ${plan.length / COMMANDS.length} cases x ${COMMANDS.length} commands`, plan.length, started)
       expect(problems).toEqual([])
     }, 3_600_000)
   } else {

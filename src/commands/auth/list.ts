@@ -2,6 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
+import {AUTHORIZATIONS} from '../../influxd/buckets.js'
+import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
 import {influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
@@ -64,7 +66,10 @@ export default class AuthList extends BaseCommand {
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) =>
-      db.view((tx) => listAuthorizations(tx, {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}, {redact: flags.redact})))
+      db.view((tx) => {
+        requireBuckets(tx, AUTHORIZATIONS)
+        return listAuthorizations(tx, {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}, {redact: flags.redact})
+      }))
     switch (format) {
       case 'json':
         await this.printJson(rows.map(document))
