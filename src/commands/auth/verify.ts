@@ -53,10 +53,12 @@ The token is read from stdin (--token-stdin) or a file (--token-file), never fro
         })),
       ))
     }
-    for (const p of report.problems) this.note(`warning: ${p}`)
     if (report.matches.length === 0) {
-      throw new NotFoundError(`no authorization in ${path} holds the token with fingerprint ${fp}`, 'check that the token is complete (no extra characters) and that this is the right influxd.bolt')
+      // a failure is one line: what the indexes say about the token goes into it
+      const seen = report.problems.length > 0 ? ` (${report.problems.join('; ')})` : ''
+      throw new NotFoundError(`no authorization in ${path} holds the token with fingerprint ${fp}${seen}`, 'check that the token is complete (no extra characters) and that this is the right influxd.bolt')
     }
+    for (const p of report.problems) this.note(`warning: ${p}`)
     if (!flags.json) this.note(`token fingerprint ${fp}`)
   }
 }
