@@ -4,7 +4,9 @@
 // For each run: the exit code is a documented one (0-6), and the one the kind
 // of damage calls for; a failing run prints one "Error:" line (optional
 // "Hint:") and never a stack trace; the child finishes within 5 s (its own
-// wall time); the file's bytes are unchanged and nothing appears beside it
+// wall time, measured from spawn to exit; the bound grows with the load
+// average when the machine is oversubscribed, and the child's CPU time is
+// held to 5 s whatever the load); the file's bytes are unchanged and nothing appears beside it
 // unless a write really succeeded; a refused write leaves the backup
 // directory and its output files uncreated; a missing path is never created.
 //
