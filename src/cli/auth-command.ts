@@ -126,7 +126,7 @@ export abstract class AuthWriteCommand extends BaseCommand {
   protected async runWrite(spec: WriteSpec): Promise<{path: string; outcome: WriteOutcome<AuthWriteResult>} | null> {
     const {flags} = spec
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
+    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
       if (spec.prepare !== undefined && (await spec.prepare(ctx)) === false) return null
       return performWrite(
         ctx,

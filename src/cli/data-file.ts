@@ -4,7 +4,9 @@
  * with (shared to read, exclusive to write), open the engine, run, and always
  * close and release — also when the command fails.
  */
+import {check} from '../bbolt/check.js'
 import {DB} from '../bbolt/db.js'
+import {ExitCode, RecoverError} from '../errors.js'
 import type {DataFileLock} from '../platform/lock.js'
 import {lockDataFile} from '../platform/lock.js'
 import {assertOpenableDataFile} from '../platform/file-check.js'
@@ -17,12 +19,33 @@ export interface DataFileContext {
   db: DB
   lock: DataFileLock
   write: boolean
+  /** true when the consistency check already passed on open (opts.check) */
+  checked: boolean
 }
 
 export interface DataFileOptions {
   write: boolean
   /** seconds to wait for the lock; 0 = one attempt */
   timeoutSec: number
+  /**
+   * Run the consistency check right after opening and refuse (exit 4) when it
+   * fails: for every command whose answer or change depends on the whole file
+   * being sound. Without it a damaged tree can be read as if it were whole
+   * (a branch pointing twice at one leaf hides half of the buckets).
+   */
+  check?: boolean
+}
+
+/** Throws exit 4 unless the file passes the consistency check. `doing` names what was refused ("read", "write"). */
+export function requireConsistent(db: DB, path: string, doing: string): void {
+  const report = check(db)
+  if (report.ok) return
+  const n = report.problems.length + report.omitted
+  throw new RecoverError(
+    `refusing to ${doing}: ${path} does not pass the consistency check (${n} problem${n === 1 ? '' : 's'}, first: ${report.problems[0] ?? 'see bolt check'})`,
+    ExitCode.CORRUPT,
+    'run "influx-recover bolt check FILE" for the list; repair or compact into a new file first',
+  )
 }
 
 export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (ctx: DataFileContext) => Promise<T> | T): Promise<T> {
@@ -32,7 +55,8 @@ export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (
   let failed = false
   try {
     db = DB.open(path, {readOnly: !opts.write, fileOps: opts.write ? faultyFileOps() : undefined})
-    return await fn({path, realPath, db, lock, write: opts.write})
+    if (opts.check) requireConsistent(db, path, opts.write ? 'write' : 'read')
+    return await fn({path, realPath, db, lock, write: opts.write, checked: opts.check === true})
   } catch (err) {
     failed = true
     throw err

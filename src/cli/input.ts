@@ -20,6 +20,7 @@ export function openInput(path: string, what: string): number {
   } catch (err) {
     const code = errnoCode(err)
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`${what} not found: ${path}`)
+    if (code === 'ELOOP') throw new NotFoundError(`${what} not found: ${path} is a symlink that cannot be resolved (loop)`)
     throw new RecoverError(`cannot open ${what} ${path}: ${(err as Error).message}`)
   }
   const st = fs.fstatSync(fd)

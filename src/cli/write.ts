@@ -23,7 +23,7 @@ import type {Tx} from '../bbolt/tx.js'
 import {appendAudit, fileSha256} from '../platform/audit.js'
 import {backupFile} from '../platform/backup.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
-import type {DataFileContext} from './data-file.js'
+import {requireConsistent, type DataFileContext} from './data-file.js'
 
 export interface WriteOptions {
   dryRun: boolean
@@ -95,15 +95,7 @@ export async function performWrite<R>(
   note: (line: string) => void,
 ): Promise<WriteOutcome<R>> {
   const {db, path} = ctx
-  const pre = check(db)
-  if (!pre.ok) {
-    const n = pre.problems.length + pre.omitted
-    throw new RecoverError(
-      `refusing to write: ${path} does not pass the consistency check (${n} problem${n === 1 ? '' : 's'}, first: ${pre.problems[0] ?? 'see bolt check'})`,
-      ExitCode.CORRUPT,
-      'run "influx-recover bolt check FILE" for the list; repair or compact into a new file first',
-    )
-  }
+  if (!ctx.checked) requireConsistent(db, path, 'write')
   const txidBefore = db.meta().txid
 
   // Trial run, rolled back: every op is checked against the real file first.

@@ -1,14 +1,15 @@
-import {BaseCommand, jsonFlag} from '../cli/base-command.js'
+import {BoltError} from '../bbolt/errors.js'
+import {BaseCommand, describeError, jsonFlag} from '../cli/base-command.js'
 import {withDataFile} from '../cli/data-file.js'
-import {findInfluxdFile, influxdFileFlags} from '../cli/influxd-file.js'
+import {findInfluxdFile, influxdFileFlags, type FoundFile} from '../cli/influxd-file.js'
 import {outputWidth, stdoutPaint, verdictColor, wrap} from '../cli/terminal.js'
-import {ExitCode} from '../errors.js'
+import {ExitCode, RecoverError} from '../errors.js'
 import {displayWidth} from '../platform/format.js'
-import {runDoctor, type DoctorCheck} from '../recovery/doctor.js'
+import {runDoctor, unopenableReport, type DoctorCheck, type DoctorReport} from '../recovery/doctor.js'
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check an influxd.bolt file end to end and say what to do next'
-  static override description = `One line per check, each PASS, WARN or FAIL: where the file was found, whether influxd holds it, the bbolt consistency check, the schema level and the InfluxDB versions it belongs to, the token hashing state, the consistency of the token indexes, tokens whose user or org is missing or inactive, whether an active operator token exists (with the command to create one when not), copies of the database beside it that hold plaintext tokens, and plaintext of hashed tokens still readable in unused pages. Read-only. Exit 0 when nothing FAILs, 1 otherwise (3 when influxd holds the file).`
+  static override description = `One line per check, each PASS, WARN or FAIL: where the file was found, whether influxd holds it, the bbolt consistency check, the schema level and the InfluxDB versions it belongs to, the token hashing state, the consistency of the token indexes, tokens whose user or org is missing or inactive, whether an active operator token exists (with the command to create one when not), copies of the database beside it that hold plaintext tokens, and plaintext of hashed tokens still readable in unused pages. Read-only. Exit 0 when nothing FAILs, 1 otherwise (also when the file is there but cannot be opened: not a bbolt file, damaged metas, a directory or FIFO, no permission); 3 when influxd holds the file, 5 when there is no file.`
 
   static override examples = [
     {description: 'Check the file influxd would use', command: '<%= config.bin %> <%= command.id %>'},
@@ -20,8 +21,18 @@ export default class Doctor extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Doctor)
     this.jsonMode = flags.json
-    const found = await findInfluxdFile(flags['bolt-path'])
-    const report = await withDataFile(found.path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => runDoctor({path: found.path, foundBy: found.foundBy, db}))
+    let found: FoundFile | undefined
+    let report: DoctorReport
+    try {
+      found = await findInfluxdFile(flags['bolt-path'])
+      report = await withDataFile(found.path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => runDoctor({path: found!.path, foundBy: found!.foundBy, db}))
+    } catch (err) {
+      // A file that is there but cannot be opened is a diagnosis (FAIL, exit 1);
+      // a lock held by influxd (3) or a missing file (5) stay errors.
+      const d = describeError(err)
+      if (!(err instanceof RecoverError || err instanceof BoltError) || (d.exitCode !== ExitCode.CORRUPT && d.exitCode !== ExitCode.ERROR)) throw err
+      report = unopenableReport(found?.path ?? flags['bolt-path'] ?? 'influxd.bolt', found?.foundBy ?? (flags['bolt-path'] === undefined ? 'the search influxd does' : '--bolt-path'), d.message, d.hint)
+    }
     if (flags.json) await this.printJson(report)
     else {
       // fitted to the terminal (or COLUMNS) by wrapping at spaces, never by cutting: hints hold commands to run

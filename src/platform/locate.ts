@@ -148,6 +148,8 @@ async function statusOf(p: string): Promise<{status: PathStatus; st?: Stats; not
     } catch (err) {
       const code = errnoCode(err)
       if (code === 'ENOENT' || code === 'ENOTDIR') return {status: 'missing', note: 'is a symlink to a missing file'}
+      // as for the data file itself (platform/file-check): a loop leads to no file
+      if (code === 'ELOOP') return {status: 'missing', note: 'is a symlink that cannot be resolved (loop)'}
       return {status: 'unreadable', note: `cannot inspect: ${errMessage(err)}`}
     }
   }
@@ -475,7 +477,10 @@ export function boltFileNotFound(
   if (res.status === 'unreadable') {
     return new RecoverError(`${res.path} (${res.source}): ${res.note ?? 'cannot inspect it'}`, ExitCode.ERROR, 'run as the user that owns the file (often "influxdb") or as root')
   }
-  if (res.source === 'flag') return new NotFoundError(`no such file: ${res.path} (--bolt-path)`, hint)
+  if (res.source === 'flag') {
+    const symlink = res.note !== undefined && res.note.startsWith('is a symlink')
+    return new NotFoundError(symlink ? `${res.path} (--bolt-path) ${res.note}` : `no such file: ${res.path} (--bolt-path)`, hint)
+  }
   if (elsewhere.length === 0) {
     return new NotFoundError(`no influxd.bolt found; influxd would use ${res.path} (${res.source}), which does not exist; ${where}`, hint)
   }

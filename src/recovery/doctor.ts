@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {check, type DB} from '../bbolt/index.js'
+import {BoltError, check, type DB} from '../bbolt/index.js'
 import {detectSchema} from '../influxd/schema.js'
 import {tokensMatchingHashes} from './hash-upgrade.js'
 import {checkTokenIndexes} from './indexes.js'
@@ -52,6 +52,14 @@ export function plaintextCopies(dbPath: string): string[] {
     .sort()
 }
 
+/**
+ * The report for a file that cannot be opened at all (not a bbolt file, both
+ * metas invalid, a directory, FIFO or unreadable file): the "file" check fails.
+ */
+export function unopenableReport(path: string, foundBy: string, message: string, hint?: string): DoctorReport {
+  return {path, checks: [{name: 'file', verdict: 'FAIL', message: `${path} (found by ${foundBy}) cannot be opened: ${message}`, ...(hint ? {hint} : {})}], ok: false}
+}
+
 export function runDoctor(input: DoctorInput): DoctorReport {
   const {db} = input
   const checks: DoctorCheck[] = []
@@ -70,13 +78,21 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     })
   }
 
-  const result = db.view((tx) => {
-    const schema = detectSchema(tx)
-    const model = readModel(tx)
-    const rows = authRows(model)
-    const indexes = checkTokenIndexes(tx, model)
-    return {schema, model, rows, indexes}
-  })
+  let result
+  try {
+    result = db.view((tx) => {
+      const schema = detectSchema(tx)
+      const model = readModel(tx)
+      const rows = authRows(model)
+      const indexes = checkTokenIndexes(tx, model)
+      return {schema, model, rows, indexes}
+    })
+  } catch (err) {
+    // a damaged tree can stop the reading part way: what was found so far is the report
+    if (!(err instanceof BoltError)) throw err
+    add({name: 'records', verdict: 'FAIL', message: `the InfluxDB content cannot be read: ${err.message}`, hint: 'restore a backup; "influx-recover bolt check FILE" lists the structural problems'})
+    return {path: input.path, checks, ok: false}
+  }
   const {schema, model, rows, indexes} = result
 
   if (schema.problems.length > 0) {

@@ -92,6 +92,11 @@ export function hashUpgrade(tx: Tx, opts: HashUpgradeOptions): HashUpgradeResult
   if (undecodable.length > 0) {
     throw new RecoverError(`refusing to hash: ${undecodable.length} token record(s) cannot be decoded (first: ${undecodable[0]!.error})`, ExitCode.CORRUPT, 'inspect them with "influx-recover doctor"; "auth delete" can remove them')
   }
+  // a record stored under another key than its id: influxd finds it by neither, and hashing it would write it where it is not
+  const misplaced = model.authorizations.filter((d) => d.record!.id.toLowerCase() !== d.key.toLowerCase())
+  if (misplaced.length > 0) {
+    throw new RecoverError(`refusing to hash: authorization ${misplaced[0]!.record!.id} is stored under the key ${JSON.stringify(misplaced[0]!.key)}${misplaced.length > 1 ? ` (and ${misplaced.length - 1} more)` : ''}`, ExitCode.CORRUPT, 'inspect it with "influx-recover doctor"')
+  }
   const todo = model.authorizations.map((d) => d.record!).filter((a) => a.token !== undefined && a.token !== '')
   const result: HashUpgradeResult = {variant: opts.variant, hashed: [], staleRawEntries: 0, createdHashedIndex, secrets: []}
   const hashedIds = new Set<string>()

@@ -34,8 +34,15 @@ export function checkTokenIndexes(tx: Tx, model: ReadModel): IndexReport {
   const hashed = entries(tx, AUTHORIZATION_HASHED_INDEX)
   const byId = new Map<string, {token?: string; hashedToken?: string}>()
   const tokenOwners = new Map<string, string[]>()
-  for (const {record: a} of model.authorizations) {
+  // influxd finds a record by its key: an index entry leads to the record stored under that id
+  const undecodable = new Set(model.authorizations.filter((d) => d.record === undefined).map((d) => d.key.toLowerCase()))
+  const gone = (id: string): string => undecodable.has(id.toLowerCase()) ? `authorization ${id}, whose record cannot be decoded` : `missing authorization ${id}`
+  for (const {key, record: a} of model.authorizations) {
     if (a === undefined) continue
+    if (a.id.toLowerCase() !== key.toLowerCase()) {
+      problems.push(`authorization ${a.id} is stored under the key ${JSON.stringify(key)}: influxd finds it by neither`)
+      continue
+    }
     byId.set(a.id.toLowerCase(), a)
     if (a.token) tokenOwners.set(a.token, [...(tokenOwners.get(a.token) ?? []), a.id])
     const hasRaw = a.token !== undefined && a.token !== ''
@@ -57,12 +64,12 @@ export function checkTokenIndexes(tx: Tx, model: ReadModel): IndexReport {
   }
   for (const [key, id] of raw) {
     const a = byId.get(id.toLowerCase())
-    if (a === undefined) problems.push(`raw index entry ${short(key)} points at missing authorization ${id}`)
+    if (a === undefined) problems.push(`raw index entry ${short(key)} points at ${gone(id)}`)
     else if (a.token !== key) problems.push(`raw index entry ${short(key)} for authorization ${id} does not match its token${a.hashedToken ? ' (the record is hashed: this stale entry still authenticates and holds the plaintext)' : ''}`)
   }
   for (const [key, id] of hashed ?? []) {
     const a = byId.get(id.toLowerCase())
-    if (a === undefined) problems.push(`hashed index entry ${short(key)} points at missing authorization ${id}`)
+    if (a === undefined) problems.push(`hashed index entry ${short(key)} points at ${gone(id)}`)
     else if (a.hashedToken !== key) problems.push(`hashed index entry ${short(key)} for authorization ${id} does not match its hash`)
   }
   return {rawEntries: raw.size, hashedEntries: hashed?.size ?? 0, problems}

@@ -9,6 +9,7 @@ import {
   AUTHORIZATIONS, LEGACY_AUTHORIZATIONS, ORGANIZATIONS, USER_PASSWORDS, USERS,
 } from '../influxd/buckets.js'
 import {SchemaError} from '../influxd/errors.js'
+import {ExitCode, RecoverError} from '../errors.js'
 import {
   decodeAuthorization, decodeLegacyAuthorization, decodeOrganization, decodeUser,
   type Authorization, type DecodedRecord, type Organization, type User,
@@ -76,4 +77,19 @@ export function readModel(tx: Tx): ReadModel {
     passwords,
     missingBuckets,
   }
+}
+
+/**
+ * For the commands that read one kind of record: a file without its bucket
+ * is not an influxd.bolt (or a damaged one), which an empty listing would
+ * hide. Exit 4, as the writes say it.
+ */
+export function requireBuckets(tx: Tx, ...names: string[]): void {
+  const missing = names.filter((n) => tx.bucket(Buffer.from(n)) === undefined)
+  if (missing.length === 0) return
+  throw new RecoverError(
+    `bucket${missing.length > 1 ? 's' : ''} ${missing.map((n) => JSON.stringify(n)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing: not an influxd metadata file, or a damaged one`,
+    ExitCode.CORRUPT,
+    'run "influx-recover doctor" for a report',
+  )
 }

@@ -95,7 +95,8 @@ export function findToken(tx: Tx, token: string): VerifyReport {
     const id = Buffer.from(v).toString('utf8')
     const a = byId.get(id.toLowerCase())
     if (a === undefined) {
-      problems.push(`the ${what} entry for this token points at authorization ${id}, which does not exist`)
+      const undecodable = model.authorizations.some((d) => d.record === undefined && d.key.toLowerCase() === id.toLowerCase())
+      problems.push(`the ${what} entry for this token points at authorization ${id}, ${undecodable ? 'whose record cannot be decoded' : 'which does not exist'}`)
       return
     }
     const state = recordHoldsToken(a, token)

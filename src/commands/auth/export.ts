@@ -2,6 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
+import {AUTHORIZATIONS} from '../../influxd/buckets.js'
+import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
 import {collectExport, EXPORT_FORMATS, exportToFile, exportToText, type ExportFormat} from '../../recovery/export.js'
@@ -31,7 +33,8 @@ The file is created exclusively with mode 0600 (an existing file is never overwr
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const format = flags.format as ExportFormat
     const variant = flags.variant as HashVariant
-    const res = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => {
+    const res = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) => {
+      db.view((tx) => requireBuckets(tx, AUTHORIZATIONS))
       const current = () => db.view((tx) => collectExport(tx, variant))
       return flags.output === '-' ? exportToText(format, current(), current) : exportToFile(flags.output, format, current(), current)
     })

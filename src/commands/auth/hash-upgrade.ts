@@ -59,13 +59,21 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
     const variant = flags.variant as HashVariant
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const tty = process.stderr.isTTY === true
-    const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
+    const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
       const {db} = ctx
       const pending = db.view((tx) => {
         assertHashableSchema(tx, flags['create-hashed-index'])
         return pendingRawTokens(tx)
       })
       if (pending === 0) return null
+      // Every refusal of the hashing itself (an undecodable record, a missing
+      // bucket) comes before anything is written, the export included.
+      const trial = db.begin(true)
+      try {
+        hashUpgrade(trial, {variant, createHashedIndex: flags['create-hashed-index']})
+      } finally {
+        trial.rollback()
+      }
       let confirmed = flags.yes
       if (!flags['dry-run'] && !confirmed) {
         if (!canAsk()) {

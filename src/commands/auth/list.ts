@@ -3,6 +3,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
 import {statusColor} from '../../cli/terminal.js'
 import {withDataFile} from '../../cli/data-file.js'
+import {AUTHORIZATIONS} from '../../influxd/buckets.js'
+import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderCSV, renderYAML, type Column} from '../../platform/format.js'
 import {influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
@@ -66,8 +68,11 @@ export default class AuthList extends BaseCommand {
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) =>
-      db.view((tx) => listAuthorizations(tx, {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}, {redact: flags.redact})))
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) =>
+      db.view((tx) => {
+        requireBuckets(tx, AUTHORIZATIONS)
+        return listAuthorizations(tx, {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}, {redact: flags.redact})
+      }))
     switch (format) {
       case 'json':
         await this.printJson(rows.map(document))

@@ -2,6 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag, stringifyJson} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
+import {AUTHORIZATIONS} from '../../influxd/buckets.js'
+import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {ExitCode, RecoverError} from '../../errors.js'
 import {outputWidth} from '../../cli/terminal.js'
@@ -32,7 +34,10 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     this.jsonMode = flags.json
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const set = collectCandidates(flags.from)
-    const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, (ctx) => ctx.db.view((tx) => matchCandidates(tx, set.candidates)))
+    const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, (ctx) => ctx.db.view((tx) => {
+      requireBuckets(tx, AUTHORIZATIONS)
+      return matchCandidates(tx, set.candidates)
+    }))
     for (const n of set.notes) this.note(`note: ${n}`)
     const toStdout = flags.output === '-'
     if (toStdout && flags.json) throw new RecoverError('--output - and --json both write to stdout', ExitCode.USAGE, 'write the tokens to a file with --output FILE')

@@ -31,7 +31,7 @@ The data in use is not changed. No backup is made unless --backup is given: a ba
     const {flags} = await this.parse(AuthScrub)
     this.jsonMode = flags.json
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const res = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
+    const res = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
       const pre = check(ctx.db)
       if (!pre.ok) throw new RecoverError(`refusing to scrub: ${path} does not pass the consistency check (first: ${pre.problems[0]})`, ExitCode.CORRUPT, 'run "influx-recover bolt check FILE"')
       let backup: string | null = null

@@ -2,6 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
+import {AUTHORIZATIONS} from '../../influxd/buckets.js'
+import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {readSecret} from '../../cli/secret-input.js'
 import {NotFoundError, UsageError} from '../../errors.js'
@@ -32,7 +34,10 @@ The token is read from stdin (--token-stdin) or a file (--token-file), never fro
     const token = await readSecret({fromStdin: flags['token-stdin'], file: flags['token-file'], what: 'token', warn: (l) => this.note(l)})
     if (token === undefined) throw new UsageError('no token given', 'pass --token-stdin (and pipe the token) or --token-file FILE')
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, (ctx) => ctx.db.view((tx) => findToken(tx, token)))
+    const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, (ctx) => ctx.db.view((tx) => {
+      requireBuckets(tx, AUTHORIZATIONS)
+      return findToken(tx, token)
+    }))
     const fp = `sha256:${report.fingerprint.slice(0, 16)}`
     if (flags.json) {
       await this.printJson({file: path, fingerprint: report.fingerprint, found: report.matches.length > 0, matches: report.matches, problems: report.problems})
@@ -49,10 +54,12 @@ The token is read from stdin (--token-stdin) or a file (--token-file), never fro
         {color: (key, text) => (key === 'status' ? statusColor(text) : undefined)},
       )
     }
-    for (const p of report.problems) this.note(`warning: ${p}`)
     if (report.matches.length === 0) {
-      throw new NotFoundError(`no authorization in ${path} holds the token with fingerprint ${fp}`, 'check that the token is complete (no extra characters) and that this is the right influxd.bolt')
+      // a failure is one line: what the indexes say about the token goes into it
+      const seen = report.problems.length > 0 ? ` (${report.problems.join('; ')})` : ''
+      throw new NotFoundError(`no authorization in ${path} holds the token with fingerprint ${fp}${seen}`, 'check that the token is complete (no extra characters) and that this is the right influxd.bolt')
     }
+    for (const p of report.problems) this.note(`warning: ${p}`)
     if (!flags.json) this.note(`token fingerprint ${fp}`)
   }
 }

@@ -47,13 +47,13 @@ Every line is validated before the file is opened (exit 2 naming the line). The 
     const ops: Op[] = parseOps(await readInputText(flags.ops, 'ops file'), flags.encoding)
     if (ops.length === 0) {
       // Nothing to do: only make sure the file is a readable bbolt file; no commit, no backup.
-      const txid = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => db.meta().txid)
+      const txid = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) => db.meta().txid)
       if (flags.json) await this.printJson({file: path, dryRun: flags['dry-run'], operations: 0, counts: zeroCounts(), absentDeletes: 0, txidBefore: txid, txidAfter: txid, backup: null})
       else await this.lines([`0 operations in ${flags.ops}: nothing to do, nothing was written`])
       return
     }
     const expected = expectedState(ops)
-    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, (ctx) =>
+    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, (ctx) =>
       performWrite(
         ctx,
         {dryRun: flags['dry-run'], yes: flags.yes, backup: flags.backup, backupDir: flags['backup-dir'], canPrompt: flags.ops !== '-'},

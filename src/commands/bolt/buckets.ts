@@ -49,7 +49,7 @@ Bucket paths are names joined by "/". A name may itself contain "/" (influxd has
     this.jsonMode = flags.json
     const path = this.dataFile(args.file, flags['bolt-path'])
     const enc = flags.encoding
-    const {parent, rows} = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) =>
+    const {parent, rows} = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) =>
       db.view((tx) => {
         const start = flags.bucket === undefined ? {path: [] as Buffer[], bucket: tx.root} : resolveBucketPath(tx, flags.bucket, enc)
         const out: Row[] = []

@@ -31,7 +31,7 @@ With --encoding base64 the output is byte-identical to the Go oracle's dump. "bo
     const {args, flags} = await this.parse(BoltDump)
     const path = this.dataFile(args.file, flags['bolt-path'])
     const enc = flags.encoding
-    await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, async ({db}) => {
+    await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, async ({db}) => {
       // A read transaction held across awaits: nothing else uses this DB meanwhile.
       const tx = db.begin(false)
       try {

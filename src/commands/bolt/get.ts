@@ -35,7 +35,7 @@ The --bucket path and the --key are read in the same --encoding (use hex or base
     const path = this.dataFile(args.file, flags['bolt-path'])
     const enc = flags.encoding
     const key = decodeArg(flags.key, enc, '--key')
-    const {bucketPath, value} = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) =>
+    const {bucketPath, value} = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) =>
       db.view((tx) => {
         const {path: p, bucket} = resolveBucketPath(tx, flags.bucket, enc)
         const v = bucket.get(key)

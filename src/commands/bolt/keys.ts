@@ -30,7 +30,7 @@ A missing bucket exits 5.`
     this.jsonMode = flags.json
     const path = this.dataFile(args.file, flags['bolt-path'])
     const enc = flags.encoding
-    const {bucketPath, keys} = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) =>
+    const {bucketPath, keys} = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) =>
       db.view((tx) => {
         const {path: p, bucket} = resolveBucketPath(tx, flags.bucket, enc)
         const out: {key: Buffer; size: number}[] = []

@@ -3,7 +3,8 @@ import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderRows, type Column} from '../../platform/format.js'
 import {influxdIdNameTable, orgRows} from '../../recovery/list.js'
-import {readModel} from '../../recovery/read-model.js'
+import {readModel, requireBuckets} from '../../recovery/read-model.js'
+import {ORGANIZATIONS} from '../../influxd/buckets.js'
 
 const COLUMNS: Column[] = [
   {key: 'id', header: 'ID', minWidth: 16},
@@ -29,7 +30,10 @@ export default class OrgList extends BaseCommand {
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => db.view((tx) => orgRows(readModel(tx))))
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) => db.view((tx) => {
+      requireBuckets(tx, ORGANIZATIONS)
+      return orgRows(readModel(tx))
+    }))
     if (format === 'influxd') await this.write(influxdIdNameTable(rows))
     else if (format === 'json') await this.printJson(rows)
     else {

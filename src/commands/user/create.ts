@@ -56,7 +56,7 @@ Safe write: exits 3 while influxd holds the file, refuses files whose schema thi
     if (password === undefined) {
       if (canAsk()) {
         // Refuse a taken name or an unknown org before asking for a password.
-        await withDataFile(path, {write: false, timeoutSec}, ({db}) => db.view((tx) => precheckCreateUser(tx, {name, ownerOf})))
+        await withDataFile(path, {write: false, timeoutSec, check: true}, ({db}) => db.view((tx) => precheckCreateUser(tx, {name, ownerOf})))
         password = await promptPassword({message: `Password for ${name}`, validate: (v) => passwordProblem(v) ?? true})
       }
     }
@@ -66,7 +66,7 @@ Safe write: exits 3 while influxd holds the file, refuses files whose schema thi
       passwordHash = hashPassword(password)
     }
 
-    const outcome = await withDataFile(path, {write: true, timeoutSec}, (ctx) =>
+    const outcome = await withDataFile(path, {write: true, timeoutSec, check: true}, (ctx) =>
       performWrite(
         ctx,
         {

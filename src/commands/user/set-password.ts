@@ -64,20 +64,20 @@ export default class UserSetPassword extends BaseCommand {
     if (flags.id !== undefined) user = {id: flags.id}
     else if (flags.username !== undefined) user = {name: flags.username}
     else {
-      const names = await withDataFile(path, {write: false, timeoutSec}, ({db}) => db.view((tx) => userNames(tx)))
+      const names = await withDataFile(path, {write: false, timeoutSec, check: true}, ({db}) => db.view((tx) => userNames(tx)))
       user = {name: await chooseOne('user', names, {flag: 'username', alternatives: ['id'], interactive})}
     }
 
     if (password === undefined) {
       // Refuse an unknown user before asking for a password.
-      const found = await withDataFile(path, {write: false, timeoutSec}, ({db}) => db.view((tx) => precheckSetPassword(tx, user)))
+      const found = await withDataFile(path, {write: false, timeoutSec, check: true}, ({db}) => db.view((tx) => precheckSetPassword(tx, user)))
       password = await promptPassword({message: `New password for ${found.name}`, validate: (v) => passwordProblem(v) ?? true})
     }
     checkPassword(password)
     const passwordHash = hashPassword(password)
     const secret = password
 
-    const outcome = await withDataFile(path, {write: true, timeoutSec}, (ctx) =>
+    const outcome = await withDataFile(path, {write: true, timeoutSec, check: true}, (ctx) =>
       performWrite(
         ctx,
         {
