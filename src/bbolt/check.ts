@@ -29,6 +29,16 @@ export interface CheckStats {
   maxDepth: number
 }
 
+export interface CheckOptions {
+  /**
+   * Check only the top-level buckets this accepts (and everything under them),
+   * plus the metas, the root bucket's pages and the freelist. Every rule still
+   * holds for what is walked, except "unreachable and not freed", which needs
+   * the whole tree. For readers that touch a few buckets of a big file.
+   */
+  topLevel?: (name: Buffer) => boolean
+}
+
 export interface CheckReport {
   ok: boolean
   problems: string[]
@@ -37,11 +47,13 @@ export interface CheckReport {
   /** problems not listed because of the cap */
   omitted: number
   stats: CheckStats
+  /** true when only some top-level buckets were walked (CheckOptions.topLevel); stats then cover those */
+  scoped: boolean
 }
 
 const MAX_LISTED = 1000
 
-export function check(db: DB): CheckReport {
+export function check(db: DB, opts: CheckOptions = {}): CheckReport {
   const problems: string[] = []
   const warnings: string[] = []
   let omitted = 0
@@ -163,6 +175,7 @@ export function check(db: DB): CheckReport {
           stats.keys++
           continue
         }
+        if (f.path.length === 0 && opts.topLevel !== undefined && !opts.topLevel(key)) continue
         const sub = [...f.path, key]
         stats.buckets++
         let decoded
@@ -193,10 +206,10 @@ export function check(db: DB): CheckReport {
   for (let id = 2; id < hwm; id++) {
     if (reachable[id] === 1) stats.reachablePages++
     if (free[id] === 1) stats.freePages++
-    if (reachable[id] === 0 && free[id] === 0) problem(`page ${id}: unreachable and not freed`)
+    if (reachable[id] === 0 && free[id] === 0 && opts.topLevel === undefined) problem(`page ${id}: unreachable and not freed`)
   }
   stats.reachablePages += Math.min(2, hwm)
-  return {ok: problems.length === 0 && omitted === 0, problems, warnings, omitted, stats}
+  return {ok: problems.length === 0 && omitted === 0, problems, warnings, omitted, stats, scoped: opts.topLevel !== undefined}
 }
 
 function readU64Safe(buf: Buffer, off: number): number | null {

@@ -32,13 +32,17 @@ export interface DataFileOptions {
    * fails: for every command whose answer or change depends on the whole file
    * being sound. Without it a damaged tree can be read as if it were whole
    * (a branch pointing twice at one leaf hides half of the buckets).
+   * `{topLevel}` checks only those top-level buckets (with the metas and the
+   * freelist): for readers of a few buckets, so a 1 GB file of other data
+   * does not cost a full walk. Writes always check the whole file.
    */
-  check?: boolean
+  check?: boolean | {topLevel: readonly string[]}
 }
 
 /** Throws exit 4 unless the file passes the consistency check. `doing` names what was refused ("read", "write"). */
-export function requireConsistent(db: DB, path: string, doing: string): void {
-  const report = check(db)
+export function requireConsistent(db: DB, path: string, doing: string, topLevel?: readonly string[]): void {
+  const names = topLevel === undefined ? undefined : new Set(topLevel)
+  const report = check(db, names === undefined ? {} : {topLevel: (name) => names.has(name.toString('latin1'))})
   if (report.ok) return
   const n = report.problems.length + report.omitted
   throw new RecoverError(
@@ -55,8 +59,9 @@ export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (
   let failed = false
   try {
     db = DB.open(path, {readOnly: !opts.write, fileOps: opts.write ? faultyFileOps() : undefined})
-    if (opts.check) requireConsistent(db, path, opts.write ? 'write' : 'read')
-    return await fn({path, realPath, db, lock, write: opts.write, checked: opts.check === true})
+    if (opts.check === true || (opts.check && opts.write)) requireConsistent(db, path, opts.write ? 'write' : 'read')
+    else if (opts.check) requireConsistent(db, path, 'read', opts.check.topLevel)
+    return await fn({path, realPath, db, lock, write: opts.write, checked: opts.check === true || (opts.check !== undefined && opts.check !== false && opts.write)})
   } catch (err) {
     failed = true
     throw err

@@ -27,6 +27,13 @@ export const IDS = 'idsv1'
 export const ONBOARDING = 'onboardingv1'
 
 /** Every bucket name above. */
+/** Every top-level bucket the token, user and org commands read: the scope of their consistency check. */
+export const AUTH_TENANT_BUCKETS: readonly string[] = [
+  AUTHORIZATIONS, AUTHORIZATION_INDEX, AUTHORIZATION_HASHED_INDEX, USERS, USER_INDEX, USER_PASSWORDS,
+  ORGANIZATIONS, ORGANIZATION_INDEX, URMS, URMS_BY_USER_INDEX, BUCKETS, BUCKET_INDEX,
+  LEGACY_AUTHORIZATIONS, LEGACY_AUTHORIZATION_INDEX, LEGACY_AUTHORIZATION_PASSWORDS, MIGRATIONS, IDS, ONBOARDING,
+]
+
 export const KNOWN_BUCKETS = [
   AUTHORIZATIONS,
   AUTHORIZATION_INDEX,

@@ -7,6 +7,7 @@ import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
 import {collectExport, EXPORT_FORMATS, exportToFile, exportToText, type ExportFormat} from '../../recovery/export.js'
+import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
 
 export default class AuthExport extends BaseCommand {
   static override summary = 'Save the plaintext of every raw token to a new file (before InfluxDB 2.9 hashes them)'
@@ -33,7 +34,7 @@ The file is created exclusively with mode 0600 (an existing file is never overwr
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const format = flags.format as ExportFormat
     const variant = flags.variant as HashVariant
-    const res = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) => {
+    const res = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, ({db}) => {
       db.view((tx) => requireBuckets(tx, AUTHORIZATIONS))
       const current = () => db.view((tx) => collectExport(tx, variant))
       return flags.output === '-' ? exportToText(format, current(), current) : exportToFile(flags.output, format, current(), current)

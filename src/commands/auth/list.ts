@@ -8,6 +8,7 @@ import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderCSV, renderYAML, type Column} from '../../platform/format.js'
 import {influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
+import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
 
 const COLUMNS: Column[] = [
   {key: 'id', header: 'ID', minWidth: 16},
@@ -68,7 +69,7 @@ export default class AuthList extends BaseCommand {
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) =>
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, ({db}) =>
       db.view((tx) => {
         requireBuckets(tx, AUTHORIZATIONS)
         return listAuthorizations(tx, {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}, {redact: flags.redact})

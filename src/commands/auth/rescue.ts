@@ -10,6 +10,7 @@ import {outputWidth} from '../../cli/terminal.js'
 import {renderTable} from '../../platform/format.js'
 import {writeSecretFile} from '../../recovery/export.js'
 import {collectCandidates, matchCandidates, rescueDocument} from '../../recovery/rescue.js'
+import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
 
 export default class AuthRescue extends BaseCommand {
   static override summary = 'Recover plaintext tokens of hashed records from an older bolt file or a config file'
@@ -34,7 +35,7 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     this.jsonMode = flags.json
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const set = collectCandidates(flags.from)
-    const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, (ctx) => ctx.db.view((tx) => {
+    const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, (ctx) => ctx.db.view((tx) => {
       requireBuckets(tx, AUTHORIZATIONS)
       return matchCandidates(tx, set.candidates)
     }))

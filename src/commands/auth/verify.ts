@@ -9,6 +9,7 @@ import {readSecret} from '../../cli/secret-input.js'
 import {NotFoundError, UsageError} from '../../errors.js'
 import {statusColor} from '../../cli/terminal.js'
 import {findToken} from '../../recovery/verify.js'
+import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
 
 export default class AuthVerify extends BaseCommand {
   static override summary = 'Tell which authorization a plaintext token belongs to (raw or hashed)'
@@ -34,7 +35,7 @@ The token is read from stdin (--token-stdin) or a file (--token-file), never fro
     const token = await readSecret({fromStdin: flags['token-stdin'], file: flags['token-file'], what: 'token', warn: (l) => this.note(l)})
     if (token === undefined) throw new UsageError('no token given', 'pass --token-stdin (and pipe the token) or --token-file FILE')
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, (ctx) => ctx.db.view((tx) => {
+    const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, (ctx) => ctx.db.view((tx) => {
       requireBuckets(tx, AUTHORIZATIONS)
       return findToken(tx, token)
     }))

@@ -5,6 +5,7 @@ import {formatFlag, renderRows, type Column} from '../../platform/format.js'
 import {influxdIdNameTable, orgRows} from '../../recovery/list.js'
 import {readModel, requireBuckets} from '../../recovery/read-model.js'
 import {ORGANIZATIONS} from '../../influxd/buckets.js'
+import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
 
 const COLUMNS: Column[] = [
   {key: 'id', header: 'ID', minWidth: 16},
@@ -30,7 +31,7 @@ export default class OrgList extends BaseCommand {
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: true}, ({db}) => db.view((tx) => {
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, ({db}) => db.view((tx) => {
       requireBuckets(tx, ORGANIZATIONS)
       return orgRows(readModel(tx))
     }))

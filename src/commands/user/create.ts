@@ -7,6 +7,7 @@ import {canAsk} from '../../cli/prompt.js'
 import {promptPassword, readSecret} from '../../cli/secret-input.js'
 import {performWrite} from '../../cli/write.js'
 import {type Column} from '../../platform/format.js'
+import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
 import {
   checkPassword, createUser, describeChanges, hashPassword, passwordProblem, precheckCreateUser, verify,
 } from '../../recovery/user-write.js'
@@ -56,7 +57,7 @@ Safe write: exits 3 while influxd holds the file, refuses files whose schema thi
     if (password === undefined) {
       if (canAsk()) {
         // Refuse a taken name or an unknown org before asking for a password.
-        await withDataFile(path, {write: false, timeoutSec, check: true}, ({db}) => db.view((tx) => precheckCreateUser(tx, {name, ownerOf})))
+        await withDataFile(path, {write: false, timeoutSec, check: {topLevel: AUTH_TENANT_BUCKETS}}, ({db}) => db.view((tx) => precheckCreateUser(tx, {name, ownerOf})))
         password = await promptPassword({message: `Password for ${name}`, validate: (v) => passwordProblem(v) ?? true})
       }
     }

@@ -10,6 +10,7 @@ import {UsageError} from '../../errors.js'
 import {type Column} from '../../platform/format.js'
 import type {TenantRef} from '../../recovery/tenants.js'
 import {userNames} from '../../recovery/tenants.js'
+import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
 import {
   checkPassword, describeChanges, hashPassword, passwordProblem, precheckSetPassword, setPassword, verify,
 } from '../../recovery/user-write.js'
@@ -64,13 +65,13 @@ export default class UserSetPassword extends BaseCommand {
     if (flags.id !== undefined) user = {id: flags.id}
     else if (flags.username !== undefined) user = {name: flags.username}
     else {
-      const names = await withDataFile(path, {write: false, timeoutSec, check: true}, ({db}) => db.view((tx) => userNames(tx)))
+      const names = await withDataFile(path, {write: false, timeoutSec, check: {topLevel: AUTH_TENANT_BUCKETS}}, ({db}) => db.view((tx) => userNames(tx)))
       user = {name: await chooseOne('user', names, {flag: 'username', alternatives: ['id'], interactive})}
     }
 
     if (password === undefined) {
       // Refuse an unknown user before asking for a password.
-      const found = await withDataFile(path, {write: false, timeoutSec, check: true}, ({db}) => db.view((tx) => precheckSetPassword(tx, user)))
+      const found = await withDataFile(path, {write: false, timeoutSec, check: {topLevel: AUTH_TENANT_BUCKETS}}, ({db}) => db.view((tx) => precheckSetPassword(tx, user)))
       password = await promptPassword({message: `New password for ${found.name}`, validate: (v) => passwordProblem(v) ?? true})
     }
     checkPassword(password)
