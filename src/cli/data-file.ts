@@ -22,7 +22,16 @@ export interface DataFileOptions {
   write: boolean
   /** seconds to wait for the lock; 0 = one attempt */
   timeoutSec: number
+  /**
+   * bytes of pages the engine may cache (its default otherwise): commands
+   * that read every record once in key order gain nothing from a large cache
+   * and keep their memory flat with a small one
+   */
+  cacheBytes?: number
 }
+
+/** The page cache for one ordered pass over the file (plus the hot branch pages of a few lookups). */
+export const SCAN_CACHE_BYTES = 2 << 20
 
 export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (ctx: DataFileContext) => Promise<T> | T): Promise<T> {
   const {realPath} = await assertOpenableDataFile(path, {write: opts.write})
@@ -30,7 +39,7 @@ export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (
   let db: DB | undefined
   let failed = false
   try {
-    db = DB.open(path, {readOnly: !opts.write})
+    db = DB.open(path, {readOnly: !opts.write, ...(opts.cacheBytes !== undefined ? {cacheBytes: opts.cacheBytes} : {})})
     return await fn({path, realPath, db, lock, write: opts.write})
   } catch (err) {
     failed = true

@@ -19,6 +19,8 @@
  * "empty" and are omitted when encoded, except that an unchanged field keeps
  * its original presence (2.7 records carry `"token":""`).
  */
+import {isUtf8} from 'node:buffer'
+
 import {SchemaError} from './errors.js'
 import {
   compactJson,
@@ -824,4 +826,114 @@ export function authorizationProblems(a: Authorization): string[] {
     }
   }
   return problems
+}
+
+// ---------------------------------------------------------------- fast read-only decoding
+
+const AUTH_KEYS: ReadonlySet<string> = new Set(AUTHORIZATION_FIELDS.map((f) => f.json))
+const AUTH_REQUIRED = ['id', 'status', 'description', 'orgID', 'permissions', 'createdAt', 'updatedAt'] as const
+const CANONICAL_ID = /^[0-9a-f]{16}$/
+const ZERO_ID = '0000000000000000'
+const BACKSLASH = 0x5c
+
+/**
+ * Whether JSON.parse reads `value` exactly as the Go-style decoder does: valid
+ * UTF-8 (no replacement characters to disagree about), and every escape one
+ * that cannot change what a field means: the one-letter escapes and `\u`
+ * escapes of control characters, `<`, `>`, `&`, U+2028 and U+2029 (what Go's
+ * encoder writes). Surrogate escapes (Go and JS differ) and escapes of
+ * ordinary characters (Go reads times without unescaping) are left to the
+ * full decoder.
+ */
+function plainJson(value: Buffer): boolean {
+  if (!isUtf8(value)) return false
+  for (let i = value.indexOf(BACKSLASH); i !== -1; i = value.indexOf(BACKSLASH, i + 2)) {
+    if (value[i + 1] !== 0x75) continue // \" \\ \/ \b \f \n \r \t (anything else is a syntax error for both)
+    const code = Number.parseInt(value.toString('latin1', i + 2, i + 6), 16)
+    if (!(code < 0x20 || code === 0x3c || code === 0x3e || code === 0x26 || code === 0x2028 || code === 0x2029)) return false
+    i += 4
+  }
+  return true
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function fastID(s: unknown): string {
+  if (typeof s !== 'string') throw new Error('not a string')
+  return CANONICAL_ID.test(s) && s !== ZERO_ID ? s : formatID(parseID(s))
+}
+
+function fastTime(s: unknown): string {
+  if (typeof s !== 'string') throw new Error('not a string')
+  const t = parseGoTime(s)
+  return formatGoTime(t.epochNs, t.offsetMinutes)
+}
+
+/** The fast path of readAuthorization; undefined when the value needs the full decoder. */
+function fastAuthorization(value: Buffer): Authorization | undefined {
+  if (!plainJson(value)) return undefined
+  let o: unknown
+  try {
+    o = JSON.parse(value.toString('utf8'))
+  } catch {
+    return undefined
+  }
+  if (!isPlainObject(o)) return undefined
+  for (const k of Object.keys(o)) if (!AUTH_KEYS.has(k)) return undefined
+  for (const k of AUTH_REQUIRED) if (o[k] === undefined) return undefined
+  try {
+    const perms = o.permissions
+    if (!Array.isArray(perms)) return undefined
+    const permissions: Permission[] = []
+    for (const p of perms) {
+      if (!isPlainObject(p) || typeof p.action !== 'string' || !isPlainObject(p.resource)) return undefined
+      const r = p.resource
+      for (const k in p) if (k !== 'action' && k !== 'resource') return undefined
+      for (const k in r) if (k !== 'type' && k !== 'id' && k !== 'orgID') return undefined
+      if (typeof r.type !== 'string') return undefined
+      const resource: Permission['resource'] = {type: r.type}
+      if (r.id !== undefined) resource.id = fastID(r.id)
+      if (r.orgID !== undefined) resource.orgID = fastID(r.orgID)
+      permissions.push({action: p.action, resource})
+    }
+    const {status, description} = o
+    if (typeof status !== 'string' || typeof description !== 'string') return undefined
+    if (status !== '' && status !== 'active' && status !== 'inactive') return undefined
+    const a: Authorization = {kind: 'authorization', id: fastID(o.id)} as Authorization
+    if (o.token !== undefined) {
+      if (typeof o.token !== 'string') return undefined
+      a.token = o.token
+    }
+    if (o.hashedToken !== undefined) {
+      if (typeof o.hashedToken !== 'string') return undefined
+      a.hashedToken = o.hashedToken
+    }
+    a.status = status === '' ? 'active' : status
+    a.description = description
+    a.orgID = fastID(o.orgID)
+    if (o.userID !== undefined) a.userID = fastID(o.userID)
+    a.permissions = permissions
+    a.createdAt = fastTime(o.createdAt)
+    a.updatedAt = fastTime(o.updatedAt)
+    a.unknownKeys = []
+    return a
+  } catch {
+    return undefined // the full decoder says what is wrong
+  }
+}
+
+/**
+ * An authorization's decoded values only, for reading (listing, checks):
+ * exactly what decodeAuthorization gives, without `source`, so it cannot be
+ * re-encoded byte for byte. Values that JSON.parse reads exactly like Go's
+ * decoder (plain, well-formed, only known keys) take a fast path; everything
+ * else goes through decodeAuthorization (same values, same errors).
+ */
+export function readAuthorization(value: Uint8Array, options?: DecodeOptions): Authorization {
+  const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  const fast = fastAuthorization(buf)
+  if (fast !== undefined) return fast
+  const full: Authorization = decodeAuthorization(value, options)
+  delete full.source
+  return full
 }

@@ -1,10 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
-import {withDataFile} from '../../cli/data-file.js'
+import {SCAN_CACHE_BYTES, withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
-import {influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
+import {eachAuthRow, influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
+
+function* map<T, U>(items: Iterable<T>, fn: (t: T) => U): Generator<U> {
+  for (const t of items) yield fn(t)
+}
 
 const COLUMNS: Column[] = [
   {key: 'id', header: 'ID'},
@@ -63,12 +67,22 @@ export default class AuthList extends BaseCommand {
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) =>
-      db.view((tx) => listAuthorizations(tx, {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}, {redact: flags.redact})))
+    const filter = {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}
+    if (format === 'json') {
+      // streamed: one token at a time from the read transaction to stdout
+      await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES}, async ({db}) => {
+        const tx = db.begin(false)
+        try {
+          await this.printJsonArray(map(eachAuthRow(tx, filter, {redact: flags.redact}), document))
+        } finally {
+          tx.rollback()
+        }
+      })
+      return
+    }
+    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES}, ({db}) =>
+      db.view((tx) => listAuthorizations(tx, filter, {redact: flags.redact})))
     switch (format) {
-      case 'json':
-        await this.printJson(rows.map(document))
-        break
       case 'yaml':
         await this.write(renderYAML(rows.map(document)))
         break
