@@ -937,3 +937,115 @@ export function readAuthorization(value: Uint8Array, options?: DecodeOptions): A
   delete full.source
   return full
 }
+
+/** Go struct order of the authorization fields, by JSON name. */
+const AUTH_ORDER: ReadonlyMap<string, number> = new Map(AUTHORIZATION_FIELDS.map((f, i) => [f.json, i]))
+
+/**
+ * The top-level members of a JSON object that is compact (no whitespace
+ * outside strings, anywhere), as [name, start, end) spans of the member
+ * (`"name":value`); undefined when the bytes are not such an object or a key
+ * holds an escape. The value must already be known to be valid JSON.
+ */
+function compactMembers(b: Buffer): Array<[string, number, number]> | undefined {
+  if (b[0] !== 0x7b || b[b.length - 1] !== 0x7d) return undefined
+  const out: Array<[string, number, number]> = []
+  let i = 1
+  if (b[i] === 0x7d) return i === b.length - 1 ? out : undefined
+  for (;;) {
+    const start = i
+    if (b[i] !== 0x22) return undefined
+    const keyEnd = b.indexOf(0x22, i + 1)
+    if (keyEnd < 0) return undefined
+    const name = b.toString('latin1', i + 1, keyEnd)
+    if (name.includes('\\') || b[keyEnd + 1] !== 0x3a) return undefined
+    i = keyEnd + 2
+    // skip the value: strings, nesting; no whitespace allowed outside strings
+    let depth = 0
+    for (;;) {
+      const c = b[i]
+      if (c === undefined) return undefined
+      if (c === 0x22) {
+        i++
+        while (b[i] !== 0x22) {
+          if (b[i] === undefined) return undefined
+          i += b[i] === BACKSLASH ? 2 : 1
+        }
+        i++
+      } else if (c === 0x7b || c === 0x5b) {
+        depth++
+        i++
+      } else if (c === 0x7d || c === 0x5d) {
+        if (depth === 0) break
+        depth--
+        i++
+      } else if (c === 0x2c) {
+        if (depth === 0) break
+        i++
+      } else if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
+        return undefined
+      } else {
+        i++
+      }
+    }
+    out.push([name, start, i])
+    if (b[i] === 0x7d) return i === b.length - 1 ? out : undefined
+    i++ // the ','
+  }
+}
+
+/**
+ * The record influxd 2.9 writes when it hashes this raw token record:
+ * `token` removed, `hashedToken` (= `hash`) inserted after `id`, every other
+ * byte unchanged. Computed on the bytes when the record is exactly as Go
+ * writes one (compact, known keys once each in struct order, a token and no
+ * hashedToken, decodable); undefined otherwise, and the caller decodes and
+ * re-encodes (encodeAuthorization gives the same bytes for such records).
+ */
+export function hashedRecordBytes(value: Uint8Array, hash: string): Buffer | undefined {
+  const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  const a = fastAuthorization(buf)
+  return a === undefined ? undefined : spliceHash(buf, a, hash)
+}
+
+function spliceHash(buf: Buffer, a: Authorization, hash: string): Buffer | undefined {
+  if (a.token === undefined || a.token === '' || a.hashedToken !== undefined) return undefined
+  const members = compactMembers(buf)
+  if (members === undefined || members[0]?.[0] !== 'id') return undefined
+  let last = -1
+  for (const [name] of members) {
+    const pos = AUTH_ORDER.get(name)
+    if (pos === undefined || pos <= last) return undefined
+    last = pos
+  }
+  const parts: Buffer[] = [Buffer.from('{')]
+  for (const [name, start, end] of members) {
+    if (name === 'token') continue
+    if (parts.length > 1) parts.push(Buffer.from(','))
+    parts.push(buf.subarray(start, end))
+    if (name === 'id') parts.push(Buffer.from(`,"hashedToken":${goQuote(hash)}`))
+  }
+  parts.push(Buffer.from('}'))
+  return Buffer.concat(parts)
+}
+
+/**
+ * readAuthorization, plus what hashing the record would write: `hashed(hash)`
+ * gives the same bytes as decodeAuthorization + dropping `token` + setting
+ * `hashedToken` + encodeAuthorization, from one decoding of the value where
+ * it can (hashedRecordBytes), else through the full decoder.
+ */
+export function readAuthorizationForHashing(value: Uint8Array, options?: DecodeOptions): {record: Authorization; hashed: (hash: string) => Buffer} {
+  const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  const fast = fastAuthorization(buf)
+  const record = fast ?? readAuthorization(buf, options)
+  const hashed = (hash: string): Buffer => {
+    const spliced = fast === undefined ? undefined : spliceHash(buf, fast, hash)
+    if (spliced !== undefined) return spliced
+    const rec: Authorization = {...decodeAuthorization(buf, options)}
+    delete rec.token
+    rec.hashedToken = hash
+    return encodeAuthorization(rec)
+  }
+  return {record, hashed}
+}

@@ -61,7 +61,12 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
     const tty = process.stderr.isTTY === true
     const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
       const {db} = ctx
-      const pending = db.view((tx) => {
+      // with an export the document to write is read now: it also counts the raw tokens
+      let exportDoc = flags.export !== undefined && !flags['dry-run'] ? db.view((tx) => {
+        assertHashableSchema(tx, flags['create-hashed-index'])
+        return collectExport(tx, variant)
+      }) : undefined
+      const pending = exportDoc?.exported.length ?? db.view((tx) => {
         assertHashableSchema(tx, flags['create-hashed-index'])
         return pendingRawTokens(tx)
       })
@@ -81,16 +86,18 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
       }
       let exported: string | null = null
       let exportedTokens: string[] = []
-      if (flags.export !== undefined && !flags['dry-run']) {
-        const current = () => db.view((tx) => collectExport(tx, variant))
-        const res = exportToFile(flags.export, flags['export-format'] as ExportFormat, current(), current)
+      if (exportDoc !== undefined) {
+        // read back and compared with the document read above: nothing can
+        // have changed the file since, the exclusive lock is held throughout
+        const doc = exportDoc
+        const res = exportToFile(flags.export!, flags['export-format'] as ExportFormat, doc, () => doc)
         exported = res.path
         exportedTokens = res.doc.exported.map((e) => e.token)
+        exportDoc = undefined // only the tokens are needed from here on
         this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database)`)
         crashPoint('after-export')
       }
       const showProgress = pending > 1000 && tty && !flags['dry-run']
-      let committing = false
       const exportNote = (): void => {
         if (exported !== null) this.note(`note: the export ${exported} was made before the write; it still holds the current plaintext of every token`)
       }
@@ -104,15 +111,13 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
           label: 'pre-hash-upgrade',
           summary: `hash ${pending} token(s)`,
           destructive: true,
-          apply: (tx) => {
-            const phase = committing
-            committing = true
-            return hashUpgrade(tx, {
-              variant,
-              createHashedIndex: flags['create-hashed-index'],
-              progress: showProgress && phase ? (n, total) => process.stderr.write(`\rhashing tokens: ${n}/${total}${n === total ? '\n' : ''}`) : undefined,
-            })
-          },
+          // the schema gate and the token count ran above; apply once (a dry run is the trial)
+          trial: false,
+          apply: (tx) => hashUpgrade(tx, {
+            variant,
+            createHashedIndex: flags['create-hashed-index'],
+            progress: showProgress ? (n, total) => process.stderr.write(`\rhashing tokens: ${n}/${total}${n === total ? '\n' : ''}`) : undefined,
+          }),
           verify: verifyHashUpgrade,
           audit: (r) => ({ids: r.hashed.map((h) => h.id), tokenFingerprints: r.hashed.map((h) => h.fingerprint)}),
         },
