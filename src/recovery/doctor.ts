@@ -6,11 +6,12 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {check, type DB} from '../bbolt/index.js'
+import type {Authorization} from '../influxd/records.js'
 import {detectSchema} from '../influxd/schema.js'
 import {tokensMatchingHashes} from './hash-upgrade.js'
 import {checkTokenIndexes} from './indexes.js'
-import {authRows} from './list.js'
-import {readModel} from './read-model.js'
+import {authRow, type AuthRow} from './list.js'
+import {eachAuthorization, readModel} from './read-model.js'
 
 export type Verdict = 'PASS' | 'WARN' | 'FAIL'
 
@@ -72,8 +73,20 @@ export function runDoctor(input: DoctorInput): DoctorReport {
 
   const result = db.view((tx) => {
     const schema = detectSchema(tx)
-    const model = readModel(tx)
-    const rows = authRows(model)
+    // tokens streamed: each row keeps what the checks below use (not the
+    // permissions), so memory stays small however many tokens there are
+    const model = readModel(tx, {readOnly: true, withoutAuthorizations: true})
+    const rows: AuthRow[] = []
+    for (const d of eachAuthorization(tx)) {
+      const r = authRow(d, model)
+      rows.push({
+        id: r.id, error: r.error, description: r.description, status: r.status, kind: r.kind, tokenState: r.tokenState, hashedToken: r.hashedToken,
+        hashVariant: r.hashVariant, userID: r.userID, userName: r.userName, orgID: r.orgID, orgName: r.orgName,
+      })
+      const a = d.record
+      // what the index check reads
+      model.authorizations.push(a === undefined ? d : {key: d.key, record: {id: a.id, token: a.token, hashedToken: a.hashedToken} as Authorization})
+    }
     const indexes = checkTokenIndexes(tx, model)
     return {schema, model, rows, indexes}
   })

@@ -224,7 +224,7 @@ export function verifyHashUpgrade(tx: Tx, r: HashUpgradeResult): string[] {
 
 // ---------------------------------------------------------------- finding plaintext in the file
 
-const SCAN_CHUNK = 16 << 20
+const SCAN_CHUNK = 4 << 20
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{86}==$/
 const TOKEN_BODY = 86
 /** bytes of the base64url alphabet */

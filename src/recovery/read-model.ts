@@ -63,6 +63,8 @@ export interface ReadModelOptions {
    * times faster and keeps far less in memory.
    */
   readOnly?: boolean
+  /** leave `authorizations` empty (the caller streams them with eachAuthorization) */
+  withoutAuthorizations?: boolean
 }
 
 /** Users and orgs by id (lowercase), for resolving names. */
@@ -116,7 +118,7 @@ export function readModel(tx: Tx, opts: ReadModelOptions = {}): ReadModel {
   const passwords = new Set<string>()
   b(USER_PASSWORDS)?.forEach((k, v) => { if (v !== null && v.length > 0) passwords.add(k.toString('utf8').toLowerCase()) }, {copy: false})
   return {
-    authorizations: opts.readOnly ? [...eachAuthorization(tx)] : decodeAll(b(AUTHORIZATIONS), AUTHORIZATIONS, decodeAuthorization),
+    authorizations: opts.withoutAuthorizations ? [] : opts.readOnly ? [...eachAuthorization(tx)] : decodeAll(b(AUTHORIZATIONS), AUTHORIZATIONS, decodeAuthorization),
     legacyAuthorizations: decodeAll(b(LEGACY_AUTHORIZATIONS), LEGACY_AUTHORIZATIONS, decodeLegacyAuthorization),
     users,
     orgs,
