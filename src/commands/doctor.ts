@@ -1,6 +1,7 @@
 import {BaseCommand, jsonFlag} from '../cli/base-command.js'
 import {SCAN_CACHE_BYTES, withDataFile} from '../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../cli/influxd-file.js'
+import {progressBar} from '../cli/progress.js'
 import {ExitCode} from '../errors.js'
 import {runDoctor, type DoctorCheck} from '../recovery/doctor.js'
 
@@ -19,7 +20,10 @@ export default class Doctor extends BaseCommand {
     const {flags} = await this.parse(Doctor)
     this.jsonMode = flags.json
     const found = await findInfluxdFile(flags['bolt-path'])
-    const report = await withDataFile(found.path, {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES}, ({db}) => runDoctor({path: found.path, foundBy: found.foundBy, db}))
+    const bar = progressBar('doctor: searching the whole file for plaintext', {json: flags.json})
+    const report = await withDataFile(found.path, {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES}, ({db}) =>
+      runDoctor({path: found.path, foundBy: found.foundBy, db, progress: (done, total) => bar.update(done, total)}))
+    bar.finish()
     if (flags.json) await this.printJson(report)
     else {
       const line = (c: DoctorCheck): string[] => [

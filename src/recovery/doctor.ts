@@ -35,6 +35,8 @@ export interface DoctorInput {
   /** how the file was found, e.g. "--bolt-path" or "default ~/.influxdbv2/influxd.bolt" */
   foundBy: string
   db: DB
+  /** progress of the whole-file scan (bytes read, file size) */
+  progress?: (done: number, total: number) => void
 }
 
 /** Files beside the database that hold copies of its (plaintext) contents. */
@@ -168,7 +170,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     add({name: 'remnants', verdict: 'PASS', message: 'no hashed tokens, so no plaintext remnants to look for'})
   } else {
     // the whole file: free pages, the older meta's tree and the tail alike
-    const exposed = tokensMatchingHashes(input.path, hashedKeys)
+    const exposed = tokensMatchingHashes(input.path, hashedKeys, input.progress)
     add(exposed.length === 0
       ? {name: 'remnants', verdict: 'PASS', message: `no plaintext of the ${hashedKeys.size} hashed token(s) anywhere in the file`}
       : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.length} hashed token(s) is still readable in the file`, hint: 'overwrite the unused pages: "influx-recover auth scrub" (influxd stopped)', details: exposed.map((id) => `token ${id}`)})

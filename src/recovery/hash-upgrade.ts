@@ -258,12 +258,13 @@ function storedForms(s: string): string[] {
  * Calls fn for every chunk of the file, each overlapping the next by
  * `overlap` bytes so a string of up to that length is never cut in two.
  */
-function forEachChunk(path: string, overlap: number, fn: (view: Buffer, pos: number) => void): void {
+function forEachChunk(path: string, overlap: number, fn: (view: Buffer, pos: number) => void, progress?: (done: number, total: number) => void): void {
   const fd = fs.openSync(path, 'r')
   try {
     const size = fs.fstatSync(fd).size
     const buf = Buffer.alloc(SCAN_CHUNK + overlap)
     for (let pos = 0; pos < size; pos += SCAN_CHUNK) {
+      progress?.(pos, size)
       const want = Math.min(buf.length, size - pos)
       let got = 0
       while (got < want) {
@@ -273,6 +274,7 @@ function forEachChunk(path: string, overlap: number, fn: (view: Buffer, pos: num
       }
       fn(buf.subarray(0, got), pos)
     }
+    progress?.(size, size)
   } finally {
     fs.closeSync(fd)
   }
@@ -290,7 +292,7 @@ export interface PlaintextHit {
  * metas, free pages and the tail alike). Generated-shape tokens are found with
  * one pass; any other token is searched for byte by byte.
  */
-export function findPlaintext(path: string, secrets: readonly string[]): PlaintextHit[] {
+export function findPlaintext(path: string, secrets: readonly string[], progress?: (done: number, total: number) => void): PlaintextHit[] {
   const shaped = new Map<string, number>()
   const other: Array<{index: number; bytes: Buffer}> = []
   secrets.forEach((s, i) => {
@@ -312,7 +314,7 @@ export function findPlaintext(path: string, secrets: readonly string[]): Plainte
       const at = view.indexOf(o.bytes)
       if (at >= 0) hits.set(o.index, pos + at)
     }
-  })
+  }, progress)
   return [...hits].map(([index, offset]) => ({index, offset})).sort((a, b) => a.offset - b.offset)
 }
 
@@ -343,7 +345,7 @@ export function hashedTokenRemnants(db: DB, path: string): string[] {
  * Ids of the records whose hash (either variant) matches a token-shaped
  * string found anywhere in the file; `byHash` maps hashedToken -> record id.
  */
-export function tokensMatchingHashes(path: string, byHash: ReadonlyMap<string, string>): string[] {
+export function tokensMatchingHashes(path: string, byHash: ReadonlyMap<string, string>, progress?: (done: number, total: number) => void): string[] {
   if (byHash.size === 0) return []
   const found = new Set<string>()
   const seen = new Set<string>()
@@ -356,6 +358,6 @@ export function tokensMatchingHashes(path: string, byHash: ReadonlyMap<string, s
         if (id !== undefined) found.add(id)
       }
     })
-  })
+  }, progress)
   return [...found].sort()
 }

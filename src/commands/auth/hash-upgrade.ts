@@ -7,6 +7,7 @@ import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
 import {crashPoint} from '../../cli/test-hooks.js'
+import {progressBar} from '../../cli/progress.js'
 import {performWrite} from '../../cli/write.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
@@ -58,7 +59,6 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
     if (flags.export === undefined && !flags['skip-export']) throw new UsageError('say where the tokens go first: --export FILE, or --skip-export to hash without keeping them')
     const variant = flags.variant as HashVariant
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const tty = process.stderr.isTTY === true
     const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout']}, async (ctx) => {
       const {db} = ctx
       // with an export the document to write is read now: it also counts the raw tokens
@@ -97,7 +97,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database)`)
         crashPoint('after-export')
       }
-      const showProgress = pending > 1000 && tty && !flags['dry-run']
+      const bar = progressBar('hashing tokens', {json: flags.json || pending <= 1000 || flags['dry-run']})
       const exportNote = (): void => {
         if (exported !== null) this.note(`note: the export ${exported} was made before the write; it still holds the current plaintext of every token`)
       }
@@ -116,16 +116,20 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
           apply: (tx) => hashUpgrade(tx, {
             variant,
             createHashedIndex: flags['create-hashed-index'],
-            progress: showProgress ? (n, total) => process.stderr.write(`\rhashing tokens: ${n}/${total}${n === total ? '\n' : ''}`) : undefined,
+            progress: (n, total) => bar.update(n, total),
           }),
           verify: verifyHashUpgrade,
           audit: (r) => ({ids: r.hashed.map((h) => h.id), tokenFingerprints: r.hashed.map((h) => h.fingerprint)}),
         },
         (line) => this.note(line),
       ).catch((err: unknown) => {
+        bar.finish()
         exportNote()
         throw err
       })
+      bar.finish()
+      const scanBar = progressBar('searching the whole file for plaintext', {json: flags.json})
+      const scanProgress = (d: number, t: number): void => scanBar.update(d, t)
       let scrubbed: ScrubReport | null = null
       let remaining = 0
       if (!outcome.dryRun) crashPoint('after-commit')
@@ -142,7 +146,8 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
               'run "influx-recover auth scrub" on the file once the cause is fixed',
             )
           }
-          const hits = findPlaintext(path, secrets)
+          const hits = findPlaintext(path, secrets, scanProgress)
+          scanBar.finish()
           if (hits.length > 0) {
             exportNote()
             throw new RecoverError(
@@ -152,7 +157,8 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
             )
           }
         } else {
-          remaining = findPlaintext(path, secrets).length
+          remaining = findPlaintext(path, secrets, scanProgress).length
+          scanBar.finish()
         }
       }
       return {outcome, exported, scrubbed, remaining}
