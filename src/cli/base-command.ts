@@ -254,6 +254,33 @@ export abstract class BaseCommand extends Command {
     await writeStdout(`${stringifyJson(doc, 2)}\n`)
   }
 
+  /**
+   * Prints a JSON array as printJson would print it, element by element as
+   * the iterable yields them, in chunks of about 64 KB: the whole document is
+   * never held in memory.
+   */
+  protected async printJsonArray(items: Iterable<unknown>): Promise<void> {
+    let chunk: string[] = []
+    let size = 0
+    let first = true
+    const flush = async (): Promise<void> => {
+      this.printedJson = true
+      await writeStdout(chunk.join(''))
+      chunk = []
+      size = 0
+    }
+    for (const item of items) {
+      // an element of an array indented by 2 is the element's own text, indented once more
+      const text = stringifyJson(item, 2).replace(/\n/g, '\n  ')
+      chunk.push(first ? '[\n  ' : ',\n  ', text)
+      first = false
+      size += text.length
+      if (size >= 64 << 10) await flush()
+    }
+    chunk.push(first ? '[]\n' : '\n]\n')
+    await flush()
+  }
+
   /** A note on stderr (never on stdout). */
   protected note(text: string): void {
     process.stderr.write(`${text}\n`)

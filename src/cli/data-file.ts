@@ -37,6 +37,12 @@ export interface DataFileOptions {
    * does not cost a full walk. Writes always check the whole file.
    */
   check?: boolean | {topLevel: readonly string[]}
+  /**
+   * bytes of pages the engine may cache (its default otherwise): commands
+   * that read every record once in key order gain nothing from a large cache
+   * and keep their memory flat with a small one
+   */
+  cacheBytes?: number
 }
 
 /** Throws exit 4 unless the file passes the consistency check. `doing` names what was refused ("read", "write"). */
@@ -52,13 +58,16 @@ export function requireConsistent(db: DB, path: string, doing: string, topLevel?
   )
 }
 
+/** The page cache for one ordered pass over the file (plus the hot branch pages of a few lookups). */
+export const SCAN_CACHE_BYTES = 2 << 20
+
 export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (ctx: DataFileContext) => Promise<T> | T): Promise<T> {
   const {realPath} = await assertOpenableDataFile(path, {write: opts.write})
   const lock = await lockDataFile(path, {write: opts.write, timeoutSec: opts.timeoutSec})
   let db: DB | undefined
   let failed = false
   try {
-    db = DB.open(path, {readOnly: !opts.write, fileOps: opts.write ? faultyFileOps() : undefined})
+    db = DB.open(path, {readOnly: !opts.write, fileOps: opts.write ? faultyFileOps() : undefined, ...(opts.cacheBytes !== undefined ? {cacheBytes: opts.cacheBytes} : {})})
     if (opts.check === true || (opts.check && opts.write)) requireConsistent(db, path, opts.write ? 'write' : 'read')
     else if (opts.check) requireConsistent(db, path, 'read', opts.check.topLevel)
     return await fn({path, realPath, db, lock, write: opts.write, checked: opts.check === true || (opts.check !== undefined && opts.check !== false && opts.write)})

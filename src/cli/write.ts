@@ -61,6 +61,14 @@ export interface WritePlan<R> {
   destructive?: boolean
   /** ids and token fingerprints for the audit line */
   audit?: (result: R) => AuditDescription
+  /**
+   * false: no rolled-back trial run before the real one (a dry run still is
+   * one). For plans whose preconditions the command already checked and whose
+   * apply is expensive: a failing apply still writes nothing (its transaction
+   * is rolled back) and a failing verification is undone as always; only a
+   * backup may then have been taken for nothing. Default true.
+   */
+  trial?: boolean
 }
 
 export interface WriteOutcome<R> {
@@ -99,16 +107,18 @@ export async function performWrite<R>(
   const txidBefore = db.meta().txid
 
   // Trial run, rolled back: every op is checked against the real file first.
-  const trial = db.begin(true)
-  let result: R
-  try {
-    result = plan.apply(trial)
-    const mismatches = plan.verify(trial, result)
-    if (mismatches.length > 0) throw new RecoverError(`the change does not have the intended effect: ${mismatches[0]}`, ExitCode.ERROR)
-  } finally {
-    trial.rollback()
+  let result: R | undefined
+  if (opts.dryRun || plan.trial !== false) {
+    const trial = db.begin(true)
+    try {
+      result = plan.apply(trial)
+      const mismatches = plan.verify(trial, result)
+      if (mismatches.length > 0) throw new RecoverError(`the change does not have the intended effect: ${mismatches[0]}`, ExitCode.ERROR)
+    } finally {
+      trial.rollback()
+    }
+    if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore, auditLog: null}
   }
-  if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore, auditLog: null}
 
   if (plan.destructive !== false && !opts.yes) {
     const interactive = opts.canPrompt && process.stdin.isTTY === true && process.stderr.isTTY === true

@@ -1,7 +1,8 @@
 import {BoltError} from '../bbolt/errors.js'
 import {BaseCommand, describeError, jsonFlag} from '../cli/base-command.js'
-import {withDataFile} from '../cli/data-file.js'
+import {SCAN_CACHE_BYTES, withDataFile} from '../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags, type FoundFile} from '../cli/influxd-file.js'
+import {progressBar} from '../cli/progress.js'
 import {outputWidth, stdoutPaint, verdictColor, wrap} from '../cli/terminal.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {displayWidth} from '../platform/format.js'
@@ -23,15 +24,20 @@ export default class Doctor extends BaseCommand {
     this.jsonMode = flags.json
     let found: FoundFile | undefined
     let report: DoctorReport
+    const bar = progressBar('doctor: searching the whole file for plaintext', {json: flags.json})
     try {
       found = await findInfluxdFile(flags['bolt-path'])
-      report = await withDataFile(found.path, {write: false, timeoutSec: flags['lock-timeout']}, ({db}) => runDoctor({path: found!.path, foundBy: found!.foundBy, db}))
+      const {path, foundBy} = found
+      report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES}, ({db}) =>
+        runDoctor({path, foundBy, db, progress: (done, total) => bar.update(done, total)}))
     } catch (err) {
       // A file that is there but cannot be opened is a diagnosis (FAIL, exit 1);
       // a lock held by influxd (3) or a missing file (5) stay errors.
       const d = describeError(err)
       if (!(err instanceof RecoverError || err instanceof BoltError) || (d.exitCode !== ExitCode.CORRUPT && d.exitCode !== ExitCode.ERROR)) throw err
       report = unopenableReport(found?.path ?? flags['bolt-path'] ?? 'influxd.bolt', found?.foundBy ?? (flags['bolt-path'] === undefined ? 'the search influxd does' : '--bolt-path'), d.message, d.hint)
+    } finally {
+      bar.finish()
     }
     if (flags.json) await this.printJson(report)
     else {

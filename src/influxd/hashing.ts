@@ -80,6 +80,17 @@ export function hashToken(token: string, variant: HashVariant = DEFAULT_HASH_VAR
 }
 
 /**
+ * hashToken and the token's SHA-256 fingerprint (hex, as tokenFingerprint)
+ * together: one digest when the variant is sha256.
+ */
+export function hashWithFingerprint(token: string, variant: HashVariant = DEFAULT_HASH_VARIANT): {hash: string; fingerprint: string} {
+  checkVariant(variant)
+  const sha256 = digestOf(token, 'sha256')
+  const digest = variant === 'sha256' ? sha256 : digestOf(token, variant)
+  return {hash: `$${HASH_IDENTIFIERS[variant]}$${base64UrlPadded(digest)}`, fingerprint: sha256.toString('hex')}
+}
+
+/**
  * Every hash influxd may look a token up under, default variant first (it
  * tries each variant it knows). Check them all before inserting a token: token
  * uniqueness is global (spec §12 item 20).

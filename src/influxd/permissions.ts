@@ -156,7 +156,7 @@ const HEX_ID = /^[0-9a-fA-F]{16}$/
  * could not decode a record holding it at all).
  */
 function normalizeId(id: string): string {
-  return HEX_ID.test(id) ? id.toLowerCase() : id
+  return id.length === 16 && HEX_ID.test(id) ? id.toLowerCase() : id
 }
 
 /** A field present in the resource: JSON null and a missing key both mean absent (Go: nil pointer). */
@@ -173,12 +173,11 @@ function present(v: string | undefined | null): v is string {
  */
 export function permissionKey(p: Permission): string {
   const r = p.resource
-  return JSON.stringify([
-    p.action,
-    r.type,
-    present(r.id) ? normalizeId(r.id) : null,
-    present(r.orgID) ? normalizeId(r.orgID) : null,
-  ])
+  // length-prefixed fields: unambiguous whatever the strings hold, and far
+  // cheaper than JSON.stringify of an array (this runs once per permission of
+  // every token listed)
+  const field = (s: string | null): string => (s === null ? '-' : `${s.length}:${s}`)
+  return field(p.action) + field(r.type) + field(present(r.id) ? normalizeId(r.id) : null) + field(present(r.orgID) ? normalizeId(r.orgID) : null)
 }
 
 function keySet(list: readonly Permission[]): Set<string> {
@@ -225,23 +224,62 @@ export interface TokenClass {
 /** Newest first: the sets of different levels have different sizes, so at most one can match. */
 const LEVELS_NEWEST_FIRST: readonly PermissionLevel[] = ['2.2+', '2.1', '2.0']
 
+/** The token resource types of each level, as sets (built once). */
+const TYPES_OF_LEVEL: ReadonlyMap<PermissionLevel, ReadonlySet<string>> = new Map(
+  PERMISSION_LEVELS.map((level) => [level, new Set(tokenResourceTypes(level))]),
+)
+
+const isAction = (a: string): boolean => a === 'read' || a === 'write'
+
+/** Whether p is a member of operatorPermissions(level), as permissionKey compares. */
+function inOperatorSet(p: Permission, types: ReadonlySet<string>): boolean {
+  const r = p.resource
+  return isAction(p.action) && types.has(r.type) && !present(r.id) && !present(r.orgID)
+}
+
+/** Whether p is a member of allAccessPermissions(org, user, level); org and user already normalised. */
+function inAllAccessSet(p: Permission, types: ReadonlySet<string>, org: string, user: string): boolean {
+  const r = p.resource
+  if (!isAction(p.action) || !types.has(r.type)) return false
+  if (r.type === 'orgs') return p.action === 'read' && present(r.id) && normalizeId(r.id) === org && !present(r.orgID)
+  if (r.type === 'users') return present(r.id) && normalizeId(r.id) === user && !present(r.orgID)
+  return !present(r.id) && present(r.orgID) && normalizeId(r.orgID) === org
+}
+
 /**
  * Classifies a token's permission list: 'operator' when it is the operator set
  * of some level, 'all-access' when it is the all-access set of some level for
- * this token's org and user, else 'custom'. Comparison is by set
- * (samePermissionSet). A token without a userID cannot be all-access.
+ * this token's org and user, else 'custom'. Comparison is by set, exactly as
+ * samePermissionSet with operatorPermissions / allAccessPermissions would
+ * compare; the reference sets are not built: the list's distinct entries must
+ * be as many as the set has and each a member of it.
+ * A token without a userID cannot be all-access.
  */
 export function classifyToken(perms: readonly Permission[] | null | undefined, orgID: string, userID?: string | null): TokenClass {
   const list = perms ?? []
-  const duplicates = countDuplicates(list)
+  const distinct = new Map<string, Permission>()
+  for (const p of list) {
+    const k = permissionKey(p)
+    if (!distinct.has(k)) distinct.set(k, p)
+  }
+  const duplicates = list.length - distinct.size
+  const n = distinct.size
   for (const level of LEVELS_NEWEST_FIRST) {
-    if (samePermissionSet(list, operatorPermissions(level))) return {kind: 'operator', level, duplicates, exact: duplicates === 0}
+    const types = TYPES_OF_LEVEL.get(level)!
+    if (n !== 2 * types.size) continue
+    let all = true
+    for (const p of distinct.values()) if (!inOperatorSet(p, types)) { all = false; break }
+    if (all) return {kind: 'operator', level, duplicates, exact: duplicates === 0}
   }
   if (present(userID) && userID !== '' && orgID !== '') {
+    const org = normalizeId(orgID)
+    const user = normalizeId(userID)
     for (const level of LEVELS_NEWEST_FIRST) {
-      if (samePermissionSet(list, allAccessPermissions(orgID, userID, level))) {
-        return {kind: 'all-access', level, duplicates, exact: duplicates === 0}
-      }
+      const types = TYPES_OF_LEVEL.get(level)!
+      if (n !== 2 * types.size - 1) continue
+      let all = true
+      for (const p of distinct.values()) if (!inAllAccessSet(p, types, org, user)) { all = false; break }
+      if (all) return {kind: 'all-access', level, duplicates, exact: duplicates === 0}
     }
   }
   return {kind: 'custom', level: null, duplicates, exact: false}

@@ -19,6 +19,8 @@
  * "empty" and are omitted when encoded, except that an unchanged field keeps
  * its original presence (2.7 records carry `"token":""`).
  */
+import {isUtf8} from 'node:buffer'
+
 import {SchemaError} from './errors.js'
 import {
   compactJson,
@@ -824,4 +826,226 @@ export function authorizationProblems(a: Authorization): string[] {
     }
   }
   return problems
+}
+
+// ---------------------------------------------------------------- fast read-only decoding
+
+const AUTH_KEYS: ReadonlySet<string> = new Set(AUTHORIZATION_FIELDS.map((f) => f.json))
+const AUTH_REQUIRED = ['id', 'status', 'description', 'orgID', 'permissions', 'createdAt', 'updatedAt'] as const
+const CANONICAL_ID = /^[0-9a-f]{16}$/
+const ZERO_ID = '0000000000000000'
+const BACKSLASH = 0x5c
+
+/**
+ * Whether JSON.parse reads `value` exactly as the Go-style decoder does: valid
+ * UTF-8 (no replacement characters to disagree about), and every escape one
+ * that cannot change what a field means: the one-letter escapes and `\u`
+ * escapes of control characters, `<`, `>`, `&`, U+2028 and U+2029 (what Go's
+ * encoder writes). Surrogate escapes (Go and JS differ) and escapes of
+ * ordinary characters (Go reads times without unescaping) are left to the
+ * full decoder.
+ */
+function plainJson(value: Buffer): boolean {
+  if (!isUtf8(value)) return false
+  for (let i = value.indexOf(BACKSLASH); i !== -1; i = value.indexOf(BACKSLASH, i + 2)) {
+    if (value[i + 1] !== 0x75) continue // \" \\ \/ \b \f \n \r \t (anything else is a syntax error for both)
+    const code = Number.parseInt(value.toString('latin1', i + 2, i + 6), 16)
+    if (!(code < 0x20 || code === 0x3c || code === 0x3e || code === 0x26 || code === 0x2028 || code === 0x2029)) return false
+    i += 4
+  }
+  return true
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function fastID(s: unknown): string {
+  if (typeof s !== 'string') throw new Error('not a string')
+  return CANONICAL_ID.test(s) && s !== ZERO_ID ? s : formatID(parseID(s))
+}
+
+function fastTime(s: unknown): string {
+  if (typeof s !== 'string') throw new Error('not a string')
+  const t = parseGoTime(s)
+  return formatGoTime(t.epochNs, t.offsetMinutes)
+}
+
+/** The fast path of readAuthorization; undefined when the value needs the full decoder. */
+function fastAuthorization(value: Buffer): Authorization | undefined {
+  if (!plainJson(value)) return undefined
+  let o: unknown
+  try {
+    o = JSON.parse(value.toString('utf8'))
+  } catch {
+    return undefined
+  }
+  if (!isPlainObject(o)) return undefined
+  for (const k of Object.keys(o)) if (!AUTH_KEYS.has(k)) return undefined
+  for (const k of AUTH_REQUIRED) if (o[k] === undefined) return undefined
+  try {
+    const perms = o.permissions
+    if (!Array.isArray(perms)) return undefined
+    const permissions: Permission[] = []
+    for (const p of perms) {
+      if (!isPlainObject(p) || typeof p.action !== 'string' || !isPlainObject(p.resource)) return undefined
+      const r = p.resource
+      for (const k in p) if (k !== 'action' && k !== 'resource') return undefined
+      for (const k in r) if (k !== 'type' && k !== 'id' && k !== 'orgID') return undefined
+      if (typeof r.type !== 'string') return undefined
+      const resource: Permission['resource'] = {type: r.type}
+      if (r.id !== undefined) resource.id = fastID(r.id)
+      if (r.orgID !== undefined) resource.orgID = fastID(r.orgID)
+      permissions.push({action: p.action, resource})
+    }
+    const {status, description} = o
+    if (typeof status !== 'string' || typeof description !== 'string') return undefined
+    if (status !== '' && status !== 'active' && status !== 'inactive') return undefined
+    const a: Authorization = {kind: 'authorization', id: fastID(o.id)} as Authorization
+    if (o.token !== undefined) {
+      if (typeof o.token !== 'string') return undefined
+      a.token = o.token
+    }
+    if (o.hashedToken !== undefined) {
+      if (typeof o.hashedToken !== 'string') return undefined
+      a.hashedToken = o.hashedToken
+    }
+    a.status = status === '' ? 'active' : status
+    a.description = description
+    a.orgID = fastID(o.orgID)
+    if (o.userID !== undefined) a.userID = fastID(o.userID)
+    a.permissions = permissions
+    a.createdAt = fastTime(o.createdAt)
+    a.updatedAt = fastTime(o.updatedAt)
+    a.unknownKeys = []
+    return a
+  } catch {
+    return undefined // the full decoder says what is wrong
+  }
+}
+
+/**
+ * An authorization's decoded values only, for reading (listing, checks):
+ * exactly what decodeAuthorization gives, without `source`, so it cannot be
+ * re-encoded byte for byte. Values that JSON.parse reads exactly like Go's
+ * decoder (plain, well-formed, only known keys) take a fast path; everything
+ * else goes through decodeAuthorization (same values, same errors).
+ */
+export function readAuthorization(value: Uint8Array, options?: DecodeOptions): Authorization {
+  const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  const fast = fastAuthorization(buf)
+  if (fast !== undefined) return fast
+  const full: Authorization = decodeAuthorization(value, options)
+  delete full.source
+  return full
+}
+
+/** Go struct order of the authorization fields, by JSON name. */
+const AUTH_ORDER: ReadonlyMap<string, number> = new Map(AUTHORIZATION_FIELDS.map((f, i) => [f.json, i]))
+
+/**
+ * The top-level members of a JSON object that is compact (no whitespace
+ * outside strings, anywhere), as [name, start, end) spans of the member
+ * (`"name":value`); undefined when the bytes are not such an object or a key
+ * holds an escape. The value must already be known to be valid JSON.
+ */
+function compactMembers(b: Buffer): Array<[string, number, number]> | undefined {
+  if (b[0] !== 0x7b || b[b.length - 1] !== 0x7d) return undefined
+  const out: Array<[string, number, number]> = []
+  let i = 1
+  if (b[i] === 0x7d) return i === b.length - 1 ? out : undefined
+  for (;;) {
+    const start = i
+    if (b[i] !== 0x22) return undefined
+    const keyEnd = b.indexOf(0x22, i + 1)
+    if (keyEnd < 0) return undefined
+    const name = b.toString('latin1', i + 1, keyEnd)
+    if (name.includes('\\') || b[keyEnd + 1] !== 0x3a) return undefined
+    i = keyEnd + 2
+    // skip the value: strings, nesting; no whitespace allowed outside strings
+    let depth = 0
+    for (;;) {
+      const c = b[i]
+      if (c === undefined) return undefined
+      if (c === 0x22) {
+        i++
+        while (b[i] !== 0x22) {
+          if (b[i] === undefined) return undefined
+          i += b[i] === BACKSLASH ? 2 : 1
+        }
+        i++
+      } else if (c === 0x7b || c === 0x5b) {
+        depth++
+        i++
+      } else if (c === 0x7d || c === 0x5d) {
+        if (depth === 0) break
+        depth--
+        i++
+      } else if (c === 0x2c) {
+        if (depth === 0) break
+        i++
+      } else if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
+        return undefined
+      } else {
+        i++
+      }
+    }
+    out.push([name, start, i])
+    if (b[i] === 0x7d) return i === b.length - 1 ? out : undefined
+    i++ // the ','
+  }
+}
+
+/**
+ * The record influxd 2.9 writes when it hashes this raw token record:
+ * `token` removed, `hashedToken` (= `hash`) inserted after `id`, every other
+ * byte unchanged. Computed on the bytes when the record is exactly as Go
+ * writes one (compact, known keys once each in struct order, a token and no
+ * hashedToken, decodable); undefined otherwise, and the caller decodes and
+ * re-encodes (encodeAuthorization gives the same bytes for such records).
+ */
+export function hashedRecordBytes(value: Uint8Array, hash: string): Buffer | undefined {
+  const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  const a = fastAuthorization(buf)
+  return a === undefined ? undefined : spliceHash(buf, a, hash)
+}
+
+function spliceHash(buf: Buffer, a: Authorization, hash: string): Buffer | undefined {
+  if (a.token === undefined || a.token === '' || a.hashedToken !== undefined) return undefined
+  const members = compactMembers(buf)
+  if (members === undefined || members[0]?.[0] !== 'id') return undefined
+  let last = -1
+  for (const [name] of members) {
+    const pos = AUTH_ORDER.get(name)
+    if (pos === undefined || pos <= last) return undefined
+    last = pos
+  }
+  const parts: Buffer[] = [Buffer.from('{')]
+  for (const [name, start, end] of members) {
+    if (name === 'token') continue
+    if (parts.length > 1) parts.push(Buffer.from(','))
+    parts.push(buf.subarray(start, end))
+    if (name === 'id') parts.push(Buffer.from(`,"hashedToken":${goQuote(hash)}`))
+  }
+  parts.push(Buffer.from('}'))
+  return Buffer.concat(parts)
+}
+
+/**
+ * readAuthorization, plus what hashing the record would write: `hashed(hash)`
+ * gives the same bytes as decodeAuthorization + dropping `token` + setting
+ * `hashedToken` + encodeAuthorization, from one decoding of the value where
+ * it can (hashedRecordBytes), else through the full decoder.
+ */
+export function readAuthorizationForHashing(value: Uint8Array, options?: DecodeOptions): {record: Authorization; hashed: (hash: string) => Buffer} {
+  const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  const fast = fastAuthorization(buf)
+  const record = fast ?? readAuthorization(buf, options)
+  const hashed = (hash: string): Buffer => {
+    const spliced = fast === undefined ? undefined : spliceHash(buf, fast, hash)
+    if (spliced !== undefined) return spliced
+    const rec: Authorization = {...decodeAuthorization(buf, options)}
+    delete rec.token
+    rec.hashedToken = hash
+    return encodeAuthorization(rec)
+  }
+  return {record, hashed}
 }

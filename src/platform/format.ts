@@ -252,6 +252,14 @@ const BIGINT_QUOTED = new RegExp(`"${JSON.stringify(BIGINT_TAG).slice(1, -1).rep
  * integers (JSON.stringify alone throws on them).
  */
 export function renderJSON(value: unknown, indent = 2): string {
+  // Without a replacer first: JSON.stringify is several times faster without
+  // one and throws on the first bigint, which is rare (bucket sequences).
+  try {
+    const plain = JSON.stringify(value, null, indent)
+    return `${plain ?? 'null'}\n`
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err
+  }
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${BIGINT_TAG}${v.toString()}` : v), indent)
   // JSON.stringify(undefined) is undefined: print null rather than nothing
   return `${(text ?? 'null').replace(BIGINT_QUOTED, '$1')}\n`

@@ -6,11 +6,12 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {BoltError, check, type DB} from '../bbolt/index.js'
+import type {Authorization} from '../influxd/records.js'
 import {detectSchema} from '../influxd/schema.js'
 import {tokensMatchingHashes} from './hash-upgrade.js'
 import {checkTokenIndexes} from './indexes.js'
-import {authRows} from './list.js'
-import {readModel} from './read-model.js'
+import {authRow, type AuthRow} from './list.js'
+import {eachAuthorization, readModel} from './read-model.js'
 
 export type Verdict = 'PASS' | 'WARN' | 'FAIL'
 
@@ -34,6 +35,8 @@ export interface DoctorInput {
   /** how the file was found, e.g. "--bolt-path" or "default ~/.influxdbv2/influxd.bolt" */
   foundBy: string
   db: DB
+  /** progress of the whole-file scan (bytes read, file size) */
+  progress?: (done: number, total: number) => void
 }
 
 /** Files beside the database that hold copies of its (plaintext) contents. */
@@ -82,8 +85,20 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   try {
     result = db.view((tx) => {
       const schema = detectSchema(tx)
-      const model = readModel(tx)
-      const rows = authRows(model)
+      // tokens streamed: each row keeps what the checks below use (not the
+      // permissions), so memory stays small however many tokens there are
+      const model = readModel(tx, {readOnly: true, withoutAuthorizations: true})
+      const rows: AuthRow[] = []
+      for (const d of eachAuthorization(tx)) {
+        const r = authRow(d, model)
+        rows.push({
+          id: r.id, error: r.error, description: r.description, status: r.status, kind: r.kind, tokenState: r.tokenState, hashedToken: r.hashedToken,
+          hashVariant: r.hashVariant, userID: r.userID, userName: r.userName, orgID: r.orgID, orgName: r.orgName,
+        })
+        const a = d.record
+        // what the index check reads
+        model.authorizations.push(a === undefined ? d : {key: d.key, record: {id: a.id, token: a.token, hashedToken: a.hashedToken} as Authorization})
+      }
       const indexes = checkTokenIndexes(tx, model)
       return {schema, model, rows, indexes}
     })
@@ -171,7 +186,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     add({name: 'remnants', verdict: 'PASS', message: 'no hashed tokens, so no plaintext remnants to look for'})
   } else {
     // the whole file: free pages, the older meta's tree and the tail alike
-    const exposed = tokensMatchingHashes(input.path, hashedKeys)
+    const exposed = tokensMatchingHashes(input.path, hashedKeys, input.progress)
     add(exposed.length === 0
       ? {name: 'remnants', verdict: 'PASS', message: `no plaintext of the ${hashedKeys.size} hashed token(s) anywhere in the file`}
       : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.length} hashed token(s) is still readable in the file`, hint: 'overwrite the unused pages: "influx-recover auth scrub" (influxd stopped)', details: exposed.map((id) => `token ${id}`)})

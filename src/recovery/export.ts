@@ -16,11 +16,9 @@ import {parse as parseYaml} from 'yaml'
 
 import type {Tx} from '../bbolt/index.js'
 import {ExitCode, RecoverError} from '../errors.js'
-import {DEFAULT_HASH_VARIANT, hashToken, type HashVariant} from '../influxd/hashing.js'
-import {tokenFingerprint} from '../influxd/token.js'
-import {csvField, renderJSON, renderYAML} from '../platform/format.js'
-import {authRows} from './list.js'
-import {readModel} from './read-model.js'
+import {DEFAULT_HASH_VARIANT, hashWithFingerprint, type HashVariant} from '../influxd/hashing.js'
+import {csvField, renderJSON} from '../platform/format.js'
+import {eachAuthRow} from './list.js'
 
 export const EXPORT_FORMATS = ['yaml', 'json', 'csv', 'env'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
@@ -57,7 +55,7 @@ export interface ExportDocument {
 
 /** Every raw v2 token of the file (legacy v1 authorizations are not API tokens and are left out). */
 export function collectExport(tx: Tx, variant: HashVariant = DEFAULT_HASH_VARIANT): ExportDocument {
-  const rows = authRows(readModel(tx))
+  const rows = eachAuthRow(tx)
   const exported: ExportedToken[] = []
   const notExportable: NotExportable[] = []
   for (const r of rows) {
@@ -67,7 +65,8 @@ export function collectExport(tx: Tx, variant: HashVariant = DEFAULT_HASH_VARIAN
     }
     const common = {id: r.id, description: r.description ?? '', userName: r.userName ?? null, orgName: r.orgName ?? null, kind: r.kind ?? 'custom', status: r.status ?? 'active'}
     if (r.tokenState === 'raw' && r.token !== undefined) {
-      exported.push({...common, token: r.token, fingerprint: tokenFingerprint(r.token), hash: hashToken(r.token, variant)})
+      const {hash, fingerprint} = hashWithFingerprint(r.token, variant)
+      exported.push({...common, token: r.token, fingerprint, hash})
     } else {
       notExportable.push({...common, reason: r.tokenState === 'hashed' ? 'stored hashed: its plaintext is not in the file' : 'the record has neither a token nor a hash'})
     }
@@ -88,12 +87,114 @@ function comment(text: string): string {
   return `# ${text.replace(/[\r\n]+/g, ' ')}`
 }
 
+/**
+ * A YAML 1.2 double-quoted scalar: JSON's escaping (every JSON string is a
+ * valid double-quoted YAML scalar with the same value), plus \u escapes for
+ * the characters YAML does not allow raw (DEL, C1 controls, U+2028/U+2029,
+ * BOM, U+FFFE/U+FFFF).
+ */
+function yamlQuoted(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+const PLAIN_CHARS = /^[A-Za-z0-9_$][A-Za-z0-9_$=/+.-]*$/
+/** what YAML 1.1 or 1.2 could read as something other than a string */
+const NOT_A_STRING = /^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]+|0o[0-7]+|0b[01_]+|\.(?:inf|nan)|y|n|yes|no|on|off|true|false|null)$/i
+
+/** A string YAML reads back as that same string without quotes: ids, tokens, hashes, fingerprints, names like "myorg". */
+function plainSafe(s: string): boolean {
+  return PLAIN_CHARS.test(s) && !NOT_A_STRING.test(s)
+}
+
+function yamlScalar(v: unknown): string {
+  if (v === null || v === undefined) return 'null'
+  if (typeof v === 'boolean') return String(v)
+  const s = String(v)
+  return plainSafe(s) ? s : yamlQuoted(s)
+}
+
+function yamlList(name: string, items: readonly object[]): string {
+  if (items.length === 0) return `${name}: []\n`
+  const out = [`${name}:\n`]
+  for (const item of items) {
+    let first = true
+    for (const [k, v] of Object.entries(item)) {
+      out.push(`${first ? '  - ' : '    '}${k}: ${yamlScalar(v)}\n`)
+      first = false
+    }
+  }
+  return out.join('')
+}
+
+/**
+ * The export as YAML, one `key: value` line per field, strings plain when
+ * nothing can misread them (ids, tokens, hashes) and double-quoted otherwise:
+ * linear in the number of tokens, unlike a general YAML emitter.
+ */
+function renderExportYaml(doc: ExportDocument): string {
+  return `variant: ${yamlScalar(doc.variant)}\n${yamlList('exported', doc.exported)}${yamlList('notExportable', doc.notExportable)}`
+}
+
+const YAML_FIELD = /^( {2}- | {4})([A-Za-z]+): (null|true|false|".*"|[^"].*)$/
+const YAML_LIST = /^([A-Za-z]+):( \[\])?$/
+
+/**
+ * Reads the layout renderExportYaml writes (and only that); undefined for
+ * any other text, which then goes to the general YAML parser. A quoted value
+ * is read with JSON.parse, which means the same as YAML wherever it succeeds.
+ */
+function parseExportYamlLayout(text: string): Record<string, unknown> | undefined {
+  const doc: Record<string, unknown> = {}
+  let list: Array<Record<string, unknown>> | null = null
+  let item: Record<string, unknown> | null = null
+  const lines = text.split('\n')
+  if (lines.pop() !== '') return undefined
+  for (const line of lines) {
+    const f = YAML_FIELD.exec(line)
+    if (f !== null) {
+      if (list === null) return undefined
+      if (f[1] === '  - ') list.push((item = {}))
+      else if (item === null) return undefined
+      let v: unknown
+      try {
+        const text = f[3]!
+        if (text === 'null') v = null
+        else if (text === 'true') v = true
+        else if (text === 'false') v = false
+        else if (text.startsWith('"')) v = JSON.parse(text)
+        else if (plainSafe(text)) v = text
+        else return undefined
+      } catch {
+        return undefined
+      }
+      if (f[2]! in item) return undefined
+      item[f[2]!] = v
+      continue
+    }
+    if (line.startsWith('variant: ')) {
+      const text = line.slice(9)
+      if (plainSafe(text)) doc.variant = text
+      else return undefined
+      list = null
+      continue
+    }
+    const l = YAML_LIST.exec(line)
+    if (l === null || l[1]! in doc) return undefined
+    list = []
+    item = null
+    doc[l[1]!] = list
+    if (l[2] !== undefined) list = null
+  }
+  return doc
+}
+
 export function renderExport(doc: ExportDocument, format: ExportFormat): string {
   switch (format) {
     case 'json':
       return renderJSON(doc)
     case 'yaml':
-      return renderYAML(doc)
+      return renderExportYaml(doc)
     case 'csv': {
       const rows: string[][] = [[...CSV_COLUMNS]]
       for (const e of doc.exported) rows.push([e.id, 'true', e.description, e.userName ?? '', e.orgName ?? '', e.kind, e.status, e.token, e.fingerprint, e.hash, ''])
@@ -183,7 +284,7 @@ export function parseExport(text: string, format: ExportFormat): ParsedExport {
     tokens.set(id, e)
   }
   if (format === 'json' || format === 'yaml') {
-    const doc = (format === 'json' ? JSON.parse(text) : parseYaml(text)) as {exported?: unknown}
+    const doc = (format === 'json' ? JSON.parse(text) : (parseExportYamlLayout(text) ?? parseYaml(text))) as {exported?: unknown}
     if (!Array.isArray(doc?.exported)) throw new Error('no "exported" list')
     for (const e of doc.exported as Array<Record<string, unknown>>) {
       if (typeof e.id !== 'string' || typeof e.token !== 'string') throw new Error('an entry without id or token')

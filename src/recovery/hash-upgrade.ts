@@ -14,12 +14,12 @@ import * as fs from 'node:fs'
 import type {Bucket, DB, Tx} from '../bbolt/index.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {AUTHORIZATION_HASHED_INDEX, AUTHORIZATION_INDEX, AUTHORIZATIONS, idKey, tokenIndexKey} from '../influxd/buckets.js'
-import {allTokenHashes, hashToken, verifyToken, type HashVariant} from '../influxd/hashing.js'
-import {decodeAuthorization, encodeAuthorization, type Authorization} from '../influxd/records.js'
+import {allTokenHashes, hashWithFingerprint, verifyToken, type HashVariant} from '../influxd/hashing.js'
+import {SchemaError} from '../influxd/errors.js'
+import {readAuthorization, readAuthorizationForHashing, type Authorization} from '../influxd/records.js'
 import {detectSchema} from '../influxd/schema.js'
-import {tokenFingerprint} from '../influxd/token.js'
 import {assertWritableSchema} from './auth-write.js'
-import {readModel} from './read-model.js'
+import {eachAuthorization} from './read-model.js'
 
 export interface HashedEntry {
   id: string
@@ -52,7 +52,7 @@ export interface HashUpgradeOptions {
 /** How many records would be hashed; no change. */
 export function pendingRawTokens(tx: Tx): number {
   let n = 0
-  for (const {record} of readModel(tx).authorizations) if (record?.token) n++
+  for (const {record} of eachAuthorization(tx)) if (record?.token) n++
   return n
 }
 
@@ -87,24 +87,55 @@ export function hashUpgrade(tx: Tx, opts: HashUpgradeOptions): HashUpgradeResult
   }
   const auths = bucketOf(tx, AUTHORIZATIONS)
   const rawIdx = bucketOf(tx, AUTHORIZATION_INDEX)
-  const model = readModel(tx)
-  const undecodable = model.authorizations.filter((d) => d.record === undefined)
+  // Pass 1, reading only: every record decoded once (fast where the bytes
+  // allow), the new record bytes, hash and fingerprint computed. Pass 2 writes.
+  const hashedIndexWasEmpty = hashedIdx.cursor({copy: false}).first() === null
+  // value: the new record; raw (a copy of the old one) only for records holding both fields
+  const plans: Array<{before: Pick<Authorization, 'id' | 'token' | 'hashedToken'>; hash: string; fingerprint: string; value?: Buffer; raw?: Buffer; key: string}> = []
+  const undecodable: string[] = []
+  // records stored under another key than their id: influxd finds them by neither, and hashing would write them where they are not
+  const misplaced: Array<{id: string; key: string}> = []
+  const c = auths.cursor({copy: false})
+  for (let e = c.first(); e !== null; e = c.next()) {
+    const key = e.key.toString('utf8')
+    if (e.value === null) {
+      undecodable.push(`bucket ${JSON.stringify(AUTHORIZATIONS)}: ${JSON.stringify(key)} is a nested bucket, not a record`)
+      continue
+    }
+    try {
+      const {record, hashed} = readAuthorizationForHashing(e.value, {bucket: AUTHORIZATIONS, key})
+      if (record.id.toLowerCase() !== key.toLowerCase()) misplaced.push({id: record.id, key})
+      if (record.token === undefined || record.token === '') continue
+      const {hash, fingerprint} = hashWithFingerprint(record.token, opts.variant)
+      const hadBoth = record.hashedToken !== undefined && record.hashedToken !== ''
+      // a record holding both fields may keep its hash: decided in pass 2
+      const before = {id: record.id, token: record.token, hashedToken: record.hashedToken}
+      plans.push(hadBoth ? {before, hash, fingerprint, raw: Buffer.from(e.value), key} : {before, hash, fingerprint, value: hashed(hash), key})
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err
+      undecodable.push(err.message)
+    }
+  }
   if (undecodable.length > 0) {
-    throw new RecoverError(`refusing to hash: ${undecodable.length} token record(s) cannot be decoded (first: ${undecodable[0]!.error})`, ExitCode.CORRUPT, 'inspect them with "influx-recover doctor"; "auth delete" can remove them')
+    throw new RecoverError(`refusing to hash: ${undecodable.length} token record(s) cannot be decoded (first: ${undecodable[0]})`, ExitCode.CORRUPT, 'inspect them with "influx-recover doctor"; "auth delete" can remove them')
   }
-  // a record stored under another key than its id: influxd finds it by neither, and hashing it would write it where it is not
-  const misplaced = model.authorizations.filter((d) => d.record!.id.toLowerCase() !== d.key.toLowerCase())
   if (misplaced.length > 0) {
-    throw new RecoverError(`refusing to hash: authorization ${misplaced[0]!.record!.id} is stored under the key ${JSON.stringify(misplaced[0]!.key)}${misplaced.length > 1 ? ` (and ${misplaced.length - 1} more)` : ''}`, ExitCode.CORRUPT, 'inspect it with "influx-recover doctor"')
+    throw new RecoverError(`refusing to hash: authorization ${misplaced[0]!.id} is stored under the key ${JSON.stringify(misplaced[0]!.key)}${misplaced.length > 1 ? ` (and ${misplaced.length - 1} more)` : ''}`, ExitCode.CORRUPT, 'inspect it with "influx-recover doctor"')
   }
-  const todo = model.authorizations.map((d) => d.record!).filter((a) => a.token !== undefined && a.token !== '')
   const result: HashUpgradeResult = {variant: opts.variant, hashed: [], staleRawEntries: 0, createdHashedIndex, secrets: []}
   const hashedIds = new Set<string>()
+  // the raw index in one pass (key bytes as latin1 -> id) instead of a lookup per token
+  const rawOwners = new Map<string, string>()
+  rawIdx.forEach((k, v) => { if (v !== null) rawOwners.set(k.toString('latin1'), v.toString('latin1')) }, {copy: false})
+  // hashed index entries are put after the loop, in key order: a bucket that
+  // grows by many random keys in one transaction costs far more to insert into
+  const pending = new Map<string, string>()
   let done = 0
-  for (const before of todo) {
+  for (const plan of plans) {
+    const {before} = plan
     const token = before.token!
-    let hash = hashToken(token, opts.variant)
-    const hadBoth = before.hashedToken !== undefined && before.hashedToken !== ''
+    let hash = plan.hash
+    const hadBoth = plan.value === undefined
     if (hadBoth) {
       let matches = false
       try {
@@ -119,26 +150,28 @@ export function hashUpgrade(tx: Tx, opts: HashUpgradeOptions): HashUpgradeResult
         if (old !== undefined && old.toString('latin1') === before.id) hashedIdx.delete(tokenIndexKey(before.hashedToken!))
       }
     }
-    for (const h of allTokenHashes(token)) {
-      const owner = hashedIdx.get(tokenIndexKey(h))
-      if (owner !== undefined && owner.toString('latin1') !== before.id) {
-        throw new RecoverError(`cannot hash authorization ${before.id}: the hashed index already holds its token for authorization ${owner.toString('latin1')}`, ExitCode.ERROR, 'tokens must be unique; "influx-recover doctor" lists the index problems')
+    // tokens are unique: none of its hashes may be in the index for another
+    // record (an index that was empty can only hold what this loop adds)
+    for (const h of hashedIndexWasEmpty ? [hash] : allTokenHashes(token)) {
+      const owner = pending.get(h) ?? (hashedIndexWasEmpty ? undefined : hashedIdx.get(tokenIndexKey(h))?.toString('latin1'))
+      if (owner !== undefined && owner !== before.id) {
+        throw new RecoverError(`cannot hash authorization ${before.id}: the hashed index already holds its token for authorization ${owner}`, ExitCode.ERROR, 'tokens must be unique; "influx-recover doctor" lists the index problems')
       }
     }
-    const rec: Authorization = {...before}
-    delete rec.token
-    rec.hashedToken = hash
-    const value = encodeAuthorization(rec)
-    auths.put(idKey(before.id), value)
-    const rawOwner = rawIdx.get(tokenIndexKey(token))
-    if (rawOwner !== undefined && rawOwner.toString('latin1') === before.id) rawIdx.delete(tokenIndexKey(token))
-    hashedIdx.put(tokenIndexKey(hash), Buffer.from(before.id, 'latin1'))
-    result.hashed.push({id: before.id, fingerprint: tokenFingerprint(token), hash, value, hadBoth})
+    const newValue = plan.value ?? readAuthorizationForHashing(plan.raw!, {bucket: AUTHORIZATIONS, key: plan.key}).hashed(hash)
+    auths.put(idKey(before.id), newValue)
+    const rawKey = tokenIndexKey(token)
+    if (rawOwners.get(rawKey.toString('latin1')) === before.id) rawIdx.delete(rawKey)
+    pending.set(hash, before.id)
+    result.hashed.push({id: before.id, fingerprint: plan.fingerprint, hash, value: newValue, hadBoth})
     result.secrets.push(token)
     hashedIds.add(before.id)
     done++
-    if (opts.progress !== undefined && (done % 100 === 0 || done === todo.length)) opts.progress(done, todo.length)
+    if (opts.progress !== undefined && (done % 100 === 0 || done === plans.length)) opts.progress(done, plans.length)
   }
+  const entries = [...pending].map(([h, id]) => [tokenIndexKey(h), Buffer.from(id, 'latin1')] as const)
+  entries.sort((a, b) => Buffer.compare(a[0], b[0]))
+  for (const [k, v] of entries) hashedIdx.put(k, v)
   // raw entries still pointing at a hashed record: they authenticate and hold the plaintext
   const stale: Buffer[] = []
   rawIdx.forEach((k, v) => {
@@ -159,30 +192,66 @@ export function verifyHashUpgrade(tx: Tx, r: HashUpgradeResult): string[] {
   const rawIdx = tx.bucket(Buffer.from(AUTHORIZATION_INDEX))
   const hashedIdx = tx.bucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
   if (auths === undefined || rawIdx === undefined || hashedIdx === undefined) return ['a token bucket is missing after the write']
-  const ids = new Set(r.hashed.map((h) => h.id))
-  for (const h of r.hashed) {
-    const v = auths.get(idKey(h.id))
-    if (v === undefined || !v.equals(h.value)) {
+  // Every check is a pass over a bucket in key order (a lookup per token costs
+  // a root-to-leaf search each): records by key, index entries by key.
+  const byKey = new Map(r.hashed.map((h) => [idKey(h.id).toString('latin1'), h]))
+  const found = new Set<string>()
+  const c = auths.cursor({copy: false})
+  for (let e = c.first(); e !== null; e = c.next()) {
+    const h = byKey.get(e.key.toString('latin1'))
+    if (h === undefined) continue
+    found.add(h.id)
+    if (e.value === null || !e.value.equals(h.value)) {
       problems.push(`authorization ${h.id}: the stored record is not the one written`)
       continue
     }
-    const a = decodeAuthorization(v, {bucket: AUTHORIZATIONS, key: h.id})
+    const a = readAuthorization(e.value, {bucket: AUTHORIZATIONS, key: h.id})
     if (a.token !== undefined && a.token !== '') problems.push(`authorization ${h.id} still holds its token`)
     if (a.hashedToken !== h.hash) problems.push(`authorization ${h.id}: hashedToken is not the expected hash`)
-    if (hashedIdx.get(tokenIndexKey(h.hash))?.toString('latin1') !== h.id) problems.push(`authorization ${h.id}: the hashed index entry is missing`)
   }
-  rawIdx.forEach((_k, v) => {
+  for (const h of r.hashed) if (!found.has(h.id)) problems.push(`authorization ${h.id}: the stored record is not the one written`)
+  const indexed = new Map<string, string>()
+  const wanted = new Set(r.hashed.map((h) => tokenIndexKey(h.hash).toString('latin1')))
+  hashedIdx.forEach((k, v) => {
+    const key = k.toString('latin1')
+    if (v !== null && wanted.has(key)) indexed.set(key, v.toString('latin1'))
+  }, {copy: false})
+  for (const h of r.hashed) {
+    if (indexed.get(tokenIndexKey(h.hash).toString('latin1')) !== h.id) problems.push(`authorization ${h.id}: the hashed index entry is missing`)
+  }
+  const ids = new Set(r.hashed.map((h) => h.id))
+  const removed = new Set(r.secrets.map((s) => tokenIndexKey(s).toString('latin1')))
+  rawIdx.forEach((k, v) => {
     if (v !== null && ids.has(v.toString('latin1'))) problems.push(`a raw index entry still points at authorization ${v.toString('latin1')}`)
-  })
-  for (const s of r.secrets) if (rawIdx.get(tokenIndexKey(s)) !== undefined) problems.push('a removed token is still a key of the raw index')
+    if (removed.has(k.toString('latin1'))) problems.push('a removed token is still a key of the raw index')
+  }, {copy: false})
   return problems
 }
 
 // ---------------------------------------------------------------- finding plaintext in the file
 
-const SCAN_CHUNK = 16 << 20
-const TOKEN_RE = /[A-Za-z0-9_-]{86}==/g
+const SCAN_CHUNK = 4 << 20
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{86}==$/
+const TOKEN_BODY = 86
+/** bytes of the base64url alphabet */
+const URL_ALPHABET = new Uint8Array(256)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') URL_ALPHABET[c.charCodeAt(0)] = 1
+const PADDING = Buffer.from('==')
+
+/**
+ * Calls fn for every generated-shape token in `view` (86 base64url bytes
+ * followed by "=="): every "==" is found with the native search and the 86
+ * bytes before it are checked, which reports every match of
+ * /[A-Za-z0-9_-]{86}==/ (and any overlapping ones too) without turning the
+ * bytes into a string.
+ */
+function forEachTokenShaped(view: Buffer, fn: (token: string, at: number) => void): void {
+  for (let p = view.indexOf(PADDING, TOKEN_BODY); p !== -1; p = view.indexOf(PADDING, p + 1)) {
+    let k = p - 1
+    while (k >= p - TOKEN_BODY && URL_ALPHABET[view[k]!] === 1) k--
+    if (k < p - TOKEN_BODY) fn(view.toString('latin1', p - TOKEN_BODY, p + 2), p - TOKEN_BODY)
+  }
+}
 
 /** A token as it may appear in the file: as is (index keys) and JSON-escaped the ways JS and Go write it (record values). */
 function storedForms(s: string): string[] {
@@ -195,12 +264,13 @@ function storedForms(s: string): string[] {
  * Calls fn for every chunk of the file, each overlapping the next by
  * `overlap` bytes so a string of up to that length is never cut in two.
  */
-function forEachChunk(path: string, overlap: number, fn: (view: Buffer, pos: number) => void): void {
+function forEachChunk(path: string, overlap: number, fn: (view: Buffer, pos: number) => void, progress?: (done: number, total: number) => void): void {
   const fd = fs.openSync(path, 'r')
   try {
     const size = fs.fstatSync(fd).size
     const buf = Buffer.alloc(SCAN_CHUNK + overlap)
     for (let pos = 0; pos < size; pos += SCAN_CHUNK) {
+      progress?.(pos, size)
       const want = Math.min(buf.length, size - pos)
       let got = 0
       while (got < want) {
@@ -210,6 +280,7 @@ function forEachChunk(path: string, overlap: number, fn: (view: Buffer, pos: num
       }
       fn(buf.subarray(0, got), pos)
     }
+    progress?.(size, size)
   } finally {
     fs.closeSync(fd)
   }
@@ -227,7 +298,7 @@ export interface PlaintextHit {
  * metas, free pages and the tail alike). Generated-shape tokens are found with
  * one pass; any other token is searched for byte by byte.
  */
-export function findPlaintext(path: string, secrets: readonly string[]): PlaintextHit[] {
+export function findPlaintext(path: string, secrets: readonly string[], progress?: (done: number, total: number) => void): PlaintextHit[] {
   const shaped = new Map<string, number>()
   const other: Array<{index: number; bytes: Buffer}> = []
   secrets.forEach((s, i) => {
@@ -239,17 +310,17 @@ export function findPlaintext(path: string, secrets: readonly string[]): Plainte
   const hits = new Map<number, number>()
   forEachChunk(path, longest, (view, pos) => {
     if (shaped.size > 0) {
-      for (const m of view.toString('latin1').matchAll(TOKEN_RE)) {
-        const i = shaped.get(m[0])
-        if (i !== undefined && !hits.has(i)) hits.set(i, pos + m.index)
-      }
+      forEachTokenShaped(view, (token, at) => {
+        const i = shaped.get(token)
+        if (i !== undefined && !hits.has(i)) hits.set(i, pos + at)
+      })
     }
     for (const o of other) {
       if (hits.has(o.index)) continue
       const at = view.indexOf(o.bytes)
       if (at >= 0) hits.set(o.index, pos + at)
     }
-  })
+  }, progress)
   return [...hits].map(([index, offset]) => ({index, offset})).sort((a, b) => a.offset - b.offset)
 }
 
@@ -271,7 +342,7 @@ export function scrub(db: DB, onStep?: (step: 'metas-aligned' | 'pages-zeroed') 
 export function hashedTokenRemnants(db: DB, path: string): string[] {
   const byHash = new Map<string, string>()
   db.view((tx) => {
-    for (const {record} of readModel(tx).authorizations) if (record?.hashedToken) byHash.set(record.hashedToken, record.id)
+    for (const {record} of eachAuthorization(tx)) if (record?.hashedToken) byHash.set(record.hashedToken, record.id)
   })
   return tokensMatchingHashes(path, byHash)
 }
@@ -280,19 +351,19 @@ export function hashedTokenRemnants(db: DB, path: string): string[] {
  * Ids of the records whose hash (either variant) matches a token-shaped
  * string found anywhere in the file; `byHash` maps hashedToken -> record id.
  */
-export function tokensMatchingHashes(path: string, byHash: ReadonlyMap<string, string>): string[] {
+export function tokensMatchingHashes(path: string, byHash: ReadonlyMap<string, string>, progress?: (done: number, total: number) => void): string[] {
   if (byHash.size === 0) return []
   const found = new Set<string>()
   const seen = new Set<string>()
   forEachChunk(path, 88, (view) => {
-    for (const m of view.toString('latin1').matchAll(TOKEN_RE)) {
-      if (seen.has(m[0])) continue
-      seen.add(m[0])
-      for (const h of allTokenHashes(m[0])) {
+    forEachTokenShaped(view, (token) => {
+      if (seen.has(token)) return
+      seen.add(token)
+      for (const h of allTokenHashes(token)) {
         const id = byHash.get(h)
         if (id !== undefined) found.add(id)
       }
-    }
-  })
+    })
+  }, progress)
   return [...found].sort()
 }

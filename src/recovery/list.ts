@@ -7,7 +7,8 @@ import {parseTokenHash} from '../influxd/hashing.js'
 import type {Permission} from '../influxd/permission.js'
 import {classifyToken, formatPermissionsInfluxd, type TokenKind} from '../influxd/permissions.js'
 import {influxCliTable} from '../platform/tabwriter.js'
-import {readModel, type ReadModel} from './read-model.js'
+import type {Authorization} from '../influxd/records.js'
+import {eachAuthorization, readTenants, type Decoded, type ReadModel, type Tenants} from './read-model.js'
 
 export type TokenState = 'raw' | 'hashed' | 'none'
 
@@ -48,38 +49,41 @@ export function tokenState(a: {token?: string; hashedToken?: string}): TokenStat
   return 'none'
 }
 
+/** One token's row: its record (or decoding error) with the names of its user and org. */
+export function authRow(d: Decoded<Authorization>, tenants: Pick<Tenants, 'userById' | 'orgById'>, opts: {redact?: boolean} = {}): AuthRow {
+  const {key, record: a, error} = d
+  if (a === undefined) return {id: key, error}
+  const user = a.userID ? tenants.userById.get(a.userID.toLowerCase()) : undefined
+  const org = tenants.orgById.get(a.orgID.toLowerCase())
+  const state = tokenState(a)
+  let hashVariant: string | undefined
+  if (a.hashedToken) {
+    try {
+      hashVariant = parseTokenHash(a.hashedToken).variant
+    } catch {
+      hashVariant = 'invalid'
+    }
+  }
+  return {
+    id: a.id,
+    description: a.description,
+    status: a.status,
+    kind: classifyToken(a.permissions, a.orgID, a.userID).kind,
+    tokenState: state,
+    ...(state === 'raw' && !opts.redact ? {token: a.token} : {}),
+    ...(a.hashedToken ? {hashedToken: a.hashedToken, hashVariant} : {}),
+    userID: a.userID,
+    userName: user?.name,
+    orgID: a.orgID,
+    orgName: org?.name,
+    permissions: a.permissions,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  }
+}
+
 export function authRows(model: ReadModel, opts: {redact?: boolean} = {}): AuthRow[] {
-  return model.authorizations.map(({key, record: a, error}) => {
-    if (a === undefined) return {id: key, error}
-    const user = a.userID ? model.userById.get(a.userID.toLowerCase()) : undefined
-    const org = model.orgById.get(a.orgID.toLowerCase())
-    const state = tokenState(a)
-    let hashVariant: string | undefined
-    if (a.hashedToken) {
-      try {
-        hashVariant = parseTokenHash(a.hashedToken).variant
-      } catch {
-        hashVariant = 'invalid'
-      }
-    }
-    const row: AuthRow = {
-      id: a.id,
-      description: a.description,
-      status: a.status,
-      kind: classifyToken(a.permissions, a.orgID, a.userID).kind,
-      tokenState: state,
-      ...(state === 'raw' && !opts.redact ? {token: a.token} : {}),
-      ...(a.hashedToken ? {hashedToken: a.hashedToken, hashVariant} : {}),
-      userID: a.userID,
-      userName: user?.name,
-      orgID: a.orgID,
-      orgName: org?.name,
-      permissions: a.permissions,
-      createdAt: a.createdAt,
-      updatedAt: a.updatedAt,
-    }
-    return row
-  })
+  return model.authorizations.map((d) => authRow(d, model, opts))
 }
 
 export function filterAuthRows(rows: AuthRow[], f: AuthFilter): AuthRow[] {
@@ -93,7 +97,20 @@ export function filterAuthRows(rows: AuthRow[], f: AuthFilter): AuthRow[] {
 }
 
 export function listAuthorizations(tx: Tx, filter: AuthFilter = {}, opts: {redact?: boolean} = {}): AuthRow[] {
-  return filterAuthRows(authRows(readModel(tx), opts), filter)
+  return [...eachAuthRow(tx, filter, opts)]
+}
+
+/**
+ * The rows of listAuthorizations one at a time, in key order: each record is
+ * decoded (read-only), turned into its row and dropped, so memory does not
+ * grow with the number of tokens.
+ */
+export function* eachAuthRow(tx: Tx, filter: AuthFilter = {}, opts: {redact?: boolean} = {}): Generator<AuthRow> {
+  const tenants = readTenants(tx)
+  for (const d of eachAuthorization(tx)) {
+    const row = authRow(d, tenants, opts)
+    if (filterAuthRows([row], filter).length === 1) yield row
+  }
 }
 
 /**

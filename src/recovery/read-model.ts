@@ -11,14 +11,15 @@ import {
 import {SchemaError} from '../influxd/errors.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {
-  decodeAuthorization, decodeLegacyAuthorization, decodeOrganization, decodeUser,
+  decodeAuthorization, decodeLegacyAuthorization, decodeOrganization, decodeUser, readAuthorization,
   type Authorization, type DecodedRecord, type Organization, type User,
 } from '../influxd/records.js'
 
 export interface Decoded<T> {
   /** the bolt key as text */
   key: string
-  record?: DecodedRecord<T>
+  /** with its `source` (re-encodable byte for byte) unless the model was read with `readOnly` */
+  record?: T
   /** why the value could not be decoded */
   error?: string
 }
@@ -36,7 +37,7 @@ export interface ReadModel {
   missingBuckets: string[]
 }
 
-function decodeAll<T>(bucket: Bucket | undefined, name: string, decode: (v: Uint8Array, opts: {bucket: string; key: string}) => DecodedRecord<T>): Decoded<T>[] {
+function decodeAll<T>(bucket: Bucket | undefined, name: string, decode: (v: Uint8Array, opts: {bucket: string; key: string}) => T): Decoded<T>[] {
   const out: Decoded<T>[] = []
   if (bucket === undefined) return out
   const c = bucket.cursor({copy: false})
@@ -56,19 +57,69 @@ function decodeAll<T>(bucket: Bucket | undefined, name: string, decode: (v: Uint
   return out
 }
 
-export function readModel(tx: Tx): ReadModel {
+export interface ReadModelOptions {
+  /**
+   * The records will only be read, never re-encoded: authorizations are
+   * decoded without their `source` (readAuthorization), which is several
+   * times faster and keeps far less in memory.
+   */
+  readOnly?: boolean
+  /** leave `authorizations` empty (the caller streams them with eachAuthorization) */
+  withoutAuthorizations?: boolean
+}
+
+/** Users and orgs by id (lowercase), for resolving names. */
+export interface Tenants {
+  users: Decoded<User>[]
+  orgs: Decoded<Organization>[]
+  userById: Map<string, DecodedRecord<User>>
+  orgById: Map<string, DecodedRecord<Organization>>
+}
+
+export function readTenants(tx: Tx): Tenants {
   const b = (name: string): Bucket | undefined => tx.bucket(Buffer.from(name))
-  const missingBuckets = [AUTHORIZATIONS, USERS, ORGANIZATIONS].filter((n) => b(n) === undefined)
   const users = decodeAll(b(USERS), USERS, decodeUser)
   const orgs = decodeAll(b(ORGANIZATIONS), ORGANIZATIONS, decodeOrganization)
   const userById = new Map<string, DecodedRecord<User>>()
   for (const u of users) if (u.record) userById.set((u.record.id ?? u.key).toLowerCase(), u.record)
   const orgById = new Map<string, DecodedRecord<Organization>>()
   for (const o of orgs) if (o.record) orgById.set((o.record.id ?? o.key).toLowerCase(), o.record)
+  return {users, orgs, userById, orgById}
+}
+
+/**
+ * Every authorization of the bucket, one at a time (nothing is kept): the
+ * streaming form of ReadModel.authorizations, always read-only.
+ */
+export function* eachAuthorization(tx: Tx): Generator<Decoded<Authorization>> {
+  const bucket = tx.bucket(Buffer.from(AUTHORIZATIONS))
+  if (bucket === undefined) return
+  const c = bucket.cursor({copy: false})
+  for (let e = c.first(); e !== null; e = c.next()) {
+    const key = e.key.toString('utf8')
+    if (e.value === null) {
+      yield {key, error: `bucket ${JSON.stringify(AUTHORIZATIONS)}: ${JSON.stringify(key)} is a nested bucket, not a record`}
+      continue
+    }
+    let d: Decoded<Authorization>
+    try {
+      d = {key, record: readAuthorization(e.value, {bucket: AUTHORIZATIONS, key})}
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err
+      d = {key, error: err.message}
+    }
+    yield d
+  }
+}
+
+export function readModel(tx: Tx, opts: ReadModelOptions = {}): ReadModel {
+  const b = (name: string): Bucket | undefined => tx.bucket(Buffer.from(name))
+  const missingBuckets = [AUTHORIZATIONS, USERS, ORGANIZATIONS].filter((n) => b(n) === undefined)
+  const {users, orgs, userById, orgById} = readTenants(tx)
   const passwords = new Set<string>()
   b(USER_PASSWORDS)?.forEach((k, v) => { if (v !== null && v.length > 0) passwords.add(k.toString('utf8').toLowerCase()) }, {copy: false})
   return {
-    authorizations: decodeAll(b(AUTHORIZATIONS), AUTHORIZATIONS, decodeAuthorization),
+    authorizations: opts.withoutAuthorizations ? [] : opts.readOnly ? [...eachAuthorization(tx)] : decodeAll(b(AUTHORIZATIONS), AUTHORIZATIONS, decodeAuthorization),
     legacyAuthorizations: decodeAll(b(LEGACY_AUTHORIZATIONS), LEGACY_AUTHORIZATIONS, decodeLegacyAuthorization),
     users,
     orgs,

@@ -303,3 +303,52 @@ describe('influxd rendering', () => {
     expect(formatPermissionsInfluxd(migrated)).toBe(UPSTREAM_OPERATOR_2025)
   })
 })
+
+describe('classifyToken agrees with the set comparison it stands for', () => {
+  /** The definition: samePermissionSet against every reference set, newest level first. */
+  function reference(perms: Permission[], orgID: string, userID: string | undefined): string {
+    for (const level of ['2.2+', '2.1', '2.0'] as const) if (samePermissionSet(perms, operatorPermissions(level))) return `operator ${level}`
+    if (userID) {
+      for (const level of ['2.2+', '2.1', '2.0'] as const) if (samePermissionSet(perms, allAccessPermissions(orgID, userID, level))) return `all-access ${level}`
+    }
+    return 'custom'
+  }
+
+  it('on random perturbations of operator and all-access sets', () => {
+    let seed = 12345
+    const rnd = (n: number): number => { // mulberry32
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+      return ((t ^ (t >>> 14)) >>> 0) % n
+    }
+    const ids = [ORG, ORG.toUpperCase(), USER, USER.toUpperCase(), '', 'not-an-id', '0000000000000001']
+    const mutations: Array<(ps: Permission[]) => Permission[]> = [
+      (ps) => ps,
+      (ps) => shuffled(ps, rnd(1000)),
+      (ps) => [...ps, ps[rnd(ps.length)]!],
+      (ps) => ps.filter((_, i) => i !== rnd(ps.length)),
+      (ps) => ps.map((p, i) => (i === rnd(ps.length) ? {action: p.action === 'read' ? 'write' : 'read', resource: p.resource} : p)),
+      (ps) => ps.map((p, i) => (i === rnd(ps.length) ? {action: p.action, resource: {...p.resource, id: ids[rnd(ids.length)]}} : p)),
+      (ps) => ps.map((p, i) => (i === rnd(ps.length) ? {action: p.action, resource: {...p.resource, orgID: ids[rnd(ids.length)]}} : p)),
+      (ps) => ps.map((p, i) => (i === rnd(ps.length) ? {action: p.action, resource: {type: p.resource.type}} : p)),
+      (ps) => [...ps, {action: 'read', resource: {type: 'instance'}}],
+    ]
+    const kinds = new Set<string>()
+    for (let t = 0; t < 3000; t++) {
+      const level = (['2.0', '2.1', '2.2+'] as const)[rnd(3)]
+      const org = ids[rnd(2)]!
+      const user = [USER, USER.toUpperCase(), undefined][rnd(3)]
+      const pick = (usual: string): string => (rnd(4) === 0 ? ids[rnd(ids.length)]! : usual)
+      const base = rnd(2) === 0 ? operatorPermissions(level) : allAccessPermissions(pick(org.toLowerCase()), pick((user ?? USER).toUpperCase()), level)
+      let perms = base
+      for (let m = rnd(3); m >= 0; m--) perms = mutations[rnd(mutations.length)]!(perms)
+      const c = classifyToken(perms, org, user)
+      const got = c.kind === 'custom' ? 'custom' : `${c.kind} ${c.level}`
+      expect(got, JSON.stringify({perms, org, user})).toBe(reference(perms, org, user))
+      expect(c.duplicates).toBe(countDuplicates(perms))
+      kinds.add(got.split(' ')[0]!)
+    }
+    expect([...kinds].sort()).toEqual(['all-access', 'custom', 'operator'])
+  })
+})

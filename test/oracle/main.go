@@ -27,6 +27,10 @@ const usage = `usage:
   oracle bench-update FILE          overwrite every value of bucket "bench" in one tx
   oracle info FILE                  human-readable summary: metas, freelist, page table
   oracle hold FILE [SECONDS]        open FILE read-write (flock LOCK_EX, like influxd), print "holding", keep it open
+  oracle gen-influx OUT N [--big BYTES] [--hashed K]
+                                    influxd-shaped file: N tokens (K of them hashed), users, orgs; BYTES of other data
+  oracle bench-authlist FILE        decode every token, resolve user/org names, print a JSON array
+  oracle bench-hash FILE            hash every raw token as influxd 2.9 does at start-up (batches of 100)
 
 gen scenarios: ` + scenarioList + `
 `
@@ -123,6 +127,18 @@ func run(args []string) int {
 			return 1
 		}
 		return cmdBenchSmall(rest[0])
+	case "gen-influx":
+		return cmdGenInflux(rest)
+	case "bench-authlist":
+		if !need(1, 1) {
+			return 1
+		}
+		return cmdBenchAuthList(rest[0])
+	case "bench-hash":
+		if !need(1, 1) {
+			return 1
+		}
+		return cmdBenchHash(rest[0])
 	case "info":
 		if !need(1, 1) {
 			return 1

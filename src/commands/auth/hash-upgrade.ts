@@ -7,6 +7,7 @@ import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
 import {crashPoint} from '../../cli/test-hooks.js'
+import {progressBar} from '../../cli/progress.js'
 import {performWrite} from '../../cli/write.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
@@ -58,10 +59,14 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
     if (flags.export === undefined && !flags['skip-export']) throw new UsageError('say where the tokens go first: --export FILE, or --skip-export to hash without keeping them')
     const variant = flags.variant as HashVariant
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const tty = process.stderr.isTTY === true
     const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
       const {db} = ctx
-      const pending = db.view((tx) => {
+      // with an export the document to write is read now: it also counts the raw tokens
+      let exportDoc = flags.export !== undefined && !flags['dry-run'] ? db.view((tx) => {
+        assertHashableSchema(tx, flags['create-hashed-index'])
+        return collectExport(tx, variant)
+      }) : undefined
+      const pending = exportDoc?.exported.length ?? db.view((tx) => {
         assertHashableSchema(tx, flags['create-hashed-index'])
         return pendingRawTokens(tx)
       })
@@ -89,16 +94,18 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
       }
       let exported: string | null = null
       let exportedTokens: string[] = []
-      if (flags.export !== undefined && !flags['dry-run']) {
-        const current = () => db.view((tx) => collectExport(tx, variant))
-        const res = exportToFile(flags.export, flags['export-format'] as ExportFormat, current(), current)
+      if (exportDoc !== undefined) {
+        // read back and compared with the document read above: nothing can
+        // have changed the file since, the exclusive lock is held throughout
+        const doc = exportDoc
+        const res = exportToFile(flags.export!, flags['export-format'] as ExportFormat, doc, () => doc)
         exported = res.path
         exportedTokens = res.doc.exported.map((e) => e.token)
+        exportDoc = undefined // only the tokens are needed from here on
         this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database)`)
         crashPoint('after-export')
       }
-      const showProgress = pending > 1000 && tty && !flags['dry-run']
-      let committing = false
+      const bar = progressBar('hashing tokens', {json: flags.json || pending <= 1000 || flags['dry-run']})
       const exportNote = (): void => {
         if (exported !== null) this.note(`note: the export ${exported} was made before the write; it still holds the current plaintext of every token`)
       }
@@ -112,23 +119,25 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
           label: 'pre-hash-upgrade',
           summary: `hash ${pending} token(s)`,
           destructive: true,
-          apply: (tx) => {
-            const phase = committing
-            committing = true
-            return hashUpgrade(tx, {
-              variant,
-              createHashedIndex: flags['create-hashed-index'],
-              progress: showProgress && phase ? (n, total) => process.stderr.write(`\rhashing tokens: ${n}/${total}${n === total ? '\n' : ''}`) : undefined,
-            })
-          },
+          // the schema gate and the token count ran above; apply once (a dry run is the trial)
+          trial: false,
+          apply: (tx) => hashUpgrade(tx, {
+            variant,
+            createHashedIndex: flags['create-hashed-index'],
+            progress: (n, total) => bar.update(n, total),
+          }),
           verify: verifyHashUpgrade,
           audit: (r) => ({ids: r.hashed.map((h) => h.id), tokenFingerprints: r.hashed.map((h) => h.fingerprint)}),
         },
         (line) => this.note(line),
       ).catch((err: unknown) => {
+        bar.finish()
         exportNote()
         throw err
       })
+      bar.finish()
+      const scanBar = progressBar('searching the whole file for plaintext', {json: flags.json})
+      const scanProgress = (d: number, t: number): void => scanBar.update(d, t)
       let scrubbed: ScrubReport | null = null
       let remaining = 0
       if (!outcome.dryRun) crashPoint('after-commit')
@@ -145,7 +154,8 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
               'run "influx-recover auth scrub" on the file once the cause is fixed',
             )
           }
-          const hits = findPlaintext(path, secrets)
+          const hits = findPlaintext(path, secrets, scanProgress)
+          scanBar.finish()
           if (hits.length > 0) {
             exportNote()
             throw new RecoverError(
@@ -155,7 +165,8 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
             )
           }
         } else {
-          remaining = findPlaintext(path, secrets).length
+          remaining = findPlaintext(path, secrets, scanProgress).length
+          scanBar.finish()
         }
       }
       return {outcome, exported, scrubbed, remaining}

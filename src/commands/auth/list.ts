@@ -2,13 +2,16 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
 import {statusColor} from '../../cli/terminal.js'
-import {withDataFile} from '../../cli/data-file.js'
-import {AUTHORIZATIONS} from '../../influxd/buckets.js'
+import {SCAN_CACHE_BYTES, withDataFile} from '../../cli/data-file.js'
+import {AUTH_TENANT_BUCKETS, AUTHORIZATIONS} from '../../influxd/buckets.js'
 import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
-import {formatFlag, renderCSV, renderYAML, type Column} from '../../platform/format.js'
-import {influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
-import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
+import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
+import {eachAuthRow, influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
+
+function* map<T, U>(items: Iterable<T>, fn: (t: T) => U): Generator<U> {
+  for (const t of items) yield fn(t)
+}
 
 const COLUMNS: Column[] = [
   {key: 'id', header: 'ID', minWidth: 16},
@@ -69,15 +72,27 @@ export default class AuthList extends BaseCommand {
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const rows = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, ({db}) =>
+    const filter = {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}
+    const opened = {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES, check: {topLevel: AUTH_TENANT_BUCKETS}}
+    if (format === 'json') {
+      // streamed: one token at a time from the read transaction to stdout
+      await withDataFile(path, opened, async ({db}) => {
+        const tx = db.begin(false)
+        try {
+          requireBuckets(tx, AUTHORIZATIONS)
+          await this.printJsonArray(map(eachAuthRow(tx, filter, {redact: flags.redact}), document))
+        } finally {
+          tx.rollback()
+        }
+      })
+      return
+    }
+    const rows = await withDataFile(path, opened, ({db}) =>
       db.view((tx) => {
         requireBuckets(tx, AUTHORIZATIONS)
-        return listAuthorizations(tx, {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}, {redact: flags.redact})
+        return listAuthorizations(tx, filter, {redact: flags.redact})
       }))
     switch (format) {
-      case 'json':
-        await this.printJson(rows.map(document))
-        break
       case 'yaml':
         await this.write(renderYAML(rows.map(document)))
         break
