@@ -101,19 +101,22 @@ const goWhole = (...args: string[]): Sample => wholeProcess(ORACLE_BIN, args)
 fs.mkdirSync(CORPUS, {recursive: true})
 buildOracle()
 
-bench(`load ${N} keys (16 B keys, 600 B values) in one transaction`, 'ratio ≤ 2.0',
+bench(`load ${N} keys (16 B keys, 600 B values) in one transaction`, 'ratio ≤ 1.5',
   () => go('bench-load', fresh('go-load.bolt'), String(N)),
-  () => ours('load', fresh('ts-load.bolt'), String(N)))
+  () => ours('load', fresh('ts-load.bolt'), String(N)),
+  (r) => median(r.ours) / median(r.go) <= 1.5)
 
 const base = fresh('base.bolt')
 go('bench-load', base, String(N))
-bench(`reopen and iterate ${N} values (touching each value)`, 'ratio ≤ 2.0',
+bench(`reopen and iterate ${N} values (touching each value)`, 'ratio ≤ 1.5',
   () => go('bench-iter', base),
-  () => ours('iter', base))
+  () => ours('iter', base),
+  (r) => median(r.ours) / median(r.go) <= 1.5)
 
-bench(`update every value in one transaction`, 'ratio ≤ 2.0',
+bench(`update every value in one transaction`, 'ratio ≤ 1.5',
   () => { const f = fresh('go-update.bolt'); fs.copyFileSync(base, f); return go('bench-update', f) },
-  () => { const f = fresh('ts-update.bolt'); fs.copyFileSync(base, f); return ours('update', f) })
+  () => { const f = fresh('ts-update.bolt'); fs.copyFileSync(base, f); return ours('update', f) },
+  (r) => median(r.ours) / median(r.go) <= 1.5)
 
 // ---- influxd-level cases: whole processes of the CLI against Go programs
 const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc')
@@ -164,7 +167,8 @@ if (BIG_MB > 0) {
   }
   bench(`read one small bucket of a ${(fs.statSync(big).size / 2 ** 30).toFixed(2)} GiB file`, 'peak RSS < 150 MB',
     () => go('bench-small', big),
-    () => ours('small', big))
+    () => ours('small', big),
+    (r) => Math.max(...r.rss) < 150)
 }
 
 const goVersion = spawnSync('go', ['version'], {encoding: 'utf8'}).stdout.trim()
