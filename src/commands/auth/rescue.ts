@@ -39,7 +39,8 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
       requireBuckets(tx, AUTHORIZATIONS)
       return matchCandidates(tx, set.candidates)
     }))
-    for (const n of set.notes) this.note(`note: ${n}`)
+    // on failure the notes become the error's hint: an error is one Error: line and one Hint: line
+    if (report.found.length > 0) for (const n of set.notes) this.note(`note: ${n}`)
     const toStdout = flags.output === '-'
     if (toStdout && flags.json) throw new RecoverError('--output - and --json both write to stdout', ExitCode.USAGE, 'write the tokens to a file with --output FILE')
     if (flags.output !== undefined && report.found.length > 0) {
@@ -73,6 +74,8 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
       else await this.lines(lines)
       if (flags.output === undefined && report.found.length > 0) this.note('no tokens were written: pass --output FILE to save them')
     }
-    if (report.found.length === 0) throw new RecoverError(`no token in ${flags.from} matches an authorization in ${path}`, ExitCode.NOT_FOUND)
+    if (report.found.length === 0) {
+      throw new RecoverError(`no token in ${flags.from} matches an authorization in ${path}`, ExitCode.NOT_FOUND, set.notes.length > 0 ? set.notes.join('; ') : undefined)
+    }
   }
 }
