@@ -68,9 +68,11 @@ export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (
   let failed = false
   try {
     db = DB.open(path, {readOnly: !opts.write, fileOps: opts.write ? faultyFileOps() : undefined, ...(opts.cacheBytes !== undefined ? {cacheBytes: opts.cacheBytes} : {})})
-    if (opts.check === true || (opts.check && opts.write)) requireConsistent(db, path, opts.write ? 'write' : 'read')
-    else if (opts.check) requireConsistent(db, path, 'read', opts.check.topLevel)
-    return await fn({path, realPath, db, lock, write: opts.write, checked: opts.check === true || (opts.check !== undefined && opts.check !== false && opts.write)})
+    // writes always check the whole file; a scope only narrows a read
+    const scope = typeof opts.check === 'object' && !opts.write ? opts.check.topLevel : undefined
+    const wholeFile = opts.check !== undefined && opts.check !== false && scope === undefined
+    if (opts.check) requireConsistent(db, path, opts.write ? 'write' : 'read', scope)
+    return await fn({path, realPath, db, lock, write: opts.write, checked: wholeFile})
   } catch (err) {
     failed = true
     throw err
