@@ -966,12 +966,16 @@ function compactMembers(b: Buffer): Array<[string, number, number]> | undefined 
       const c = b[i]
       if (c === undefined) return undefined
       if (c === 0x22) {
-        i++
-        while (b[i] !== 0x22) {
-          if (b[i] === undefined) return undefined
-          i += b[i] === BACKSLASH ? 2 : 1
+        // to the closing quote: the next quote not escaped (an odd run of backslashes before it escapes it)
+        let q = b.indexOf(0x22, i + 1)
+        for (;;) {
+          if (q < 0) return undefined
+          let k = q - 1
+          while (b[k] === BACKSLASH) k--
+          if ((q - 1 - k) % 2 === 0) break
+          q = b.indexOf(0x22, q + 1)
         }
-        i++
+        i = q + 1
       } else if (c === 0x7b || c === 0x5b) {
         depth++
         i++
@@ -1018,15 +1022,21 @@ function spliceHash(buf: Buffer, a: Authorization, hash: string): Buffer | undef
     if (pos === undefined || pos <= last) return undefined
     last = pos
   }
-  const parts: Buffer[] = [Buffer.from('{')]
-  for (const [name, start, end] of members) {
+  // members[0] is id; the bytes are {id,"hashedToken":…,<every member but token>}
+  const inserted = `,"hashedToken":${goQuote(hash)}`
+  const tokenMember = members.find(([name]) => name === 'token')!
+  const out = Buffer.allocUnsafe(buf.length + Buffer.byteLength(inserted) - (tokenMember[2] - tokenMember[1] + 1))
+  let at = buf.copy(out, 0, 0, members[0]![2])
+  at += out.write(inserted, at, 'utf8')
+  for (let m = 1; m < members.length; m++) {
+    const [name, start, end] = members[m]!
     if (name === 'token') continue
-    if (parts.length > 1) parts.push(Buffer.from(','))
-    parts.push(buf.subarray(start, end))
-    if (name === 'id') parts.push(Buffer.from(`,"hashedToken":${goQuote(hash)}`))
+    out[at++] = 0x2c
+    at += buf.copy(out, at, start, end)
   }
-  parts.push(Buffer.from('}'))
-  return Buffer.concat(parts)
+  out[at++] = 0x7d
+  if (at !== out.length) throw new Error(`spliceHash: ${at} bytes written, ${out.length} expected`)
+  return out
 }
 
 /**

@@ -18,7 +18,7 @@ import type {Tx} from '../bbolt/index.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {DEFAULT_HASH_VARIANT, hashWithFingerprint, type HashVariant} from '../influxd/hashing.js'
 import {csvField, renderJSON} from '../platform/format.js'
-import {eachAuthRow} from './list.js'
+import {eachAuthRow, type AuthRow} from './list.js'
 
 export const EXPORT_FORMATS = ['yaml', 'json', 'csv', 'env'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
@@ -55,23 +55,27 @@ export interface ExportDocument {
 
 /** Every raw v2 token of the file (legacy v1 authorizations are not API tokens and are left out). */
 export function collectExport(tx: Tx, variant: HashVariant = DEFAULT_HASH_VARIANT): ExportDocument {
-  const rows = eachAuthRow(tx)
-  const exported: ExportedToken[] = []
-  const notExportable: NotExportable[] = []
-  for (const r of rows) {
-    if (r.error !== undefined) {
-      notExportable.push({id: r.id, description: null, userName: null, orgName: null, kind: null, status: null, reason: `the record cannot be decoded: ${r.error}`})
-      continue
-    }
-    const common = {id: r.id, description: r.description ?? '', userName: r.userName ?? null, orgName: r.orgName ?? null, kind: r.kind ?? 'custom', status: r.status ?? 'active'}
-    if (r.tokenState === 'raw' && r.token !== undefined) {
-      const {hash, fingerprint} = hashWithFingerprint(r.token, variant)
-      exported.push({...common, token: r.token, fingerprint, hash})
-    } else {
-      notExportable.push({...common, reason: r.tokenState === 'hashed' ? 'stored hashed: its plaintext is not in the file' : 'the record has neither a token nor a hash'})
-    }
+  const doc: ExportDocument = {variant, exported: [], notExportable: []}
+  for (const r of eachAuthRow(tx)) addToExport(doc, r)
+  return doc
+}
+
+/**
+ * Adds one token's row to an export; `hashed` is its hash in the document's
+ * variant and fingerprint when the caller already has them.
+ */
+export function addToExport(doc: ExportDocument, r: AuthRow, hashed?: {hash: string; fingerprint: string}): void {
+  if (r.error !== undefined) {
+    doc.notExportable.push({id: r.id, description: null, userName: null, orgName: null, kind: null, status: null, reason: `the record cannot be decoded: ${r.error}`})
+    return
   }
-  return {variant, exported, notExportable}
+  const common = {id: r.id, description: r.description ?? '', userName: r.userName ?? null, orgName: r.orgName ?? null, kind: r.kind ?? 'custom', status: r.status ?? 'active'}
+  if (r.tokenState === 'raw' && r.token !== undefined) {
+    const {hash, fingerprint} = hashed ?? hashWithFingerprint(r.token, doc.variant)
+    doc.exported.push({...common, token: r.token, fingerprint, hash})
+  } else {
+    doc.notExportable.push({...common, reason: r.tokenState === 'hashed' ? 'stored hashed: its plaintext is not in the file' : 'the record has neither a token nor a hash'})
+  }
 }
 
 const CSV_COLUMNS = ['id', 'exportable', 'description', 'userName', 'orgName', 'kind', 'status', 'token', 'fingerprint', 'hash', 'reason'] as const

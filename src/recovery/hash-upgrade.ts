@@ -16,10 +16,10 @@ import {ExitCode, RecoverError} from '../errors.js'
 import {AUTHORIZATION_HASHED_INDEX, AUTHORIZATION_INDEX, AUTHORIZATIONS, idKey, tokenIndexKey} from '../influxd/buckets.js'
 import {allTokenHashes, hashWithFingerprint, verifyToken, type HashVariant} from '../influxd/hashing.js'
 import {SchemaError} from '../influxd/errors.js'
-import {readAuthorization, readAuthorizationForHashing, type Authorization} from '../influxd/records.js'
+import {readAuthorizationForHashing, type Authorization} from '../influxd/records.js'
 import {detectSchema} from '../influxd/schema.js'
 import {assertWritableSchema} from './auth-write.js'
-import {eachAuthorization} from './read-model.js'
+import {eachAuthorization, type Decoded} from './read-model.js'
 
 export interface HashedEntry {
   id: string
@@ -45,15 +45,36 @@ export interface HashUpgradeResult {
 export interface HashUpgradeOptions {
   variant: HashVariant
   createHashedIndex: boolean
-  /** called every `every` records */
-  progress?: (done: number, total: number) => void
 }
 
-/** How many records would be hashed; no change. */
-export function pendingRawTokens(tx: Tx): number {
-  let n = 0
-  for (const {record} of eachAuthorization(tx)) if (record?.token) n++
-  return n
+/** One record to rewrite, with everything the write needs already computed. */
+export interface PlannedRecord extends HashedEntry {
+  key: Buffer
+  /** the plaintext it held (for the scan afterwards) */
+  token: string
+}
+
+/**
+ * Everything hashing will change, computed by reading only: every refusal
+ * (undecodable or misplaced records, a token already indexed for another
+ * record) happens here, before anything is written, and the write
+ * transaction then only puts and deletes. Valid for the state it was read
+ * from (`txid`) only.
+ */
+export interface HashUpgradePlan {
+  txid: number
+  variant: HashVariant
+  createHashedIndex: boolean
+  /** in key order */
+  records: PlannedRecord[]
+  /** raw index keys to delete, in key order: each record's own entry and stale ones */
+  rawDeletes: Buffer[]
+  /** stale raw index entries: pointing at a hashed record under another token (their keys are plaintext too) */
+  staleRawKeys: string[]
+  /** hashed index entries of replaced hashes */
+  hashedDeletes: Buffer[]
+  /** new hashed index entries, in key order */
+  hashedPuts: Array<[Buffer, Buffer]>
 }
 
 /**
@@ -77,21 +98,24 @@ function bucketOf(tx: Tx, name: string): Bucket {
   return b
 }
 
-export function hashUpgrade(tx: Tx, opts: HashUpgradeOptions): HashUpgradeResult {
+/**
+ * Called for every record of the token bucket during planning, decoded once:
+ * `hashed` is the token's hash in the chosen variant and its fingerprint
+ * (raw records only), so an export made in the same pass needs no second
+ * decoding or hashing.
+ */
+export type PlanRecordHook = (d: Decoded<Authorization>, hashed: {hash: string; fingerprint: string} | undefined) => void
+
+/** Reads the token buckets and computes every change (see HashUpgradePlan); writes nothing. */
+export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: PlanRecordHook}): HashUpgradePlan {
   assertHashableSchema(tx, opts.createHashedIndex)
-  let createdHashedIndex = false
-  let hashedIdx = tx.bucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
-  if (hashedIdx === undefined) {
-    hashedIdx = tx.createBucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
-    createdHashedIndex = true
-  }
+  const hashedIdx = tx.bucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
   const auths = bucketOf(tx, AUTHORIZATIONS)
   const rawIdx = bucketOf(tx, AUTHORIZATION_INDEX)
-  // Pass 1, reading only: every record decoded once (fast where the bytes
-  // allow), the new record bytes, hash and fingerprint computed. Pass 2 writes.
-  const hashedIndexWasEmpty = hashedIdx.cursor({copy: false}).first() === null
-  // value: the new record; raw (a copy of the old one) only for records holding both fields
-  const plans: Array<{before: Pick<Authorization, 'id' | 'token' | 'hashedToken'>; hash: string; fingerprint: string; value?: Buffer; raw?: Buffer; key: string}> = []
+  const hashedIndexWasEmpty = hashedIdx === undefined || hashedIdx.cursor({copy: false}).first() === null
+  const records: PlannedRecord[] = []
+  /** the hashedToken of records holding both fields */
+  const storedHashes = new Map<PlannedRecord, string>()
   const undecodable: string[] = []
   // records stored under another key than their id: influxd finds them by neither, and hashing would write them where they are not
   const misplaced: Array<{id: string; key: string}> = []
@@ -99,22 +123,38 @@ export function hashUpgrade(tx: Tx, opts: HashUpgradeOptions): HashUpgradeResult
   for (let e = c.first(); e !== null; e = c.next()) {
     const key = e.key.toString('utf8')
     if (e.value === null) {
-      undecodable.push(`bucket ${JSON.stringify(AUTHORIZATIONS)}: ${JSON.stringify(key)} is a nested bucket, not a record`)
+      const error = `bucket ${JSON.stringify(AUTHORIZATIONS)}: ${JSON.stringify(key)} is a nested bucket, not a record`
+      undecodable.push(error)
+      opts.onRecord?.({key, error}, undefined)
       continue
     }
+    let read: ReturnType<typeof readAuthorizationForHashing>
     try {
-      const {record, hashed} = readAuthorizationForHashing(e.value, {bucket: AUTHORIZATIONS, key})
-      if (record.id.toLowerCase() !== key.toLowerCase()) misplaced.push({id: record.id, key})
-      if (record.token === undefined || record.token === '') continue
-      const {hash, fingerprint} = hashWithFingerprint(record.token, opts.variant)
-      const hadBoth = record.hashedToken !== undefined && record.hashedToken !== ''
-      // a record holding both fields may keep its hash: decided in pass 2
-      const before = {id: record.id, token: record.token, hashedToken: record.hashedToken}
-      plans.push(hadBoth ? {before, hash, fingerprint, raw: Buffer.from(e.value), key} : {before, hash, fingerprint, value: hashed(hash), key})
+      read = readAuthorizationForHashing(e.value, {bucket: AUTHORIZATIONS, key})
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err
       undecodable.push(err.message)
+      opts.onRecord?.({key, error: err.message}, undefined)
+      continue
     }
+    const {record} = read
+    if (record.id.toLowerCase() !== key.toLowerCase()) misplaced.push({id: record.id, key})
+    if (record.token === undefined || record.token === '') {
+      opts.onRecord?.({key, record}, undefined)
+      continue
+    }
+    const {hash, fingerprint} = hashWithFingerprint(record.token, opts.variant)
+    opts.onRecord?.({key, record}, {hash, fingerprint})
+    const hadBoth = record.hashedToken !== undefined && record.hashedToken !== ''
+    const entry: PlannedRecord = {id: record.id, key: Buffer.from(e.key), token: record.token, fingerprint, hash, hadBoth, value: Buffer.alloc(0)}
+    if (hadBoth) {
+      // which hash it keeps is decided below, once the index is known: the old bytes are kept until then
+      entry.value = Buffer.from(e.value)
+      storedHashes.set(entry, record.hashedToken!)
+    } else {
+      entry.value = read.hashed(hash)
+    }
+    records.push(entry)
   }
   if (undecodable.length > 0) {
     throw new RecoverError(`refusing to hash: ${undecodable.length} token record(s) cannot be decoded (first: ${undecodable[0]})`, ExitCode.CORRUPT, 'inspect them with "influx-recover doctor"; "auth delete" can remove them')
@@ -122,67 +162,94 @@ export function hashUpgrade(tx: Tx, opts: HashUpgradeOptions): HashUpgradeResult
   if (misplaced.length > 0) {
     throw new RecoverError(`refusing to hash: authorization ${misplaced[0]!.id} is stored under the key ${JSON.stringify(misplaced[0]!.key)}${misplaced.length > 1 ? ` (and ${misplaced.length - 1} more)` : ''}`, ExitCode.CORRUPT, 'inspect it with "influx-recover doctor"')
   }
-  const result: HashUpgradeResult = {variant: opts.variant, hashed: [], staleRawEntries: 0, createdHashedIndex, secrets: []}
   const hashedIds = new Set<string>()
-  // the raw index in one pass (key bytes as latin1 -> id) instead of a lookup per token
-  const rawOwners = new Map<string, string>()
-  rawIdx.forEach((k, v) => { if (v !== null) rawOwners.set(k.toString('latin1'), v.toString('latin1')) }, {copy: false})
-  // hashed index entries are put after the loop, in key order: a bucket that
-  // grows by many random keys in one transaction costs far more to insert into
+  const hashedDeletes: Buffer[] = []
+  /** hashed index keys (latin1) this plan removes: they no longer hold a token */
+  const removedHashes = new Set<string>()
+  // hash -> owner of every entry the plan adds
   const pending = new Map<string, string>()
-  let done = 0
-  for (const plan of plans) {
-    const {before} = plan
-    const token = before.token!
-    let hash = plan.hash
-    const hadBoth = plan.value === undefined
-    if (hadBoth) {
+  for (const r of records) {
+    if (r.hadBoth) {
+      const stored = storedHashes.get(r)!
       let matches = false
       try {
-        matches = verifyToken(token, before.hashedToken!)
+        matches = verifyToken(r.token, stored)
       } catch {
         matches = false
       }
       // a hash that already matches the token is kept as it is (its variant too)
-      if (matches) hash = before.hashedToken!
-      else {
-        const old = hashedIdx.get(tokenIndexKey(before.hashedToken!))
-        if (old !== undefined && old.toString('latin1') === before.id) hashedIdx.delete(tokenIndexKey(before.hashedToken!))
+      if (matches) r.hash = stored
+      else if (hashedIdx?.get(tokenIndexKey(stored))?.toString('latin1') === r.id) {
+        hashedDeletes.push(tokenIndexKey(stored))
+        removedHashes.add(tokenIndexKey(stored).toString('latin1'))
       }
+      r.value = readAuthorizationForHashing(r.value, {bucket: AUTHORIZATIONS, key: r.key.toString('utf8')}).hashed(r.hash)
     }
     // tokens are unique: none of its hashes may be in the index for another
-    // record (an index that was empty can only hold what this loop adds)
-    for (const h of hashedIndexWasEmpty ? [hash] : allTokenHashes(token)) {
-      const owner = pending.get(h) ?? (hashedIndexWasEmpty ? undefined : hashedIdx.get(tokenIndexKey(h))?.toString('latin1'))
-      if (owner !== undefined && owner !== before.id) {
-        throw new RecoverError(`cannot hash authorization ${before.id}: the hashed index already holds its token for authorization ${owner}`, ExitCode.ERROR, 'tokens must be unique; "influx-recover doctor" lists the index problems')
+    // record (an index that was empty can only hold what this plan adds)
+    for (const h of hashedIndexWasEmpty ? [r.hash] : allTokenHashes(r.token)) {
+      const indexKey = tokenIndexKey(h)
+      const owner = pending.get(h) ?? (hashedIndexWasEmpty || removedHashes.has(indexKey.toString('latin1')) ? undefined : hashedIdx!.get(indexKey)?.toString('latin1'))
+      if (owner !== undefined && owner !== r.id) {
+        throw new RecoverError(`cannot hash authorization ${r.id}: the hashed index already holds its token for authorization ${owner}`, ExitCode.ERROR, 'tokens must be unique; "influx-recover doctor" lists the index problems')
       }
     }
-    const newValue = plan.value ?? readAuthorizationForHashing(plan.raw!, {bucket: AUTHORIZATIONS, key: plan.key}).hashed(hash)
-    auths.put(idKey(before.id), newValue)
-    const rawKey = tokenIndexKey(token)
-    if (rawOwners.get(rawKey.toString('latin1')) === before.id) rawIdx.delete(rawKey)
-    pending.set(hash, before.id)
-    result.hashed.push({id: before.id, fingerprint: plan.fingerprint, hash, value: newValue, hadBoth})
-    result.secrets.push(token)
-    hashedIds.add(before.id)
-    done++
-    if (opts.progress !== undefined && (done % 100 === 0 || done === plans.length)) opts.progress(done, plans.length)
+    pending.set(r.hash, r.id)
+    hashedIds.add(r.id)
   }
-  const entries = [...pending].map(([h, id]) => [tokenIndexKey(h), Buffer.from(id, 'latin1')] as const)
-  entries.sort((a, b) => Buffer.compare(a[0], b[0]))
-  for (const [k, v] of entries) hashedIdx.put(k, v)
-  // raw entries still pointing at a hashed record: they authenticate and hold the plaintext
-  const stale: Buffer[] = []
+  // The raw index in one pass, in key order: each record's own entry goes,
+  // and so does any other entry still pointing at a hashed record (it
+  // authenticates and holds a plaintext).
+  const ownKey = new Map<string, string>()
+  for (const r of records) ownKey.set(r.id, tokenIndexKey(r.token).toString('latin1'))
+  const rawDeletes: Buffer[] = []
+  const staleRawKeys: string[] = []
   rawIdx.forEach((k, v) => {
-    if (v !== null && hashedIds.has(v.toString('latin1'))) stale.push(Buffer.from(k))
-  })
-  for (const k of stale) {
-    rawIdx.delete(k)
-    result.secrets.push(k.toString('latin1'))
+    if (v === null) return
+    const owner = v.toString('latin1')
+    if (!hashedIds.has(owner)) return
+    const key = k.toString('latin1')
+    rawDeletes.push(Buffer.from(k))
+    if (ownKey.get(owner) !== key) staleRawKeys.push(key)
+  }, {copy: false})
+  // hashed index entries are put in key order: a bucket that grows by many
+  // random keys in one transaction costs far more to insert into
+  const hashedPuts = [...pending].map(([h, id]) => [tokenIndexKey(h), Buffer.from(id, 'latin1')] as [Buffer, Buffer])
+  hashedPuts.sort((a, b) => Buffer.compare(a[0], b[0]))
+  return {txid: tx.id, variant: opts.variant, createHashedIndex: hashedIdx === undefined, records, rawDeletes, staleRawKeys, hashedDeletes, hashedPuts}
+}
+
+/**
+ * Writes a plan in a write transaction begun on the state the plan was read
+ * from (refused otherwise: a plan of another state could undo a change).
+ */
+export function applyHashUpgrade(tx: Tx, plan: HashUpgradePlan, progress?: (done: number, total: number) => void): HashUpgradeResult {
+  if (!tx.writable || tx.id !== plan.txid + 1) throw new Error(`hash-upgrade plan of txid ${plan.txid} applied to transaction ${tx.id}`)
+  const hashedIdx = plan.createHashedIndex ? tx.createBucket(Buffer.from(AUTHORIZATION_HASHED_INDEX)) : bucketOf(tx, AUTHORIZATION_HASHED_INDEX)
+  const auths = bucketOf(tx, AUTHORIZATIONS)
+  const rawIdx = bucketOf(tx, AUTHORIZATION_INDEX)
+  const total = plan.records.length
+  let done = 0
+  for (const r of plan.records) {
+    auths.put(r.key, r.value)
+    done++
+    if (progress !== undefined && (done % 100 === 0 || done === total)) progress(done, total)
   }
-  result.staleRawEntries = stale.length
-  return result
+  for (const k of plan.rawDeletes) rawIdx.delete(k)
+  for (const k of plan.hashedDeletes) hashedIdx.delete(k)
+  for (const [k, v] of plan.hashedPuts) hashedIdx.put(k, v)
+  return {
+    variant: plan.variant,
+    hashed: plan.records.map(({id, fingerprint, hash, value, hadBoth}) => ({id, fingerprint, hash, value, hadBoth})),
+    staleRawEntries: plan.staleRawKeys.length,
+    createdHashedIndex: plan.createHashedIndex,
+    secrets: [...plan.records.map((r) => r.token), ...plan.staleRawKeys],
+  }
+}
+
+/** planHashUpgrade and applyHashUpgrade in one write transaction. */
+export function hashUpgrade(tx: Tx, opts: HashUpgradeOptions & {progress?: (done: number, total: number) => void}): HashUpgradeResult {
+  return applyHashUpgrade(tx, planHashUpgrade(tx, opts), opts.progress)
 }
 
 /** What the transaction must show after hashUpgrade (empty = ok). */
@@ -205,7 +272,15 @@ export function verifyHashUpgrade(tx: Tx, r: HashUpgradeResult): string[] {
       problems.push(`authorization ${h.id}: the stored record is not the one written`)
       continue
     }
-    const a = readAuthorization(e.value, {bucket: AUTHORIZATIONS, key: h.id})
+    // the bytes are the planned ones, which were decoded when planned: only
+    // the two fields this write is about are read back
+    let a: {token?: unknown; hashedToken?: unknown}
+    try {
+      a = JSON.parse(e.value.toString('utf8')) as typeof a
+    } catch {
+      problems.push(`authorization ${h.id}: the stored record is not valid JSON`)
+      continue
+    }
     if (a.token !== undefined && a.token !== '') problems.push(`authorization ${h.id} still holds its token`)
     if (a.hashedToken !== h.hash) problems.push(`authorization ${h.id}: hashedToken is not the expected hash`)
   }

@@ -131,6 +131,9 @@ describe('hashedRecordBytes = decode, drop token, set hashedToken, encodeAuthori
     cases.push(BASE.replace('"status":"active",', '"status":"active","status":"active",'))
     cases.push(BASE.replace('[{"action"', '[ {"action"'))
     cases.push(BASE.replace('"description":"', '"description":"a, \\"b\\": {c} [d] \\\\'))
+    // a string ending in an escaped backslash: the quote after it closes the string
+    cases.push(BASE.replace(/"description":"[^"]*"/, '"description":"ends \\\\\\\\"'))
+    cases.push(BASE.replace(/"description":"[^"]*"/, '"description":"\\\\\\"q\\\\"'))
     let fast = 0
     for (const text of cases) {
       const v = Buffer.from(text, 'utf8')

@@ -12,10 +12,10 @@ import {performWrite} from '../../cli/write.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
 import {plaintextCopies} from '../../recovery/doctor.js'
-import {collectExport, EXPORT_FORMATS, exportToFile, type ExportFormat} from '../../recovery/export.js'
-import {
-  assertHashableSchema, findPlaintext, hashUpgrade, pendingRawTokens, scrub, verifyHashUpgrade, type ScrubReport,
-} from '../../recovery/hash-upgrade.js'
+import {addToExport, EXPORT_FORMATS, exportToFile, type ExportDocument, type ExportFormat} from '../../recovery/export.js'
+import {applyHashUpgrade, findPlaintext, planHashUpgrade, scrub, verifyHashUpgrade, type ScrubReport} from '../../recovery/hash-upgrade.js'
+import {authRow} from '../../recovery/list.js'
+import {readTenants} from '../../recovery/read-model.js'
 
 const TYPED_CONFIRMATION = 'hash without export'
 
@@ -62,23 +62,20 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
     const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
       const {db} = ctx
       // with an export the document to write is read now: it also counts the raw tokens
-      let exportDoc = flags.export !== undefined && !flags['dry-run'] ? db.view((tx) => {
-        assertHashableSchema(tx, flags['create-hashed-index'])
-        return collectExport(tx, variant)
-      }) : undefined
-      const pending = exportDoc?.exported.length ?? db.view((tx) => {
-        assertHashableSchema(tx, flags['create-hashed-index'])
-        return pendingRawTokens(tx)
+      // One read pass: every refusal is found and every new record computed
+      // before anything (the export included) is written; the export is
+      // built from the same decoding.
+      let exportDoc: ExportDocument | undefined = flags.export !== undefined && !flags['dry-run'] ? {variant, exported: [], notExportable: []} : undefined
+      const plan = db.view((tx) => {
+        const tenants = exportDoc === undefined ? undefined : readTenants(tx)
+        return planHashUpgrade(tx, {
+          variant,
+          createHashedIndex: flags['create-hashed-index'],
+          ...(exportDoc !== undefined ? {onRecord: (d, hashed) => addToExport(exportDoc!, authRow(d, tenants!), hashed)} : {}),
+        })
       })
+      const pending = plan.records.length
       if (pending === 0) return null
-      // Every refusal of the hashing itself (an undecodable record, a missing
-      // bucket) comes before anything is written, the export included.
-      const trial = db.begin(true)
-      try {
-        hashUpgrade(trial, {variant, createHashedIndex: flags['create-hashed-index']})
-      } finally {
-        trial.rollback()
-      }
       let confirmed = flags.yes
       if (!flags['dry-run'] && !confirmed) {
         if (!canAsk()) {
@@ -119,13 +116,9 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
           label: 'pre-hash-upgrade',
           summary: `hash ${pending} token(s)`,
           destructive: true,
-          // the schema gate and the token count ran above; apply once (a dry run is the trial)
+          // every refusal came from the plan above: apply once (a dry run is the trial)
           trial: false,
-          apply: (tx) => hashUpgrade(tx, {
-            variant,
-            createHashedIndex: flags['create-hashed-index'],
-            progress: (n, total) => bar.update(n, total),
-          }),
+          apply: (tx) => applyHashUpgrade(tx, plan, (n, total) => bar.update(n, total)),
           verify: verifyHashUpgrade,
           audit: (r) => ({ids: r.hashed.map((h) => h.id), tokenFingerprints: r.hashed.map((h) => h.fingerprint)}),
         },
