@@ -61,7 +61,8 @@ function checkVariant(variant: HashVariant): void {
 }
 
 function digestOf(token: string | Uint8Array, variant: HashVariant): Buffer {
-  return crypto.createHash(variant).update(typeof token === 'string' ? Buffer.from(token, 'utf8') : token).digest()
+  // one-shot: no Hash object per token (strings are hashed as UTF-8)
+  return crypto.hash(variant, token, 'buffer') as unknown as Buffer
 }
 
 /** Padded base64url (Go's base64.URLEncoding). */

@@ -78,6 +78,13 @@ describe('hash-upgrade plan and apply', () => {
       expect(db.view((tx) => verifyHashUpgrade(tx, result))).toEqual([])
       expect(keysOf(db, 'authorizationindexv1')).toEqual([UNRELATED])
       expect(keysOf(db, 'authorizationhashedindexv1')).toEqual([hashOf(BUILT.operator), hashOf(BUILT.allAccess), hashOf(BUILT.custom)].sort())
+      // verification reads what is stored: a wrong hash or a token still there is reported
+      const wrong = {...result, hashed: result.hashed.map((h) => ({...h, hash: WRONG_HASH}))}
+      expect(db.view((tx) => verifyHashUpgrade(tx, wrong))).toContain('authorization 0c00000000001000: hashedToken is not the expected hash')
+      const withToken = Buffer.from(result.hashed[0]!.value.toString('utf8').replace('"status":', '"token":"back again","status":'))
+      db.update((tx) => tx.bucket(Buffer.from('authorizationsv1'))!.put(Buffer.from('0c00000000001000'), withToken))
+      const stillRaw = {...result, hashed: result.hashed.map((h, i) => (i === 0 ? {...h, value: withToken} : h))}
+      expect(db.view((tx) => verifyHashUpgrade(tx, stillRaw))).toEqual(['authorization 0c00000000001000 still holds its token'])
       const both = JSON.parse(db.view((tx) => tx.bucket(Buffer.from('authorizationsv1'))!.get(Buffer.from('0c00000000002000'))!.toString('utf8'))) as Record<string, unknown>
       expect(both.token).toBeUndefined()
       expect(both.hashedToken).toBe(hashOf(BUILT.allAccess))
