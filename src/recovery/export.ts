@@ -120,13 +120,16 @@ function yamlScalar(v: unknown): string {
 
 function yamlList(name: string, items: readonly object[]): string {
   if (items.length === 0) return `${name}: []\n`
+  // one string per item: far fewer pieces to join than one per line
   const out = [`${name}:\n`]
   for (const item of items) {
+    let text = ''
     let first = true
-    for (const [k, v] of Object.entries(item)) {
-      out.push(`${first ? '  - ' : '    '}${k}: ${yamlScalar(v)}\n`)
+    for (const k in item) {
+      text += `${first ? '  - ' : '    '}${k}: ${yamlScalar((item as Record<string, unknown>)[k])}\n`
       first = false
     }
+    out.push(text)
   }
   return out.join('')
 }
@@ -140,7 +143,25 @@ function renderExportYaml(doc: ExportDocument): string {
   return `variant: ${yamlScalar(doc.variant)}\n${yamlList('exported', doc.exported)}${yamlList('notExportable', doc.notExportable)}`
 }
 
-const YAML_FIELD = /^( {2}- | {4})([A-Za-z]+): (null|true|false|".*"|[^"].*)$/
+const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+
+/**
+ * One `  - key: value` or `    key: value` line, as the regular expression
+ * /^( {2}- | {4})([A-Za-z]+): (null|true|false|".*"|[^"].*)$/ reads it
+ * (`.` matches no \r, U+2028 or U+2029), without running one per line.
+ */
+function yamlField(line: string): {first: boolean; key: string; value: string} | undefined {
+  const first = line.startsWith('  - ')
+  if (!first && !line.startsWith('    ')) return undefined
+  let i = 4
+  while (i < line.length && isLetter(line.charCodeAt(i))) i++
+  if (i === 4 || line.charCodeAt(i) !== 0x3a || line.charCodeAt(i + 1) !== 0x20) return undefined
+  const value = line.slice(i + 2)
+  if (value === '' || value.includes('\r') || value.includes('\u2028') || value.includes('\u2029')) return undefined
+  if (value.startsWith('"') && (value.length < 2 || !value.endsWith('"'))) return undefined
+  return {first, key: line.slice(4, i), value}
+}
+
 const YAML_LIST = /^([A-Za-z]+):( \[\])?$/
 
 /**
@@ -155,14 +176,14 @@ function parseExportYamlLayout(text: string): Record<string, unknown> | undefine
   const lines = text.split('\n')
   if (lines.pop() !== '') return undefined
   for (const line of lines) {
-    const f = YAML_FIELD.exec(line)
-    if (f !== null) {
+    const f = yamlField(line)
+    if (f !== undefined) {
       if (list === null) return undefined
-      if (f[1] === '  - ') list.push((item = {}))
+      if (f.first) list.push((item = {}))
       else if (item === null) return undefined
       let v: unknown
       try {
-        const text = f[3]!
+        const text = f.value
         if (text === 'null') v = null
         else if (text === 'true') v = true
         else if (text === 'false') v = false
@@ -172,8 +193,8 @@ function parseExportYamlLayout(text: string): Record<string, unknown> | undefine
       } catch {
         return undefined
       }
-      if (f[2]! in item) return undefined
-      item[f[2]!] = v
+      if (f.key in item) return undefined
+      item[f.key] = v
       continue
     }
     if (line.startsWith('variant: ')) {

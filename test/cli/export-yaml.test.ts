@@ -30,6 +30,25 @@ describe('YAML export', () => {
     expect(viaLayout.tokens.size).toBe(TRICKY.length)
   })
 
+  it('lines outside the layout are handed to the YAML parser, never misread', () => {
+    const line = (token: string): string => `variant: sha256\nexported:\n  - id: 0a00000000000001\n    token: ${token}\n    hash: h\nnotExportable: []\n`
+    const odd = ['plain', '"quoted"', '"open', '"', '""', 'a\rb', 'a\u2028b', 'a\u2029b', '"a\u2028b"', '"a\rb"', 'x # y', "'single'", 'a: b', '- x', '1e3', 'null', 'true', '~']
+    const read = (text: string): string => {
+      try {
+        return JSON.stringify([...parseExport(text, 'yaml').tokens])
+      } catch (err) {
+        return `error (${(err as Error).name})`
+      }
+    }
+    for (const t of odd) expect(read(line(t)), JSON.stringify(t)).toBe(read(`# hand over\n${line(t)}`))
+    expect(read(line('"quoted"'))).toContain('"token":"quoted"')
+    expect(read(line('plain'))).toContain('"token":"plain"')
+    // a key that is not letters only, or a missing space after the colon
+    for (const text of [line('x').replace('    token:', '    tok_en:'), line('x').replace('token: x', 'token:x'), line('x').replace('    hash', '   hash')]) {
+      expect(read(text)).toBe(read(`# hand over\n${text}`))
+    }
+  })
+
   it('empty lists', () => {
     const d: ExportDocument = {variant: 'sha512', exported: [], notExportable: []}
     const text = renderExport(d, 'yaml')
