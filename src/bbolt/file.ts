@@ -78,11 +78,16 @@ export class PageFile {
     this.fileSize = ioCall('stat', () => ops.size(fd))
   }
 
-  /** Raw bytes at a position (used for metas and by the checker). */
+  /** Raw bytes at a position (used for metas). */
   readAt(position: number, length: number): Buffer {
     const buf = Buffer.allocUnsafe(length)
     const n = ioCall('read', () => this.ops.read(this.fd, buf, position))
     return n === length ? buf : buf.subarray(0, n)
+  }
+
+  /** Fills `buf` from a position (the checker's reused buffers); returns the bytes read, short at the end of the file. */
+  readInto(buf: Buffer, position: number): number {
+    return ioCall('read', () => this.ops.read(this.fd, buf, position))
   }
 
   /**
