@@ -93,9 +93,11 @@ export class PageFile {
   /**
    * Reads a branch, leaf or freelist page (with its overflow run) that must lie
    * below `hwm`. Header id, flags and element bounds are verified before the
-   * page is handed out, so callers never see out-of-range offsets.
+   * page is handed out, so callers never see out-of-range offsets. `sweep`:
+   * a cursor stepping to the next leaf in key order, which it will not come
+   * back to; such a leaf is not cached.
    */
-  page(id: number, hwm: number): Page {
+  page(id: number, hwm: number, sweep = false): Page {
     const hit = this.young.get(id)
     if (hit !== undefined) return hit
     const older = this.old.get(id)
@@ -133,9 +135,11 @@ export class PageFile {
     }
     // Scan resistance: pages met by a sequential scan are not cached (they are
     // rarely read again, and caching them kept 32 MiB of read-ahead windows
-    // alive for the collector to trace and the kernel to fault in). Pages
-    // read one at a time (branches, seeks) are.
-    if (!this.scanned) this.remember(p)
+    // alive for the collector to trace and the kernel to fault in), nor are
+    // leaves a cursor sweeps through: a cached page lives long enough to be
+    // promoted, so every leaf of a sweep became old-generation garbage that
+    // raised the peak RSS. Branches and the leaves of seeks are cached.
+    if (!this.scanned && !(sweep && flags === LEAF_PAGE)) this.remember(p)
     return p
   }
 
@@ -172,6 +176,13 @@ export class PageFile {
     }
     this.young.set(p.id, p)
     this.cacheBytes += p.buf.length
+  }
+
+  /** Bytes of pages the cache holds now. */
+  cachedBytes(): number {
+    let n = 0
+    for (const gen of [this.young, this.old]) for (const p of gen.values()) n += p.buf.length
+    return n
   }
 
   /** Drops every cached page whose run overlaps one of `ids`: they are about to be rewritten. */
