@@ -97,7 +97,8 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
   // collector hundreds of MB to free and raised the peak RSS. A branch is
   // copied (its keys bound the children still on the stack); a sub-bucket is
   // walked with the next level's buffer, so the leaf naming it (and the path
-  // keys viewing into it) stay intact until the leaf is done.
+  // keys viewing into it) stay intact until the leaf is done. These Pages
+  // never leave the checker (the engine's own never have their bytes reused).
   const scratch: Buffer[] = []
   const bufferFor = (level: number | null, size: number): Buffer => {
     if (level === null || !reuse || size > MAX_REUSED_RUN) return Buffer.allocUnsafe(size)
