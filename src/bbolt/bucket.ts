@@ -100,12 +100,12 @@ export class Bucket {
   }
 
   /** The stored page (the inline image for an inline bucket); call after materialized() found no node. */
-  pageOf(id: number): Page {
+  pageOf(id: number, sweep = false): Page {
     if (this.root === 0) {
       if (this.page === null) throw new BoltError('tx', `inline bucket ${describePath(this.path)} has neither a node nor a page`)
       return this.page
     }
-    return this.tx.page(id)
+    return this.tx.page(id, sweep)
   }
 
   /**

@@ -52,8 +52,19 @@ export interface CheckReport {
 }
 
 const MAX_LISTED = 1000
+/** page runs up to this size are read into a reused buffer; larger ones get their own */
+const MAX_REUSED_RUN = 1 << 20
 
 export function check(db: DB, opts: CheckOptions = {}): CheckReport {
+  return runCheck(db, opts, true)
+}
+
+/** For tests: the same check with every page read into a buffer of its own. Its report must equal check's. */
+export function checkWithoutReuse(db: DB, opts: CheckOptions = {}): CheckReport {
+  return runCheck(db, opts, false)
+}
+
+function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
   const problems: string[] = []
   const warnings: string[] = []
   let omitted = 0
@@ -81,9 +92,27 @@ export function check(db: DB, opts: CheckOptions = {}): CheckReport {
   if (hwm > 1) reachable[1] = 1
   const free = new Uint8Array(hwm)
 
-  const readRun = (id: number): Page | null => {
-    const first = db.file.readAt(id * ps, ps)
-    if (first.length < ps) {
+  // Tree pages are read into one buffer per bucket nesting level, reused for
+  // the level's next page: allocating every page of a big file left the
+  // collector hundreds of MB to free and raised the peak RSS. A branch is
+  // copied (its keys bound the children still on the stack); a sub-bucket is
+  // walked with the next level's buffer, so the leaf naming it (and the path
+  // keys viewing into it) stay intact until the leaf is done. These Pages
+  // never leave the checker (the engine's own never have their bytes reused).
+  const scratch: Buffer[] = []
+  const bufferFor = (level: number | null, size: number): Buffer => {
+    if (level === null || !reuse || size > MAX_REUSED_RUN) return Buffer.allocUnsafe(size)
+    let b = scratch[level]
+    if (b === undefined || b.length < size) {
+      b = Buffer.allocUnsafe(size)
+      scratch[level] = b
+    }
+    return b.subarray(0, size)
+  }
+  /** `level` null: a buffer of its own (the freelist) */
+  const readRun = (id: number, level: number | null): Page | null => {
+    const first = bufferFor(level, ps)
+    if (db.file.readInto(first, id * ps) < ps) {
       problem(`page ${id}: lies past the end of the file`)
       return null
     }
@@ -96,8 +125,9 @@ export function check(db: DB, opts: CheckOptions = {}): CheckReport {
     }
     let buf = first
     if (overflow > 0) {
-      buf = db.file.readAt(id * ps, (overflow + 1) * ps)
-      if (buf.length < (overflow + 1) * ps) {
+      // the whole run again: `first` may be the start of the same buffer
+      buf = bufferFor(level, (overflow + 1) * ps)
+      if (db.file.readInto(buf, id * ps) < buf.length) {
         problem(`page ${id}: overflow run lies past the end of the file`)
         return null
       }
@@ -107,7 +137,7 @@ export function check(db: DB, opts: CheckOptions = {}): CheckReport {
 
   // ---- freelist ----
   if (meta.freelist !== null) {
-    const fp = readRun(meta.freelist)
+    const fp = readRun(meta.freelist, null)
     if (fp !== null) {
       for (let i = fp.id; i <= fp.id + fp.overflow; i++) reachable[i] = 1
       stats.freelistPages = fp.overflow + 1
@@ -119,6 +149,7 @@ export function check(db: DB, opts: CheckOptions = {}): CheckReport {
   // ---- trees ----
   interface Frame { pgid: number; path: Buffer[]; lo: Buffer | null; hi: Buffer | null; first: Buffer | null; depth: number; isRoot: boolean }
   const walkBucket = (rootPgid: number, path: Buffer[]): void => {
+    const level = path.length
     // explicit stack: a corrupt file must not overflow the JS stack
     const stack: Frame[] = [{pgid: rootPgid, path, lo: null, hi: null, first: null, depth: 1, isRoot: true}]
     while (stack.length > 0) {
@@ -132,7 +163,7 @@ export function check(db: DB, opts: CheckOptions = {}): CheckReport {
         problem(`${where}: multiple references`)
         continue
       }
-      const p = readRun(f.pgid)
+      const p = readRun(f.pgid, level)
       if (p === null) {
         reachable[f.pgid] = 1
         continue
@@ -159,10 +190,11 @@ export function check(db: DB, opts: CheckOptions = {}): CheckReport {
       checkKeys(p, f, where, problem)
       if (p.flags === BRANCH_PAGE) {
         stats.branchPages++
+        const b = reuse ? new Page(p.id, p.flags, p.count, p.overflow, Buffer.from(p.buf)) : p
         const children: Frame[] = []
-        for (let i = 0; i < p.count; i++) {
-          const key = p.branchKey(i)
-          children.push({pgid: p.branchPgid(i), path: f.path, lo: key, hi: i + 1 < p.count ? p.branchKey(i + 1) : f.hi, first: key, depth: f.depth + 1, isRoot: false})
+        for (let i = 0; i < b.count; i++) {
+          const key = b.branchKey(i)
+          children.push({pgid: b.branchPgid(i), path: f.path, lo: key, hi: i + 1 < b.count ? b.branchKey(i + 1) : f.hi, first: key, depth: f.depth + 1, isRoot: false})
         }
         for (let i = children.length - 1; i >= 0; i--) stack.push(children[i])
         continue

@@ -208,7 +208,8 @@ export class Cursor {
     this.direction = 0
   }
 
-  private pushPageNode(pgid: number, index: number): Frame {
+  /** `sweep`: stepping to the next (or previous) leaf, see PageFile.page */
+  private pushPageNode(pgid: number, index: number, sweep = false): Frame {
     const depth = this.depth
     if (depth >= MAX_DEPTH) throw corrupt(`tree deeper than ${MAX_DEPTH} levels (cycle at page ${pgid}?)`)
     if (pgid !== 0) {
@@ -229,7 +230,7 @@ export class Cursor {
       f.leaf = node.isLeaf
       f.count = node.inodes.length
     } else {
-      const page = bucket.pageOf(pgid)
+      const page = bucket.pageOf(pgid, sweep)
       if (!page.isLeaf && !page.isBranch) throw corrupt(`page ${pgid}: expected a branch or leaf page`)
       f.page = page
       f.node = null
@@ -246,21 +247,21 @@ export class Cursor {
     return ref.node !== null ? ref.node.inodes[ref.index].pgid : ref.page!.branchPgid(ref.index)
   }
 
-  private goToFirst(): void {
+  private goToFirst(sweep = false): void {
     for (;;) {
       const ref = this.frames[this.depth - 1]
       if (ref.leaf) break
       if (ref.count === 0) throw corrupt(`page ${ref.id}: empty branch page`)
-      this.pushPageNode(this.childPgid(ref), 0)
+      this.pushPageNode(this.childPgid(ref), 0, sweep)
     }
   }
 
-  private goToLast(): void {
+  private goToLast(sweep = false): void {
     for (;;) {
       const ref = this.frames[this.depth - 1]
       if (ref.leaf) break
       if (ref.count === 0) throw corrupt(`page ${ref.id}: empty branch page`)
-      const child = this.pushPageNode(this.childPgid(ref), 0)
+      const child = this.pushPageNode(this.childPgid(ref), 0, sweep)
       child.index = child.count - 1
     }
   }
@@ -309,7 +310,7 @@ export class Cursor {
       if (i === this.depth - 1) return
       if (this.direction !== 1) this.enterLeaf(1) // the leaf being left counts in this sweep
       this.popTo(i + 1)
-      this.goToFirst()
+      this.goToFirst(true)
       this.enterLeaf(1)
       if (this.frames[this.depth - 1].count > 0) return
     }
@@ -332,7 +333,7 @@ export class Cursor {
       if (i === this.depth - 1) return
       if (this.direction !== -1) this.enterLeaf(-1)
       this.popTo(i + 1)
-      this.goToLast()
+      this.goToLast(true)
       this.enterLeaf(-1)
       if (this.frames[this.depth - 1].count > 0) return
     }

@@ -49,8 +49,13 @@ export function ioCall<T>(what: string, fn: () => T): T {
 }
 
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
-/** bytes read at once when pages are being scanned in order */
-const READ_AHEAD_BYTES = 1024 * 1024
+/**
+ * bytes read at once when pages are being scanned in order: a window small
+ * enough to die young (1 MiB ones outlived two scavenges and were promoted,
+ * ~8 MB more peak RSS in auth list), and where the leaves are only partly in
+ * order less of each is read for nothing
+ */
+const READ_AHEAD_BYTES = 64 * 1024
 
 export class PageFile {
   fileSize: number
@@ -78,19 +83,26 @@ export class PageFile {
     this.fileSize = ioCall('stat', () => ops.size(fd))
   }
 
-  /** Raw bytes at a position (used for metas and by the checker). */
+  /** Raw bytes at a position (used for metas). */
   readAt(position: number, length: number): Buffer {
     const buf = Buffer.allocUnsafe(length)
     const n = ioCall('read', () => this.ops.read(this.fd, buf, position))
     return n === length ? buf : buf.subarray(0, n)
   }
 
+  /** Fills `buf` from a position (the checker's reused buffers); returns the bytes read, short at the end of the file. */
+  readInto(buf: Buffer, position: number): number {
+    return ioCall('read', () => this.ops.read(this.fd, buf, position))
+  }
+
   /**
    * Reads a branch, leaf or freelist page (with its overflow run) that must lie
    * below `hwm`. Header id, flags and element bounds are verified before the
-   * page is handed out, so callers never see out-of-range offsets.
+   * page is handed out, so callers never see out-of-range offsets. `sweep`:
+   * a cursor stepping to the next leaf in key order, which it will not come
+   * back to; such a leaf is not cached.
    */
-  page(id: number, hwm: number): Page {
+  page(id: number, hwm: number, sweep = false): Page {
     const hit = this.young.get(id)
     if (hit !== undefined) return hit
     const older = this.old.get(id)
@@ -128,9 +140,11 @@ export class PageFile {
     }
     // Scan resistance: pages met by a sequential scan are not cached (they are
     // rarely read again, and caching them kept 32 MiB of read-ahead windows
-    // alive for the collector to trace and the kernel to fault in). Pages
-    // read one at a time (branches, seeks) are.
-    if (!this.scanned) this.remember(p)
+    // alive for the collector to trace and the kernel to fault in), nor are
+    // leaves a cursor sweeps through: a cached page lives long enough to be
+    // promoted, so every leaf of a sweep became old-generation garbage that
+    // raised the peak RSS. Branches and the leaves of seeks are cached.
+    if (!this.scanned && !(sweep && flags === LEAF_PAGE)) this.remember(p)
     return p
   }
 
@@ -167,6 +181,13 @@ export class PageFile {
     }
     this.young.set(p.id, p)
     this.cacheBytes += p.buf.length
+  }
+
+  /** Bytes of pages the cache holds now. */
+  cachedBytes(): number {
+    let n = 0
+    for (const gen of [this.young, this.old]) for (const p of gen.values()) n += p.buf.length
+    return n
   }
 
   /** Drops every cached page whose run overlaps one of `ids`: they are about to be rewritten. */

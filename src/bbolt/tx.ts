@@ -112,15 +112,15 @@ export class Tx {
     return b
   }
 
-  /** Reads a page: this transaction's own dirty page if it has one, else the committed page. */
-  page(id: number): Page {
+  /** Reads a page: this transaction's own dirty page if it has one, else the committed page (`sweep`: see PageFile.page). */
+  page(id: number, sweep = false): Page {
     const dirty = this.pages.get(id)
     if (dirty !== undefined) {
       const buf = this.render(dirty, Buffer.alloc(dirty.count * this.pageSize), 0)
       const h = Page.header(buf, id, `page ${id}`)
       return new Page(id, h.flags, h.count, h.overflow, buf)
     }
-    return this.db.file.page(id, this.baseHwm)
+    return this.db.file.page(id, this.baseHwm, sweep)
   }
 
   /**

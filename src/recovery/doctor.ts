@@ -9,9 +9,9 @@ import {BoltError, check, type DB} from '../bbolt/index.js'
 import type {Authorization} from '../influxd/records.js'
 import {detectSchema} from '../influxd/schema.js'
 import {tokensMatchingHashes} from './hash-upgrade.js'
-import {checkTokenIndexes} from './indexes.js'
+import {TokenIndexScan} from './indexes.js'
 import {authRow, type AuthRow} from './list.js'
-import {eachAuthorization, readModel} from './read-model.js'
+import {eachAuthorization, readModel, type Decoded, type ReadModel} from './read-model.js'
 
 export type Verdict = 'PASS' | 'WARN' | 'FAIL'
 
@@ -63,6 +63,46 @@ export function unopenableReport(path: string, foundBy: string, message: string,
   return {path, checks: [{name: 'file', verdict: 'FAIL', message: `${path} (found by ${foundBy}) cannot be opened: ${message}`, ...(hint ? {hint} : {})}], ok: false}
 }
 
+/**
+ * What the token checks need, tallied one token at a time in key order: no
+ * row is kept (100k of them cost ~50 MB), only counts, the problems found and
+ * the hashes the remnant scan looks for.
+ */
+class TokenTally {
+  count = 0
+  /** decoding errors, in key order */
+  readonly errors: string[] = []
+  readonly states = {raw: 0, hashed: 0, none: 0}
+  /** hash variant -> tokens, in order of first use */
+  readonly variants = new Map<string, number>()
+  readonly orphan: string[] = []
+  usableOperator: AuthRow | undefined
+  /** hashedToken -> id */
+  readonly hashedKeys = new Map<string, string>()
+
+  constructor(private readonly model: ReadModel) {}
+
+  add(d: Decoded<Authorization>): void {
+    this.count++
+    const r = authRow(d, this.model)
+    if (r.error) {
+      this.errors.push(r.error)
+      return
+    }
+    const {userById} = this.model
+    this.states[r.tokenState ?? 'none']++
+    if (r.hashVariant) this.variants.set(r.hashVariant, (this.variants.get(r.hashVariant) ?? 0) + 1)
+    if (!r.userID) this.orphan.push(`token ${r.id} has no user`)
+    else if (r.userName === undefined) this.orphan.push(`token ${r.id}: user ${r.userID} does not exist (influxd answers 403 "User is inactive")`)
+    else if (userById.get(r.userID.toLowerCase())?.status === 'inactive') this.orphan.push(`token ${r.id}: user ${r.userName} is inactive`)
+    if (r.orgID && r.orgName === undefined) this.orphan.push(`token ${r.id}: org ${r.orgID} does not exist`)
+    if (this.usableOperator === undefined && r.kind === 'operator' && r.status === 'active' && r.userName !== undefined && userById.get(r.userID!.toLowerCase())?.status !== 'inactive') {
+      this.usableOperator = {id: r.id, description: r.description, userName: r.userName}
+    }
+    if (r.hashedToken) this.hashedKeys.set(r.hashedToken, r.id)
+  }
+}
+
 export function runDoctor(input: DoctorInput): DoctorReport {
   const {db} = input
   const checks: DoctorCheck[] = []
@@ -85,22 +125,15 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   try {
     result = db.view((tx) => {
       const schema = detectSchema(tx)
-      // tokens streamed: each row keeps what the checks below use (not the
-      // permissions), so memory stays small however many tokens there are
+      // tokens streamed: tallied and dropped, so memory stays small however many there are
       const model = readModel(tx, {readOnly: true, withoutAuthorizations: true})
-      const rows: AuthRow[] = []
+      const tally = new TokenTally(model)
+      const indexScan = new TokenIndexScan()
       for (const d of eachAuthorization(tx)) {
-        const r = authRow(d, model)
-        rows.push({
-          id: r.id, error: r.error, description: r.description, status: r.status, kind: r.kind, tokenState: r.tokenState, hashedToken: r.hashedToken,
-          hashVariant: r.hashVariant, userID: r.userID, userName: r.userName, orgID: r.orgID, orgName: r.orgName,
-        })
-        const a = d.record
-        // what the index check reads
-        model.authorizations.push(a === undefined ? d : {key: d.key, record: {id: a.id, token: a.token, hashedToken: a.hashedToken} as Authorization})
+        tally.add(d)
+        indexScan.add(d)
       }
-      const indexes = checkTokenIndexes(tx, model)
-      return {schema, model, rows, indexes}
+      return {schema, model, tally, indexes: indexScan.finish(tx)}
     })
   } catch (err) {
     // a damaged tree can stop the reading part way: what was found so far is the report
@@ -108,7 +141,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     add({name: 'records', verdict: 'FAIL', message: `the InfluxDB content cannot be read: ${err.message}`, hint: 'restore a backup; "influx-recover bolt check FILE" lists the structural problems'})
     return {path: input.path, checks, ok: false}
   }
-  const {schema, model, rows, indexes} = result
+  const {schema, model, tally, indexes} = result
 
   if (schema.problems.length > 0) {
     add({name: 'schema', verdict: 'FAIL', message: `${schema.influxdRange} (highest finished migration ${schema.highestFinished}), but: ${schema.problems[0]}`, hint: 'influxd may refuse this file; this tool will not write to it', details: schema.problems})
@@ -116,25 +149,19 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     add({name: 'schema', verdict: 'PASS', message: `${schema.influxdRange} (highest finished migration ${schema.highestFinished} of 21${schema.hasHashedIndex ? ', hashed token index present' : ''})`, details: schema.notes})
   }
 
-  const undecodable = [...model.authorizations, ...model.users, ...model.orgs].filter((d) => d.error !== undefined)
+  const undecodable = [...tally.errors, ...[...model.users, ...model.orgs].filter((d) => d.error !== undefined).map((d) => d.error!)]
   if (model.missingBuckets.length > 0 || undecodable.length > 0) {
     add({
       name: 'records', verdict: 'FAIL',
       message: `${model.missingBuckets.length ? `missing bucket(s) ${model.missingBuckets.join(', ')}; ` : ''}${undecodable.length} record(s) cannot be decoded`,
-      hint: 'influxd fails on such records; inspect them with "influx-recover bolt get"', details: undecodable.map((d) => d.error!),
+      hint: 'influxd fails on such records; inspect them with "influx-recover bolt get"', details: undecodable,
     })
   } else {
-    add({name: 'records', verdict: 'PASS', message: `${model.authorizations.length} token(s), ${model.legacyAuthorizations.length} legacy v1 authorization(s), ${model.users.length} user(s), ${model.orgs.length} org(s), all decodable`})
+    add({name: 'records', verdict: 'PASS', message: `${tally.count} token(s), ${model.legacyAuthorizations.length} legacy v1 authorization(s), ${model.users.length} user(s), ${model.orgs.length} org(s), all decodable`})
   }
 
   // hashing state
-  const states = {raw: 0, hashed: 0, none: 0}
-  const variants = new Map<string, number>()
-  for (const r of rows) {
-    if (r.error) continue
-    states[r.tokenState ?? 'none']++
-    if (r.hashVariant) variants.set(r.hashVariant, (variants.get(r.hashVariant) ?? 0) + 1)
-  }
+  const {states, variants, orphan, usableOperator, hashedKeys} = tally
   const variantText = [...variants].map(([v, n]) => `${n} ${v}`).join(', ')
   const hashingMsg = `${states.raw} raw, ${states.hashed} hashed${variantText ? ` (${variantText})` : ''}, ${states.none} without token`
   if (states.hashed > 0 && !schema.hasHashedIndex) {
@@ -150,20 +177,11 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     : {name: 'indexes', verdict: 'FAIL', message: `${indexes.problems.length} token index problem(s): ${indexes.problems[0]}`, hint: 'influxd cannot authenticate (or still accepts) the affected tokens', details: indexes.problems})
 
   // owners of tokens
-  const orphan: string[] = []
-  for (const r of rows) {
-    if (r.error) continue
-    if (!r.userID) orphan.push(`token ${r.id} has no user`)
-    else if (r.userName === undefined) orphan.push(`token ${r.id}: user ${r.userID} does not exist (influxd answers 403 "User is inactive")`)
-    else if (model.userById.get(r.userID.toLowerCase())?.status === 'inactive') orphan.push(`token ${r.id}: user ${r.userName} is inactive`)
-    if (r.orgID && r.orgName === undefined) orphan.push(`token ${r.id}: org ${r.orgID} does not exist`)
-  }
   add(orphan.length === 0
     ? {name: 'owners', verdict: 'PASS', message: 'every token belongs to an existing, active user and org'}
     : {name: 'owners', verdict: 'WARN', message: `${orphan.length} token(s) with a missing or inactive user or org`, details: orphan})
 
   // an operator token to get back in with
-  const usableOperator = rows.find((r) => !r.error && r.kind === 'operator' && r.status === 'active' && r.userName !== undefined && model.userById.get(r.userID!.toLowerCase())?.status !== 'inactive')
   if (usableOperator) {
     add({name: 'operator', verdict: 'PASS', message: `active operator token ${usableOperator.id} ("${usableOperator.description}") of user ${usableOperator.userName}`})
   } else {
@@ -181,7 +199,6 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     : {name: 'copies', verdict: 'WARN', message: `${copies.length} copy(ies) of the database beside it; they hold every token as it was then (plaintext before 2.9)`, hint: 'move them somewhere safe or delete them once no longer needed', details: copies})
 
   // plaintext of hashed tokens anywhere in the file (bbolt never clears freed pages)
-  const hashedKeys = new Map(rows.filter((r) => r.hashedToken).map((r) => [r.hashedToken!, r.id]))
   if (hashedKeys.size === 0) {
     add({name: 'remnants', verdict: 'PASS', message: 'no hashed tokens, so no plaintext remnants to look for'})
   } else {

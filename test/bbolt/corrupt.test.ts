@@ -8,6 +8,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {BoltError, DB, check} from '../../src/bbolt/index.js'
+import {checkWithoutReuse} from '../../src/bbolt/check.js'
 import {listAuthorizations} from '../../src/recovery/list.js'
 import {readModel, rng} from '../helpers/model.js'
 import {fixture, oracle} from '../helpers/oracle.js'
@@ -32,6 +33,8 @@ function exercise(file: string): string {
   try {
     const report = check(db)
     expect(Array.isArray(report.problems)).toBe(true)
+    // the checker reuses its read buffers: it must find exactly what it finds without
+    expect(report).toEqual(checkWithoutReuse(db))
     db.view((tx) => readModel(tx))
     // what "auth list" shows: every authorization decoded, its user and org looked up
     const rows = db.view((tx) => listAuthorizations(tx))

@@ -5,7 +5,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {BoltError, DB, type Bucket, type Cursor} from '../../src/bbolt/index.js'
+import {BoltError, DB, check, type Bucket, type Cursor} from '../../src/bbolt/index.js'
 import {rng} from '../helpers/model.js'
 import {oracleCheck} from '../helpers/oracle.js'
 
@@ -205,5 +205,40 @@ describe('bucket API edges', () => {
     })
     db.close()
     oracleCheck(file)
+  })
+
+  it('leaves a sweep passes are not cached (each is met once), the leaves of seeks and the branches are', () => {
+    const file = path.join(tmp, 'sweep-cache.bolt')
+    const db = DB.create(file)
+    // random order over many commits: the leaves end up scattered, so no read-ahead window serves them
+    const order = Array.from({length: 3000}, (_, i) => i)
+    const r = rng(9)
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]]
+    }
+    for (let t = 0; t < order.length; t += 100) {
+      db.update((tx) => {
+        const b = tx.createBucketIfNotExists(Buffer.from('b'))
+        for (const i of order.slice(t, t + 100)) b.put(key(i), Buffer.alloc(200, i & 255))
+      })
+    }
+    db.close()
+    const ro = DB.open(file, {readOnly: true})
+    try {
+      const {leafPages, branchPages} = check(ro).stats
+      expect(leafPages).toBeGreaterThan(100)
+      ro.view((tx) => {
+        const b = tx.bucket(Buffer.from('b'))!
+        expect(forward(b.cursor({copy: false}))).toHaveLength(3000)
+        expect(backward(b.cursor({copy: false}))).toHaveLength(3000)
+        // the branches, the root bucket's leaf, and the leaves first() and last() descended to
+        expect(ro.file.cachedBytes()).toBeLessThanOrEqual((branchPages + 3) * ro.pageSize)
+        for (let i = 0; i < 3000; i += 30) expect(b.get(key(i))).not.toBeUndefined()
+        expect(ro.file.cachedBytes()).toBeGreaterThan((branchPages + 50) * ro.pageSize)
+      })
+    } finally {
+      ro.close()
+    }
   })
 })
