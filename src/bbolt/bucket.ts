@@ -38,6 +38,20 @@ export function decodeBucketValue(value: Buffer, where: string): {root: number; 
   return {root, sequence, inline: page}
 }
 
+export interface PutOptions {
+  /**
+   * false: the value is stored as given, not copied (Go's Put contract): the
+   * caller must not change its bytes until the transaction has ended.
+   * Default true.
+   */
+  copy?: boolean
+}
+
+/** A Buffer over the same bytes (no copy). */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && compareBytes(a, 0, a.length, b) === 0
 }
@@ -211,7 +225,7 @@ export class Bucket {
     c.node().del(name)
   }
 
-  put(key: Uint8Array, value: Uint8Array): void {
+  put(key: Uint8Array, value: Uint8Array, options?: PutOptions): void {
     this.assertWritable()
     if (key.length === 0) throw new BoltError('invalid', 'key required')
     if (key.length > MAX_KEY_SIZE) throw new BoltError('invalid', `key too large (${key.length} > ${MAX_KEY_SIZE} bytes)`)
@@ -221,9 +235,11 @@ export class Bucket {
     if (exists && (c.currentFlags() & BUCKET_LEAF_FLAG) !== 0) {
       throw new BoltError('incompatible', `${describePath([...this.path, Buffer.from(key)])} is a bucket, not a key`)
     }
-    // Copy what the caller gave: it may reuse its buffers before the commit. A
-    // key that is already stored keeps its stored bytes (no copy).
-    c.node().put(key, exists ? null : this.tx.copyBytes(key), this.tx.copyBytes(value), 0, 0)
+    // Copy what the caller gave: it may reuse its buffers before the commit
+    // (unless it handed the value over). A key that is already stored keeps
+    // its stored bytes (no copy).
+    const stored = options?.copy === false ? asBuffer(value) : this.tx.copyBytes(value)
+    c.node().put(key, exists ? null : this.tx.copyBytes(key), stored, 0, 0)
   }
 
   delete(key: Uint8Array): void {
