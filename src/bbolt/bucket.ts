@@ -122,6 +122,12 @@ export class Bucket {
     return this.tx.page(id)
   }
 
+  /** pageOf() for the bucket's own lookups: leaves may come from the transaction's read area (Tx.leafPage). */
+  leafPageOf(id: number): Page {
+    if (this.root === 0) return this.pageOf(id)
+    return this.tx.leafPage(id)
+  }
+
   /**
    * Materializes the node for a page (copy-on-write path). `known` is the
    * page when the caller already holds it (a cursor's stack), so it is not
@@ -136,7 +142,12 @@ export class Bucket {
     else parent.children.push(n)
     const p = this.page !== null && this.root === 0 ? this.page : known !== null && known.id === pgid ? known : this.tx.page(pgid)
     if (!p.isLeaf && !p.isBranch) throw corrupt(`page ${pgid}: expected a branch or leaf page`)
-    n.read(p)
+    if (this.tx.inArea(p)) {
+      n.read(p, this.tx)
+      this.tx.areaNode(n)
+    } else {
+      n.read(p, null)
+    }
     this.nodes.set(pgid, n)
     return n
   }
@@ -144,7 +155,7 @@ export class Bucket {
   /** The reusable cursor positioned at the first key >= key (no skipping past a leaf's end). */
   private seekTo(key: Uint8Array): Cursor {
     this.tx.assertOpen()
-    const c = this.seeker ?? (this.seeker = new Cursor(this))
+    const c = this.seeker ?? (this.seeker = new Cursor(this, {}, true))
     c.seekRaw(key)
     return c
   }

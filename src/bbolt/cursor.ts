@@ -55,7 +55,12 @@ export class Cursor {
   private readonly visitedIds: number[] = []
   private direction = 0
 
-  constructor(readonly bucket: Bucket, options: CursorOptions = {}) {
+  /**
+   * `internal`: the bucket's own lookup cursor (get, put, delete), whose
+   * callers copy whatever they keep: it reads leaves through the
+   * transaction's reused read area (Tx.leafPage).
+   */
+  constructor(readonly bucket: Bucket, options: CursorOptions = {}, private readonly internal = false) {
     this.copy = options.copy ?? true
   }
 
@@ -138,6 +143,7 @@ export class Cursor {
     if (ref.index < 0 || ref.index >= ref.count) return null
     if (ref.node !== null) {
       const ino = ref.node.inodes[ref.index]
+      if (!this.internal) this.bucket.tx.exposed(ino.value!)
       return {key: ino.key, value: ino.value!, flags: ino.flags}
     }
     const p = ref.page!
@@ -194,7 +200,10 @@ export class Cursor {
       value = (u32(buf, o) & BUCKET_LEAF_FLAG) !== 0 ? null : buf.subarray(start + ksize, start + ksize + u32(buf, o + 12))
     }
     // Copies by default: callers may keep or modify what they get without touching pages or nodes.
-    if (!this.copy) return {key, value}
+    if (!this.copy) {
+      if (ref.node !== null && value !== null) this.bucket.tx.exposed(value)
+      return {key, value}
+    }
     return {key: Buffer.from(key), value: value === null ? null : Buffer.from(value)}
   }
 
@@ -229,7 +238,7 @@ export class Cursor {
       f.leaf = node.isLeaf
       f.count = node.inodes.length
     } else {
-      const page = bucket.pageOf(pgid)
+      const page = this.internal ? bucket.leafPageOf(pgid) : bucket.pageOf(pgid)
       if (!page.isLeaf && !page.isBranch) throw corrupt(`page ${pgid}: expected a branch or leaf page`)
       f.page = page
       f.node = null
