@@ -6,6 +6,7 @@
  */
 import {Cursor, type CursorOptions, type Entry} from './cursor.js'
 import {BoltError, corrupt} from './errors.js'
+import type {ReadArea} from './file.js'
 import {Node} from './node.js'
 import {BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, ELEMENT_SIZE, LEAF_PAGE, MAX_KEY_SIZE, MAX_VALUE_SIZE, PAGE_HEADER_SIZE, Page, compareBytes, elementProblem, readU64, writeU64} from './page.js'
 import type {Tx} from './tx.js'
@@ -126,6 +127,12 @@ export class Bucket {
   leafPageOf(id: number): Page {
     if (this.root === 0) return this.pageOf(id)
     return this.tx.leafPage(id)
+  }
+
+  /** pageOf() for a scanning cursor (Tx.scanPage). */
+  scanPageOf(id: number, area: ReadArea): Page {
+    if (this.root === 0) return this.pageOf(id)
+    return this.tx.scanPage(id, area)
   }
 
   /**

@@ -51,6 +51,8 @@ export function ioCall<T>(what: string, fn: () => T): T {
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 /** bytes read at once when pages are being scanned in order */
 const READ_AHEAD_BYTES = 1024 * 1024
+/** size of a ReadArea: small enough to stay in the CPU's cache while it is reused */
+export const AREA_BYTES = 256 * 1024
 
 /**
  * Checks a page's header: its id, a branch, leaf or freelist type, and an
@@ -88,23 +90,36 @@ export class ReadArea {
   /** the last page asked for that the area did not hold */
   lastMiss = -2
   /** the decoded leaves of the run, by id - start */
-  pages: Array<Page | null | undefined> = []
+  readonly pages: Array<Page | null>
+  /** a view of each page-sized slot, made once per memory (not once per page read) */
+  slots: Buffer[] = []
 
-  constructor(readonly bytes: number) {
+  /** eager: every miss reads a run into the area (a scan), not only one right after the last */
+  constructor(readonly bytes: number, readonly pageSize: number, readonly eager = false) {
     // its own memory (not a slice of Node's pool), so holders can be recognized by .buffer
     this.buf = Buffer.allocUnsafeSlow(bytes)
+    this.pages = new Array<Page | null>(bytes / pageSize).fill(null)
+    this.makeSlots()
   }
 
   /** Whether `b` is a view into the current memory. */
   holds(b: Uint8Array): boolean { return b.buffer === this.buf.buffer }
 
   /** New memory: the old stays valid for whoever still holds views of it. */
-  renew(): void { this.buf = Buffer.allocUnsafeSlow(this.bytes) }
+  renew(): void {
+    this.buf = Buffer.allocUnsafeSlow(this.bytes)
+    this.makeSlots()
+  }
+
+  private makeSlots(): void {
+    const ps = this.pageSize
+    this.slots = Array.from({length: this.bytes / ps}, (_, k) => this.buf.subarray(k * ps, (k + 1) * ps))
+  }
 
   fill(start: number, count: number): void {
     this.start = start
     this.count = count
-    this.pages = []
+    this.pages.fill(null)
   }
 }
 
@@ -193,14 +208,14 @@ export class PageFile {
    * in order. Other pages, and leaves met out of order, go through page().
    */
   areaPage(area: ReadArea, id: number, hwm: number, reusable: () => boolean): Page {
-    const hit = this.cached(id)
-    if (hit !== null) return hit
     if (id >= area.start && id < area.start + area.count) {
       const p = area.pages[id - area.start] ?? this.fromArea(area, id, hwm)
       if (p !== null) return p
       return this.page(id, hwm)
     }
-    const sequential = id === area.lastMiss + 1 || (area.count > 0 && id === area.start + area.count)
+    const hit = this.cached(id)
+    if (hit !== null) return hit
+    const sequential = area.eager || id === area.lastMiss + 1 || (area.count > 0 && id === area.start + area.count)
     area.lastMiss = id
     if (!sequential || id < 2 || id >= hwm) return this.page(id, hwm)
     if (area.count > 0 && !reusable()) area.renew()
@@ -218,7 +233,7 @@ export class PageFile {
     const b = area.buf
     const overflow = u32(b, off + 12)
     if ((b[off + 8] | (b[off + 9] << 8)) !== LEAF_PAGE || id + overflow >= area.start + area.count) return null
-    const run = b.subarray(off, off + (overflow + 1) * ps)
+    const run = overflow === 0 ? area.slots[id - area.start] : b.subarray(off, off + (overflow + 1) * ps)
     const p = checkedPage(id, run, checkHeader(id, run, hwm))
     area.pages[id - area.start] = p
     return p

@@ -1,7 +1,7 @@
 export {DB, DEFAULT_PAGE_SIZE, type OpenOptions, type CreateOptions} from './db.js'
 export {Tx, type TxStats} from './tx.js'
 export {Bucket, describePath, type PutOptions} from './bucket.js'
-export {Cursor, type CursorOptions, type Entry} from './cursor.js'
+export {Cursor, type CursorOptions, type Entry, type EntryView} from './cursor.js'
 export {BoltError, type BoltErrorKind} from './errors.js'
 export {realFileOps, type FileOps} from './file.js'
 export {type Meta, type MetaSlot} from './meta.js'

@@ -9,7 +9,7 @@
 import {Bucket, describePath} from './bucket.js'
 import type {DB} from './db.js'
 import {BoltError} from './errors.js'
-import {ReadArea} from './file.js'
+import {AREA_BYTES, ReadArea} from './file.js'
 import {Freelist} from './freelist.js'
 import {Node} from './node.js'
 import {encodeMeta, type Meta} from './meta.js'
@@ -38,9 +38,9 @@ const ALLOC_SIZE = 16 * 1024 * 1024
 /** dirty pages are rendered into this much memory at a time and written together */
 const STAGING_SIZE = 4 * 1024 * 1024
 const COPY_SLAB_SIZE = 256 * 1024
-/** read area for leaves met in order (PageFile.areaPage): small enough to stay in the CPU's cache */
-const AREA_BYTES = 256 * 1024
 const MAX_MMAP_STEP = 1 << 30
+
+const alwaysReusable = (): boolean => true
 
 /** Go's mmap sizing, used to size the file the way Go would grow it. */
 function mmapSize(size: number, pageSize: number): number {
@@ -138,8 +138,14 @@ export class Tx {
    */
   leafPage(id: number): Page {
     if (this.pages.size > 0) return this.page(id)
-    const area = this.area ?? (this.area = new ReadArea(Math.max(AREA_BYTES, 4 * this.pageSize)))
+    const area = this.area ?? (this.area = new ReadArea(Math.max(AREA_BYTES, 4 * this.pageSize), this.pageSize))
     return this.db.file.areaPage(area, id, this.baseHwm, this.areaReusable)
+  }
+
+  /** page() for a scanning cursor: leaves are read in runs into the cursor's own area (PageFile.areaPage). */
+  scanPage(id: number, area: ReadArea): Page {
+    if (this.pages.size > 0) return this.page(id)
+    return this.db.file.areaPage(area, id, this.baseHwm, alwaysReusable)
   }
 
   /** Whether p lies in the read area's current memory. */

@@ -104,3 +104,100 @@ describe('leaves read in file order into a reused buffer', () => {
     for (let i = 0; i < N; i++) expect(got[i].toString('latin1')).toBe(value(i, 'x').toString('latin1'))
   })
 })
+
+describe('scan cursors (a reused buffer of their own)', () => {
+  let file = ''
+  const want: Array<[string, string]> = []
+  beforeAll(() => {
+    // a multi-level tree of varied values, some longer than a page (overflow runs), and inline sub-buckets
+    file = path.join(tmp, 'scan.bolt')
+    const db = DB.create(file)
+    db.update((tx) => {
+      const b = tx.createBucket(Buffer.from('b'))
+      for (let i = 0; i < 4000; i++) {
+        const k = Buffer.from(`k${String(i).padStart(6, '0')}`)
+        if (i % 500 === 7) {
+          b.createBucket(k).put(Buffer.from('inner'), Buffer.from(`inline-${i}`))
+          continue
+        }
+        const v = Buffer.alloc(i % 97 === 0 ? 9000 : 50 + (i % 400), `${i}-`)
+        b.put(k, v)
+        want.push([k.toString('latin1'), v.toString('latin1')])
+      }
+    })
+    db.close()
+  })
+  const str = (b: Uint8Array, s: number, e: number): string => Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1')
+
+  it('views walk the same entries as a plain cursor, both ways, and seek', () => {
+    const db = DB.open(file, {readOnly: true})
+    db.view((tx) => {
+      const c = tx.bucket(Buffer.from('b'))!.cursor({scan: true})
+      const fwd: Array<[string, string]> = []
+      for (let e = c.firstView(); e !== null; e = c.nextView()) if (e.valueBuf !== null) fwd.push([str(e.keyBuf, e.keyStart, e.keyEnd), str(e.valueBuf, e.valueStart, e.valueEnd)])
+      expect(fwd).toEqual(want)
+      const back: string[] = []
+      for (let e = c.lastView(); e !== null; e = c.prevView()) if (e.valueBuf !== null) back.push(str(e.keyBuf, e.keyStart, e.keyEnd))
+      expect(back).toEqual(want.map(([k]) => k).reverse())
+      for (let i = 0; i < want.length; i += 37) {
+        const e = c.seekView(Buffer.from(want[i][0], 'latin1'))!
+        expect(str(e.valueBuf!, e.valueStart, e.valueEnd)).toBe(want[i][1])
+      }
+    })
+    db.close()
+  })
+
+  it('entries from first() and next() are copies that stay as they were', () => {
+    const db = DB.open(file, {readOnly: true})
+    const got = db.view((tx) => {
+      const c = tx.bucket(Buffer.from('b'))!.cursor({scan: true, copy: false})
+      const out: Array<{key: Buffer; value: Buffer | null}> = []
+      for (let e = c.first(); e !== null; e = c.next()) out.push(e)
+      return out
+    })
+    db.close()
+    expect(got.filter((e) => e.value !== null).map((e) => [e.key.toString('latin1'), e.value!.toString('latin1')])).toEqual(want)
+  })
+
+  it('a sub-bucket opened from it keeps its own bytes after the cursor moved on', () => {
+    const db = DB.open(file, {readOnly: true})
+    db.view((tx) => {
+      const c = tx.bucket(Buffer.from('b'))!.cursor({scan: true})
+      const subs: Array<{name: string; bucket: ReturnType<typeof c.openBucket>}> = []
+      for (let e = c.firstView(); e !== null; e = c.nextView()) if (e.valueBuf === null) subs.push({name: str(e.keyBuf, e.keyStart, e.keyEnd), bucket: c.openBucket()})
+      expect(subs.length).toBe(8)
+      for (const s of subs) expect(s.bucket.get(Buffer.from('inner'))?.toString()).toBe(`inline-${Number(s.name.slice(1))}`)
+    })
+    db.close()
+  })
+
+  it('in a write transaction it sees the changes, and deleting through it writes a clean file', () => {
+    const copy = path.join(tmp, 'scan-write.bolt')
+    fs.copyFileSync(file, copy)
+    const db = DB.open(copy)
+    const left = new Map(want)
+    db.update((tx) => {
+      const b = tx.bucket(Buffer.from('b'))!
+      for (let i = 0; i < want.length; i += 5) {
+        b.put(Buffer.from(want[i][0], 'latin1'), Buffer.from(`new-${i}`))
+        left.set(want[i][0], `new-${i}`)
+      }
+      const c = b.cursor({scan: true})
+      const seen: Array<[string, string]> = []
+      for (let e = c.firstView(); e !== null; e = c.nextView()) if (e.valueBuf !== null) seen.push([str(e.keyBuf, e.keyStart, e.keyEnd), str(e.valueBuf, e.valueStart, e.valueEnd)])
+      expect(seen).toEqual([...left])
+      for (let i = 1; i < want.length; i += 3) {
+        expect(c.seekView(Buffer.from(want[i][0], 'latin1'))).not.toBeNull()
+        c.delete()
+        left.delete(want[i][0])
+      }
+    })
+    db.close()
+    oracleCheck(copy)
+    const after = new Map<string, string>()
+    const db2 = DB.open(copy, {readOnly: true})
+    db2.view((tx) => tx.bucket(Buffer.from('b'))!.forEach((k, v) => { if (v !== null) after.set(k.toString('latin1'), v.toString('latin1')) }))
+    db2.close()
+    expect(after).toEqual(left)
+  })
+})
