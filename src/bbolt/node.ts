@@ -8,7 +8,7 @@
 import type {Bucket} from './bucket.js'
 import type {Tx} from './tx.js'
 import {BoltError} from './errors.js'
-import {BRANCH_PAGE, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, u32} from './page.js'
+import {BRANCH_PAGE, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, u32, u64} from './page.js'
 
 export interface Inode {
   flags: number
@@ -172,7 +172,7 @@ export class Node {
       } else {
         const start = o + u32(buf, o), ksize = u32(buf, o + 4)
         if (ksize === 0) throw new BoltError('corrupt', `page ${p.id}: element ${i} has an empty key`)
-        ino = {flags: 0, pgid: u32(buf, o + 12) * 0x1_0000_0000 + u32(buf, o + 8), key: keys === null ? buf.subarray(start, start + ksize) : keys.copyRange(buf, start, start + ksize), value: null}
+        ino = {flags: 0, pgid: u64(buf, o + 8), key: keys === null ? buf.subarray(start, start + ksize) : keys.copyRange(buf, start, start + ksize), value: null}
       }
       inodes[i] = ino
     }

@@ -160,13 +160,13 @@ export class Tx {
   }
 
   private readonly areaReusable = (): boolean => {
-    const area = this.area!
+    const memory = this.area!.buf.buffer
     let ok = !this.areaPinned
     for (let i = 0; ok && i < this.areaNodes.length; i++) {
       const inodes = this.areaNodes[i].inodes
       for (let j = 0; j < inodes.length; j++) {
         const v = inodes[j].value
-        if (v !== null && area.holds(v)) {
+        if (v !== null && v.buffer === memory) {
           ok = false
           break
         }
