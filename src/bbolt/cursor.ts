@@ -256,6 +256,26 @@ export class Cursor {
 
   /** Seeks without skipping past the end of a leaf (used by Bucket). */
   seekRaw(key: Uint8Array): void {
+    if (this.internal && this.depth > 0) {
+      // Lookups in key order mostly stay in one leaf. When the last one's leaf
+      // node holds keys on both sides of `key`, a descent from the root ends
+      // there too (in a tree whose keys are in order, as check verifies
+      // before any write): it is not repeated.
+      const top = this.frames[this.depth - 1]
+      const n = top.node
+      if (n !== null && top.leaf) {
+        const inodes = n.inodes
+        const count = inodes.length
+        if (count > 0) {
+          const first = inodes[0].key, last = inodes[count - 1].key
+          if (compareBytes(first, 0, first.length, key) <= 0 && compareBytes(last, 0, last.length, key) >= 0) {
+            top.count = count
+            top.index = n.search(key)
+            return
+          }
+        }
+      }
+    }
     this.reset()
     this.search(key, this.bucket.rootPgid())
   }
@@ -529,6 +549,11 @@ export class Cursor {
       n = n.childAt(this.frames[i].index, own ? this.frames[i + 1].page : null)
     }
     if (!n.isLeaf) throw corrupt('cursor path does not end in a leaf')
+    if (this.internal) {
+      // the bucket's own cursor goes on from the node (see seekRaw)
+      top.node = n
+      top.page = null
+    }
     return n
   }
 }

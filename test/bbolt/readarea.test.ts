@@ -7,6 +7,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DB} from '../../src/bbolt/index.js'
+import {rng} from '../helpers/model.js'
 import {oracle, oracleCheck} from '../helpers/oracle.js'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ir-area-'))
@@ -91,6 +92,39 @@ describe('leaves read in file order into a reused buffer', () => {
     })
     db.close()
     oracleCheck(file)
+  })
+
+  it('puts, gets and deletes in ascending runs with jumps land where a search from the root puts them', () => {
+    const file = copyOfBase('runs.bolt')
+    const want = contents(file)
+    const r = rng(11)
+    const db = DB.open(file)
+    db.update((tx) => {
+      const b = tx.bucket(BUCKET)!
+      for (let run = 0; run < 300; run++) {
+        let i = Math.floor(r() * (N + 20)) - 10
+        const len = 1 + Math.floor(r() * 25)
+        for (let j = 0; j < len; j++, i += 1 + Math.floor(r() * 2)) {
+          // keys of the file, and new ones between them, before the first and after the last
+          const k = i < 0 ? Buffer.from(`+${-i}`) : r() < 0.3 ? Buffer.concat([key(i), Buffer.from('~')]) : key(i)
+          const ks = k.toString('latin1')
+          const op = r()
+          if (op < 0.5) {
+            const v = Buffer.from(`v${run}-${j}`)
+            b.put(k, v)
+            want.set(ks, v.toString('latin1'))
+          } else if (op < 0.8) {
+            expect(b.get(k)?.toString('latin1')).toBe(want.get(ks))
+          } else {
+            b.delete(k)
+            want.delete(ks)
+          }
+        }
+      }
+    })
+    db.close()
+    oracleCheck(file)
+    expect([...contents(file)]).toEqual([...want].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
   })
 
   it('get in key order returns each value intact after the buffer was refilled', () => {
