@@ -6,6 +6,7 @@
  */
 import {Cursor, type CursorOptions, type Entry} from './cursor.js'
 import {BoltError, corrupt} from './errors.js'
+import type {ReadArea} from './file.js'
 import {Node} from './node.js'
 import {BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, ELEMENT_SIZE, LEAF_PAGE, MAX_KEY_SIZE, MAX_VALUE_SIZE, PAGE_HEADER_SIZE, Page, compareBytes, elementProblem, readU64, writeU64} from './page.js'
 import type {Tx} from './tx.js'
@@ -36,6 +37,20 @@ export function decodeBucketValue(value: Buffer, where: string): {root: number; 
     if ((page.leafFlags(i) & BUCKET_LEAF_FLAG) !== 0) throw corrupt(`${where}: inline bucket contains a sub-bucket`)
   }
   return {root, sequence, inline: page}
+}
+
+export interface PutOptions {
+  /**
+   * false: the value is stored as given, not copied (Go's Put contract): the
+   * caller must not change its bytes until the transaction has ended.
+   * Default true.
+   */
+  copy?: boolean
+}
+
+/** A Buffer over the same bytes (no copy). */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -108,6 +123,18 @@ export class Bucket {
     return this.tx.page(id, sweep)
   }
 
+  /** pageOf() for the bucket's own lookups: leaves may come from the transaction's read area (Tx.leafPage). */
+  leafPageOf(id: number): Page {
+    if (this.root === 0) return this.pageOf(id)
+    return this.tx.leafPage(id)
+  }
+
+  /** pageOf() for a scanning cursor (Tx.scanPage). */
+  scanPageOf(id: number, area: ReadArea): Page {
+    if (this.root === 0) return this.pageOf(id)
+    return this.tx.scanPage(id, area)
+  }
+
   /**
    * Materializes the node for a page (copy-on-write path). `known` is the
    * page when the caller already holds it (a cursor's stack), so it is not
@@ -122,7 +149,12 @@ export class Bucket {
     else parent.children.push(n)
     const p = this.page !== null && this.root === 0 ? this.page : known !== null && known.id === pgid ? known : this.tx.page(pgid)
     if (!p.isLeaf && !p.isBranch) throw corrupt(`page ${pgid}: expected a branch or leaf page`)
-    n.read(p)
+    if (this.tx.inArea(p)) {
+      n.read(p, this.tx)
+      this.tx.areaNode(n)
+    } else {
+      n.read(p, null)
+    }
     this.nodes.set(pgid, n)
     return n
   }
@@ -130,7 +162,7 @@ export class Bucket {
   /** The reusable cursor positioned at the first key >= key (no skipping past a leaf's end). */
   private seekTo(key: Uint8Array): Cursor {
     this.tx.assertOpen()
-    const c = this.seeker ?? (this.seeker = new Cursor(this))
+    const c = this.seeker ?? (this.seeker = new Cursor(this, {}, true))
     c.seekRaw(key)
     return c
   }
@@ -211,7 +243,7 @@ export class Bucket {
     c.node().del(name)
   }
 
-  put(key: Uint8Array, value: Uint8Array): void {
+  put(key: Uint8Array, value: Uint8Array, options?: PutOptions): void {
     this.assertWritable()
     if (key.length === 0) throw new BoltError('invalid', 'key required')
     if (key.length > MAX_KEY_SIZE) throw new BoltError('invalid', `key too large (${key.length} > ${MAX_KEY_SIZE} bytes)`)
@@ -221,9 +253,11 @@ export class Bucket {
     if (exists && (c.currentFlags() & BUCKET_LEAF_FLAG) !== 0) {
       throw new BoltError('incompatible', `${describePath([...this.path, Buffer.from(key)])} is a bucket, not a key`)
     }
-    // Copy what the caller gave: it may reuse its buffers before the commit. A
-    // key that is already stored keeps its stored bytes (no copy).
-    c.node().put(key, exists ? null : this.tx.copyBytes(key), this.tx.copyBytes(value), 0, 0)
+    // Copy what the caller gave: it may reuse its buffers before the commit
+    // (unless it handed the value over). A key that is already stored keeps
+    // its stored bytes (no copy).
+    const stored = options?.copy === false ? asBuffer(value) : this.tx.copyBytes(value)
+    c.node().put(key, exists ? null : this.tx.copyBytes(key), stored, 0, 0)
   }
 
   delete(key: Uint8Array): void {

@@ -9,6 +9,7 @@
  */
 import type {Bucket} from './bucket.js'
 import {BoltError, corrupt} from './errors.js'
+import {AREA_BYTES, ReadArea} from './file.js'
 import {BUCKET_LEAF_FLAG, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, u32} from './page.js'
 import type {Node} from './node.js'
 
@@ -21,6 +22,8 @@ class Frame {
   count = 0
   leaf = false
 }
+
+const EMPTY = new Uint8Array(0)
 
 /** Maximum tree depth we follow; a real file is far shallower. Guards loops in corrupt files. */
 const MAX_DEPTH = 64
@@ -38,6 +41,29 @@ export interface CursorOptions {
    * Default true.
    */
   copy?: boolean
+  /**
+   * true: a cursor for scans. It reads leaves in runs into a small buffer of
+   * its own that it reuses as it moves, so first(), next() and the like
+   * always copy (whatever `copy` says); the *View methods hand out the
+   * bytes in place, valid only until the cursor moves. Default false.
+   */
+  scan?: boolean
+}
+
+/**
+ * The entry under a cursor as byte ranges (no object per entry): the key is
+ * keyBuf[keyStart, keyEnd), the value valueBuf[valueStart, valueEnd). One
+ * object per cursor, overwritten when it moves; the bytes must not be
+ * modified, and in a scan cursor are valid only until it moves.
+ */
+export interface EntryView {
+  keyBuf: Uint8Array
+  keyStart: number
+  keyEnd: number
+  /** null when the entry is a sub-bucket */
+  valueBuf: Uint8Array | null
+  valueStart: number
+  valueEnd: number
 }
 
 export class Cursor {
@@ -45,6 +71,11 @@ export class Cursor {
   /** number of live frames in `frames` */
   private depth = 0
   private readonly copy: boolean
+  /** a scan cursor's own read buffer (CursorOptions.scan) */
+  private readonly area: ReadArea | null
+  /** the depth of the first leaf this cursor met (0: none yet) */
+  private leafDepth = 0
+  private readonly view: EntryView = {keyBuf: EMPTY, keyStart: 0, keyEnd: 0, valueBuf: null, valueStart: 0, valueEnd: 0}
   /**
    * Leaves entered while moving in one direction (1 next, -1 prev). In a tree
    * no leaf is met twice in one sweep; in a damaged file whose branches share
@@ -55,28 +86,121 @@ export class Cursor {
   private readonly visitedIds: number[] = []
   private direction = 0
 
-  constructor(readonly bucket: Bucket, options: CursorOptions = {}) {
-    this.copy = options.copy ?? true
+  /**
+   * `internal`: the bucket's own lookup cursor (get, put, delete), whose
+   * callers copy whatever they keep: it reads leaves through the
+   * transaction's reused read area (Tx.leafPage).
+   */
+  constructor(readonly bucket: Bucket, options: CursorOptions = {}, private readonly internal = false) {
+    this.area = options.scan === true ? new ReadArea(Math.max(AREA_BYTES, 4 * bucket.tx.pageSize), bucket.tx.pageSize, true) : null
+    this.copy = this.area !== null || (options.copy ?? true)
+  }
+
+  // ---- the entry as byte ranges (EntryView); null at the end ----
+  firstView(): EntryView | null {
+    this.bucket.tx.assertOpen()
+    this.toFirst()
+    return this.fillView() ? this.view : null
+  }
+
+  lastView(): EntryView | null {
+    this.bucket.tx.assertOpen()
+    this.toLast()
+    return this.fillView() ? this.view : null
+  }
+
+  seekView(key: Uint8Array): EntryView | null {
+    this.bucket.tx.assertOpen()
+    this.toKey(key)
+    return this.fillView() ? this.view : null
+  }
+
+  nextView(): EntryView | null {
+    this.bucket.tx.assertOpen()
+    if (this.depth === 0) return null
+    const top = this.frames[this.depth - 1]
+    if (top.index < top.count - 1 && top.index >= 0) top.index++
+    else this.nextEntry()
+    return this.fillView() ? this.view : null
+  }
+
+  prevView(): EntryView | null {
+    this.bucket.tx.assertOpen()
+    if (this.depth === 0) return null
+    const top = this.frames[this.depth - 1]
+    if (top.index > 0 && top.index < top.count) top.index--
+    else this.prevEntry()
+    return this.fillView() ? this.view : null
+  }
+
+  /** Sets `view` to the element under the cursor; false when there is none. */
+  private fillView(): boolean {
+    if (this.depth === 0) return false
+    const ref = this.frames[this.depth - 1]
+    const i = ref.index
+    if (i < 0 || i >= ref.count) return false
+    const v = this.view
+    if (ref.node !== null) {
+      const ino = ref.node.inodes[i]
+      v.keyBuf = ino.key
+      v.keyStart = 0
+      v.keyEnd = ino.key.length
+      if ((ino.flags & BUCKET_LEAF_FLAG) !== 0) {
+        v.valueBuf = null
+        v.valueStart = v.valueEnd = 0
+      } else {
+        this.bucket.tx.exposed(ino.value!)
+        v.valueBuf = ino.value
+        v.valueStart = 0
+        v.valueEnd = ino.value!.length
+      }
+      return true
+    }
+    // a leaf element: flags u32, pos u32 (from the element), ksize u32, vsize u32
+    const buf = ref.page!.buf
+    const o = PAGE_HEADER_SIZE + ELEMENT_SIZE * i
+    const start = o + u32(buf, o + 4)
+    const end = start + u32(buf, o + 8)
+    v.keyBuf = buf
+    v.keyStart = start
+    v.keyEnd = end
+    if ((u32(buf, o) & BUCKET_LEAF_FLAG) !== 0) {
+      v.valueBuf = null
+      v.valueStart = v.valueEnd = 0
+    } else {
+      v.valueBuf = buf
+      v.valueStart = end
+      v.valueEnd = end + u32(buf, o + 12)
+    }
+    return true
   }
 
   first(): Entry | null {
     this.bucket.tx.assertOpen()
-    this.reset()
-    this.pushPageNode(this.bucket.rootPgid(), 0)
-    this.goToFirst()
-    if (this.frames[this.depth - 1].count === 0) this.nextEntry()
+    this.toFirst()
     return this.current()
   }
 
   last(): Entry | null {
     this.bucket.tx.assertOpen()
+    this.toLast()
+    return this.current()
+  }
+
+  private toFirst(): void {
+    this.reset()
+    this.pushPageNode(this.bucket.rootPgid(), 0)
+    this.goToFirst()
+    if (this.frames[this.depth - 1].count === 0) this.nextEntry()
+  }
+
+  private toLast(): void {
     this.reset()
     const ref = this.pushPageNode(this.bucket.rootPgid(), 0)
     ref.index = ref.count - 1
     this.goToLast()
     // the last leaf can be empty after deletions: step back to a real element
     if (this.frames[this.depth - 1].count === 0) this.prevEntry()
-    return this.current()
   }
 
   next(): Entry | null {
@@ -101,10 +225,14 @@ export class Cursor {
   /** Positions at the first key >= `key`. */
   seek(key: Uint8Array): Entry | null {
     this.bucket.tx.assertOpen()
+    this.toKey(key)
+    return this.current()
+  }
+
+  private toKey(key: Uint8Array): void {
     this.seekRaw(key)
     const ref = this.frames[this.depth - 1]
     if (ref.index >= ref.count) this.nextEntry()
-    return this.current()
   }
 
   /** Deletes the key under the cursor (not a bucket). */
@@ -122,11 +250,32 @@ export class Cursor {
   openBucket(): Bucket {
     const kv = this.currentRaw()
     if (kv === null || (kv.flags & BUCKET_LEAF_FLAG) === 0) throw new BoltError('incompatible', 'cursor is not on a bucket entry')
-    return this.bucket.openChild(kv.key, kv.value)
+    // a scan cursor's buffer is reused: the child keeps its own copy of an inline image
+    return this.bucket.openChild(kv.key, this.area !== null ? Buffer.from(kv.value) : kv.value)
   }
 
   /** Seeks without skipping past the end of a leaf (used by Bucket). */
   seekRaw(key: Uint8Array): void {
+    if (this.internal && this.depth > 0) {
+      // Lookups in key order mostly stay in one leaf. When the last one's leaf
+      // node holds keys on both sides of `key`, a descent from the root ends
+      // there too (in a tree whose keys are in order, as check verifies
+      // before any write): it is not repeated.
+      const top = this.frames[this.depth - 1]
+      const n = top.node
+      if (n !== null && top.leaf) {
+        const inodes = n.inodes
+        const count = inodes.length
+        if (count > 0) {
+          const first = inodes[0].key, last = inodes[count - 1].key
+          if (compareBytes(first, 0, first.length, key) <= 0 && compareBytes(last, 0, last.length, key) >= 0) {
+            top.count = count
+            top.index = n.search(key)
+            return
+          }
+        }
+      }
+    }
     this.reset()
     this.search(key, this.bucket.rootPgid())
   }
@@ -138,6 +287,7 @@ export class Cursor {
     if (ref.index < 0 || ref.index >= ref.count) return null
     if (ref.node !== null) {
       const ino = ref.node.inodes[ref.index]
+      if (!this.internal) this.bucket.tx.exposed(ino.value!)
       return {key: ino.key, value: ino.value!, flags: ino.flags}
     }
     const p = ref.page!
@@ -194,7 +344,10 @@ export class Cursor {
       value = (u32(buf, o) & BUCKET_LEAF_FLAG) !== 0 ? null : buf.subarray(start + ksize, start + ksize + u32(buf, o + 12))
     }
     // Copies by default: callers may keep or modify what they get without touching pages or nodes.
-    if (!this.copy) return {key, value}
+    if (!this.copy) {
+      if (ref.node !== null && value !== null) this.bucket.tx.exposed(value)
+      return {key, value}
+    }
     return {key: Buffer.from(key), value: value === null ? null : Buffer.from(value)}
   }
 
@@ -230,11 +383,15 @@ export class Cursor {
       f.leaf = node.isLeaf
       f.count = node.inodes.length
     } else {
-      const page = bucket.pageOf(pgid, sweep)
+      // a scan cursor reads branches (above the depth where it met a leaf) the usual way: they
+      // lie elsewhere in the file, and reading a run at each would throw away the leaves' run
+      const page = this.internal ? bucket.leafPageOf(pgid)
+        : this.area !== null && depth >= this.leafDepth ? bucket.scanPageOf(pgid, this.area) : bucket.pageOf(pgid, sweep)
       if (!page.isLeaf && !page.isBranch) throw corrupt(`page ${pgid}: expected a branch or leaf page`)
       f.page = page
       f.node = null
       f.leaf = page.flags === LEAF_PAGE
+      if (f.leaf && this.leafDepth === 0) this.leafDepth = depth
       f.count = page.count
     }
     f.id = pgid
@@ -384,13 +541,20 @@ export class Cursor {
     const top = this.frames[this.depth - 1]
     if (top.node !== null && top.leaf) return top.node
     const root = this.frames[0]
+    // the stack already holds each page on the path: hand them over (node() checks the ids),
+    // unless they are in a scan cursor's reused buffer
+    const own = this.area === null
     let n = root.node
-    if (n === null) n = this.bucket.node(root.page!.id, null, root.page)
-    // the stack already holds each page on the path: hand them over (node() checks the ids)
+    if (n === null) n = this.bucket.node(root.page!.id, null, own ? root.page : null)
     for (let i = 0; i < this.depth - 1; i++) {
-      n = n.childAt(this.frames[i].index, this.frames[i + 1].page)
+      n = n.childAt(this.frames[i].index, own ? this.frames[i + 1].page : null)
     }
     if (!n.isLeaf) throw corrupt('cursor path does not end in a leaf')
+    if (this.internal) {
+      // the bucket's own cursor goes on from the node (see seekRaw)
+      top.node = n
+      top.page = null
+    }
     return n
   }
 }

@@ -56,6 +56,77 @@ const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
  * order less of each is read for nothing
  */
 const READ_AHEAD_BYTES = 64 * 1024
+/** size of a ReadArea: small enough to stay in the CPU's cache while it is reused */
+export const AREA_BYTES = 256 * 1024
+
+/**
+ * Checks a page's header: its id, a branch, leaf or freelist type, and an
+ * overflow run below the high-water mark. Returns the overflow.
+ */
+function checkHeader(id: number, buf: Buffer, hwm: number): number {
+  // header: id u64, flags u16, count u16, overflow u32
+  const lo = u32(buf, 0), hi = u32(buf, 4)
+  if (lo !== id % 0x1_0000_0000 || hi !== Math.floor(id / 0x1_0000_0000)) Page.header(buf, id, `page ${id}`) // throws with the details
+  const flags = buf[8] | (buf[9] << 8)
+  if (flags !== BRANCH_PAGE && flags !== LEAF_PAGE && flags !== FREELIST_PAGE) {
+    throw corrupt(`page ${id}: unexpected page type 0x${flags.toString(16)}`)
+  }
+  const overflow = u32(buf, 12)
+  if (id + overflow >= hwm) throw corrupt(`page ${id}: overflow run of ${overflow} pages passes the high-water mark ${hwm}`)
+  return overflow
+}
+
+/** A page over its whole run (header already checked), with its element bounds checked. */
+function checkedPage(id: number, buf: Buffer, overflow: number): Page {
+  const flags = buf[8] | (buf[9] << 8)
+  const p = new Page(id, flags, buf[10] | (buf[11] << 8), overflow, buf)
+  if (flags !== FREELIST_PAGE) {
+    const problem = elementProblem(p)
+    if (problem) throw corrupt(`page ${id}: ${problem}`)
+  }
+  return p
+}
+
+/** A reused read buffer for PageFile.areaPage: pages start .. start+count-1. */
+export class ReadArea {
+  buf: Buffer
+  start = 0
+  count = 0
+  /** the last page asked for that the area did not hold */
+  lastMiss = -2
+  /** the decoded leaves of the run, by id - start */
+  readonly pages: Array<Page | null>
+  /** a view of each page-sized slot, made once per memory (not once per page read) */
+  slots: Buffer[] = []
+
+  /** eager: every miss reads a run into the area (a scan), not only one right after the last */
+  constructor(readonly bytes: number, readonly pageSize: number, readonly eager = false) {
+    // its own memory (not a slice of Node's pool), so holders can be recognized by .buffer
+    this.buf = Buffer.allocUnsafeSlow(bytes)
+    this.pages = new Array<Page | null>(bytes / pageSize).fill(null)
+    this.makeSlots()
+  }
+
+  /** Whether `b` is a view into the current memory. */
+  holds(b: Uint8Array): boolean { return b.buffer === this.buf.buffer }
+
+  /** New memory: the old stays valid for whoever still holds views of it. */
+  renew(): void {
+    this.buf = Buffer.allocUnsafeSlow(this.bytes)
+    this.makeSlots()
+  }
+
+  private makeSlots(): void {
+    const ps = this.pageSize
+    this.slots = Array.from({length: this.bytes / ps}, (_, k) => this.buf.subarray(k * ps, (k + 1) * ps))
+  }
+
+  fill(start: number, count: number): void {
+    this.start = start
+    this.count = count
+    this.pages.fill(null)
+  }
+}
 
 export class PageFile {
   fileSize: number
@@ -103,28 +174,13 @@ export class PageFile {
    * back to; such a leaf is not cached.
    */
   page(id: number, hwm: number, sweep = false): Page {
-    const hit = this.young.get(id)
-    if (hit !== undefined) return hit
-    const older = this.old.get(id)
-    if (older !== undefined) {
-      this.old.delete(id)
-      this.remember(older)
-      return older
-    }
+    const hit = this.cached(id)
+    if (hit !== null) return hit
     if (id < 2 || id >= hwm) throw corrupt(`page ${id} is out of bounds (high-water mark ${hwm})`)
     const ps = this.pageSize
     const first = this.readPageBytes(id, hwm)
     if (first.length < ps) throw corrupt(`page ${id} lies past the end of the file`)
-    // header: id u64, flags u16, count u16, overflow u32
-    const lo = u32(first, 0), hi = u32(first, 4)
-    if (lo !== id % 0x1_0000_0000 || hi !== Math.floor(id / 0x1_0000_0000)) Page.header(first, id, `page ${id}`) // throws with the details
-    const flags = first[8] | (first[9] << 8)
-    const count = first[10] | (first[11] << 8)
-    const overflow = u32(first, 12)
-    if (flags !== BRANCH_PAGE && flags !== LEAF_PAGE && flags !== FREELIST_PAGE) {
-      throw corrupt(`page ${id}: unexpected page type 0x${flags.toString(16)}`)
-    }
-    if (id + overflow >= hwm) throw corrupt(`page ${id}: overflow run of ${overflow} pages passes the high-water mark ${hwm}`)
+    const overflow = checkHeader(id, first, hwm)
     let buf = first
     if (overflow > 0) {
       buf = Buffer.alloc((overflow + 1) * ps)
@@ -133,18 +189,67 @@ export class PageFile {
       const n = ioCall('read', () => this.ops.read(this.fd, rest, (id + 1) * ps))
       if (n < rest.length) throw corrupt(`page ${id}: overflow run lies past the end of the file`)
     }
-    const p = new Page(id, flags, count, overflow, buf)
-    if (flags !== FREELIST_PAGE) {
-      const problem = elementProblem(p)
-      if (problem) throw corrupt(`page ${id}: ${problem}`)
-    }
+    const p = checkedPage(id, buf, overflow)
     // Scan resistance: pages met by a sequential scan are not cached (they are
     // rarely read again, and caching them kept 32 MiB of read-ahead windows
     // alive for the collector to trace and the kernel to fault in), nor are
     // leaves a cursor sweeps through: a cached page lives long enough to be
     // promoted, so every leaf of a sweep became old-generation garbage that
     // raised the peak RSS. Branches and the leaves of seeks are cached.
-    if (!this.scanned && !(sweep && flags === LEAF_PAGE)) this.remember(p)
+    if (!this.scanned && !(sweep && p.flags === LEAF_PAGE)) this.remember(p)
+    return p
+  }
+
+  private cached(id: number): Page | null {
+    const hit = this.young.get(id)
+    if (hit !== undefined) return hit
+    const older = this.old.get(id)
+    if (older !== undefined) {
+      this.old.delete(id)
+      this.remember(older)
+      return older
+    }
+    return null
+  }
+
+  /**
+   * Like page(), but a leaf met in file order is read ahead into `area`, a
+   * buffer that is reused: the page handed out is valid only until the area
+   * is refilled, and `reusable()` decides whether it may be (else the area
+   * gets new memory and the old stays with whoever holds it). Reading into
+   * memory already in use spares the kernel faulting in fresh memory for
+   * every page, the main cost of a write transaction that walks a big tree
+   * in order. Other pages, and leaves met out of order, go through page().
+   */
+  areaPage(area: ReadArea, id: number, hwm: number, reusable: () => boolean): Page {
+    if (id >= area.start && id < area.start + area.count) {
+      const p = area.pages[id - area.start] ?? this.fromArea(area, id, hwm)
+      if (p !== null) return p
+      return this.page(id, hwm)
+    }
+    const hit = this.cached(id)
+    if (hit !== null) return hit
+    const sequential = area.eager || id === area.lastMiss + 1 || (area.count > 0 && id === area.start + area.count)
+    area.lastMiss = id
+    if (!sequential || id < 2 || id >= hwm) return this.page(id, hwm)
+    if (area.count > 0 && !reusable()) area.renew()
+    const ps = this.pageSize
+    const count = Math.min(area.buf.length / ps, hwm - id)
+    const n = ioCall('read', () => this.ops.read(this.fd, area.buf.subarray(0, count * ps), id * ps))
+    area.fill(id, Math.floor(n / ps))
+    return (area.count > 0 ? this.fromArea(area, id, hwm) : null) ?? this.page(id, hwm)
+  }
+
+  /** The leaf `id` of the area's run, validated; null when it is not a leaf or its run leaves the area. */
+  private fromArea(area: ReadArea, id: number, hwm: number): Page | null {
+    const ps = this.pageSize
+    const off = (id - area.start) * ps
+    const b = area.buf
+    const overflow = u32(b, off + 12)
+    if ((b[off + 8] | (b[off + 9] << 8)) !== LEAF_PAGE || id + overflow >= area.start + area.count) return null
+    const run = overflow === 0 ? area.slots[id - area.start] : b.subarray(off, off + (overflow + 1) * ps)
+    const p = checkedPage(id, run, checkHeader(id, run, hwm))
+    area.pages[id - area.start] = p
     return p
   }
 

@@ -6,8 +6,9 @@
  * first key, nodes of <= 4 elements never split, small nodes merge.
  */
 import type {Bucket} from './bucket.js'
+import type {Tx} from './tx.js'
 import {BoltError} from './errors.js'
-import {BRANCH_PAGE, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, u32} from './page.js'
+import {BRANCH_PAGE, ELEMENT_SIZE, LEAF_PAGE, PAGE_HEADER_SIZE, Page, compareBytes, u32, u64} from './page.js'
 
 export interface Inode {
   flags: number
@@ -147,8 +148,12 @@ export class Node {
     this.unbalanced = true
   }
 
-  /** Loads the elements of a page. Keys and values are views into the page's immutable buffer. */
-  read(p: Page): void {
+  /**
+   * Loads the elements of a page. Keys and values are views into the page's
+   * buffer, except that keys are copied by `keys` when given (the page is in
+   * a reused read area: see Tx.leafPage).
+   */
+  read(p: Page, keys: Tx | null): void {
     this.pgid = p.id
     this.overflow = p.overflow
     const leaf = p.flags === LEAF_PAGE
@@ -163,11 +168,11 @@ export class Node {
         const start = o + u32(buf, o + 4), ksize = u32(buf, o + 8)
         if (ksize === 0) throw new BoltError('corrupt', `page ${p.id}: element ${i} has an empty key`)
         const vstart = start + ksize
-        ino = {flags: u32(buf, o), pgid: 0, key: buf.subarray(start, vstart), value: buf.subarray(vstart, vstart + u32(buf, o + 12))}
+        ino = {flags: u32(buf, o), pgid: 0, key: keys === null ? buf.subarray(start, vstart) : keys.copyRange(buf, start, vstart), value: buf.subarray(vstart, vstart + u32(buf, o + 12))}
       } else {
         const start = o + u32(buf, o), ksize = u32(buf, o + 4)
         if (ksize === 0) throw new BoltError('corrupt', `page ${p.id}: element ${i} has an empty key`)
-        ino = {flags: 0, pgid: u32(buf, o + 12) * 0x1_0000_0000 + u32(buf, o + 8), key: buf.subarray(start, start + ksize), value: null}
+        ino = {flags: 0, pgid: u64(buf, o + 8), key: keys === null ? buf.subarray(start, start + ksize) : keys.copyRange(buf, start, start + ksize), value: null}
       }
       inodes[i] = ino
     }

@@ -55,12 +55,23 @@ export function u32(b: Uint8Array, o: number): number {
   return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0
 }
 
+/**
+ * A little-endian u64 known to fit in a JS number (callers have checked). A
+ * high word of 0 returns the low word itself: arithmetic with 2^32 makes a
+ * double, and a double stored once in a field makes V8 box that field as a
+ * heap number in every object of the same shape.
+ */
+export function u64(b: Uint8Array, o: number): number {
+  const hi = u32(b, o + 4)
+  return hi === 0 ? u32(b, o) : hi * 0x1_0000_0000 + u32(b, o)
+}
+
 /** Reads a u64 that must fit in a JS number (page ids, txids, counts). */
 export function readU64(buf: Buffer, off: number, what: string): number {
   const lo = buf.readUInt32LE(off)
   const hi = buf.readUInt32LE(off + 4)
   if (hi > MAX_SAFE_HI) throw corrupt(`${what} is too large (0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')})`)
-  return hi * 0x1_0000_0000 + lo
+  return hi === 0 ? lo : hi * 0x1_0000_0000 + lo
 }
 
 export function writeU64(buf: Buffer, off: number, v: number): void {
@@ -121,10 +132,8 @@ export class Page {
     return this.buf.subarray(start, start + u32(this.buf, o + 4))
   }
   branchPgid(i: number): number {
-    const o = this.elemOffset(i) + 8
-    const hi = u32(this.buf, o + 4)
     // checked in validateElements
-    return hi * 0x1_0000_0000 + u32(this.buf, o)
+    return u64(this.buf, this.elemOffset(i) + 8)
   }
 
   keyAt(i: number): Buffer { return this.flags === LEAF_PAGE ? this.leafKey(i) : this.branchKey(i) }

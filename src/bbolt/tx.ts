@@ -9,6 +9,7 @@
 import {Bucket, describePath} from './bucket.js'
 import type {DB} from './db.js'
 import {BoltError} from './errors.js'
+import {AREA_BYTES, ReadArea} from './file.js'
 import {Freelist} from './freelist.js'
 import {Node} from './node.js'
 import {encodeMeta, type Meta} from './meta.js'
@@ -39,6 +40,8 @@ const STAGING_SIZE = 4 * 1024 * 1024
 const COPY_SLAB_SIZE = 256 * 1024
 const MAX_MMAP_STEP = 1 << 30
 
+const alwaysReusable = (): boolean => true
+
 /** Go's mmap sizing, used to size the file the way Go would grow it. */
 function mmapSize(size: number, pageSize: number): number {
   for (let i = 15; i <= 30; i++) if (size <= 2 ** i) return 2 ** i
@@ -57,6 +60,9 @@ export class Tx {
   readonly baseHwm: number
   private pages = new Map<number, DirtyPage>()
   private copySlab: Buffer | null = null
+  private area: ReadArea | null = null
+  private areaNodes: Node[] = []
+  private areaPinned = false
   private copyUsed = 0
   private closed = false
   readonly stats: TxStats = {pagesWritten: 0, bytesWritten: 0, pagesFreed: 0}
@@ -124,6 +130,55 @@ export class Tx {
   }
 
   /**
+   * page() for the buckets' own lookups (get, put, delete): a leaf met in
+   * file order may be a view into a reused read area (PageFile.areaPage),
+   * valid until the next such read. Nodes read from it copy their keys and
+   * are remembered, so the area is refilled in place only while none of
+   * them still holds one of its values and no view of one went to a caller.
+   */
+  leafPage(id: number): Page {
+    if (this.pages.size > 0) return this.page(id)
+    const area = this.area ?? (this.area = new ReadArea(Math.max(AREA_BYTES, 4 * this.pageSize), this.pageSize))
+    return this.db.file.areaPage(area, id, this.baseHwm, this.areaReusable)
+  }
+
+  /** page() for a scanning cursor: leaves are read in runs into the cursor's own area (PageFile.areaPage). */
+  scanPage(id: number, area: ReadArea): Page {
+    if (this.pages.size > 0) return this.page(id)
+    return this.db.file.areaPage(area, id, this.baseHwm, alwaysReusable)
+  }
+
+  /** Whether p lies in the read area's current memory. */
+  inArea(p: Page): boolean { return this.area !== null && this.area.holds(p.buf) }
+
+  /** Records a node read from an area page (its values are views into the area). */
+  areaNode(n: Node): void { this.areaNodes.push(n) }
+
+  /** Called when a view of a node's value goes to a caller: the area's memory must then stay as it is. */
+  exposed(v: Uint8Array): void {
+    if (this.area !== null && this.area.holds(v)) this.areaPinned = true
+  }
+
+  private readonly areaReusable = (): boolean => {
+    const memory = this.area!.buf.buffer
+    let ok = !this.areaPinned
+    for (let i = 0; ok && i < this.areaNodes.length; i++) {
+      const inodes = this.areaNodes[i].inodes
+      for (let j = 0; j < inodes.length; j++) {
+        const v = inodes[j].value
+        if (v !== null && v.buffer === memory) {
+          ok = false
+          break
+        }
+      }
+    }
+    // either way the area's next memory starts with no holders
+    this.areaNodes = []
+    this.areaPinned = false
+    return ok
+  }
+
+  /**
    * Allocates a run of `count` pages: from the free list, else at the
    * high-water mark. `fill` produces its contents at write time.
    */
@@ -151,11 +206,14 @@ export class Tx {
    * ones share 256 KiB slabs: one buffer per put made bulk loads spend their
    * time creating buffers and collecting them.
    */
-  copyBytes(src: Uint8Array): Buffer {
-    const size = src.length
+  copyBytes(src: Uint8Array): Buffer { return this.copyRange(src, 0, src.length) }
+
+  /** copyBytes of src[start, end), without making a view of it first. */
+  copyRange(src: Uint8Array, start: number, end: number): Buffer {
+    const size = end - start
     if (size > COPY_SLAB_SIZE / 8) {
       const own = Buffer.allocUnsafe(size)
-      own.set(src)
+      own.set(src.subarray(start, end))
       return own
     }
     let slab = this.copySlab
@@ -165,9 +223,9 @@ export class Tx {
     }
     const off = this.copyUsed
     if (size <= 32) {
-      for (let i = 0; i < size; i++) slab[off + i] = src[i]
+      for (let i = 0; i < size; i++) slab[off + i] = src[start + i]
     } else {
-      slab.set(src, off)
+      slab.set(src.subarray(start, end), off)
     }
     this.copyUsed = off + size
     return slab.subarray(off, off + size)

@@ -138,6 +138,26 @@ describe('bucket API edges', () => {
     db.close()
   })
 
+  it('put with copy: false stores the caller\'s value itself (no copy), Buffer or plain Uint8Array', () => {
+    const file = path.join(tmp, 'nocopy.bolt')
+    const db = DB.create(file)
+    const v = Buffer.from('value'), u = new Uint8Array([1, 2, 3])
+    db.update((tx) => {
+      const b = tx.createBucket(Buffer.from('b'))
+      b.put(Buffer.from('k'), v, {copy: false})
+      b.put(Buffer.from('u'), u, {copy: false})
+      // not copied: the stored value is the caller's bytes until the commit
+      v.write('VALUE')
+      u[0] = 9
+    })
+    db.view((tx) => {
+      expect(tx.bucket(Buffer.from('b'))!.get(Buffer.from('k'))?.toString()).toBe('VALUE')
+      expect([...tx.bucket(Buffer.from('b'))!.get(Buffer.from('u'))!]).toEqual([9, 2, 3])
+    })
+    db.close()
+    oracleCheck(file)
+  })
+
   it('keeps an empty value apart from a missing key', () => {
     const file = path.join(tmp, 'empty-value.bolt')
     const db = DB.create(file)
@@ -235,7 +255,8 @@ describe('bucket API edges', () => {
         // the branches, the root bucket's leaf, and the leaves first() and last() descended to
         expect(ro.file.cachedBytes()).toBeLessThanOrEqual((branchPages + 3) * ro.pageSize)
         for (let i = 0; i < 3000; i += 30) expect(b.get(key(i))).not.toBeUndefined()
-        expect(ro.file.cachedBytes()).toBeGreaterThan((branchPages + 50) * ro.pageSize)
+        // most of them (a leaf that follows the last one read in the file may be served from the transaction's read area instead)
+        expect(ro.file.cachedBytes()).toBeGreaterThan((branchPages + 40) * ro.pageSize)
       })
     } finally {
       ro.close()
