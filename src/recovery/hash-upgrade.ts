@@ -25,6 +25,8 @@ import {eachAuthorization, type Decoded} from './read-model.js'
 
 export interface HashedEntry {
   id: string
+  /** the key it is stored under (its id as influxd writes keys) */
+  key: Buffer
   /** SHA-256 fingerprint of the plaintext (for the audit) */
   fingerprint: string
   hash: string
@@ -51,7 +53,6 @@ export interface HashUpgradeOptions {
 
 /** One record to rewrite, with everything the write needs already computed. */
 export interface PlannedRecord extends HashedEntry {
-  key: Buffer
   /** the plaintext it held (for the scan afterwards) */
   token: string
 }
@@ -94,6 +95,8 @@ export function assertHashableSchema(tx: Tx, createHashedIndex: boolean): void {
   )
 }
 
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+
 function bucketOf(tx: Tx, name: string): Bucket {
   const b = tx.bucket(Buffer.from(name))
   if (b === undefined) throw new RecoverError(`bucket "${name}" is missing`, ExitCode.CORRUPT)
@@ -121,8 +124,11 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
   const undecodable: string[] = []
   // records stored under another key than their id: influxd finds them by neither, and hashing would write them where they are not
   const misplaced: Array<{id: string; key: string}> = []
-  const c = auths.cursor({copy: false})
-  for (let e = c.first(); e !== null; e = c.next()) {
+  // a scan cursor: leaves read in runs into one reused buffer; nothing below
+  // keeps a view of an entry past its turn (values are decoded or copied)
+  const c = auths.cursor({scan: true})
+  for (let v = c.firstView(); v !== null; v = c.nextView()) {
+    const e = {key: asBuffer(v.keyBuf).subarray(v.keyStart, v.keyEnd), value: v.valueBuf === null ? null : asBuffer(v.valueBuf).subarray(v.valueStart, v.valueEnd)}
     const key = e.key.toString('utf8')
     if (e.value === null) {
       const error = `bucket ${JSON.stringify(AUTHORIZATIONS)}: ${JSON.stringify(key)} is a nested bucket, not a record`
@@ -140,7 +146,8 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
       continue
     }
     const {record} = read
-    if (record.id.toLowerCase() !== key.toLowerCase()) misplaced.push({id: record.id, key})
+    // influxd looks a record up under its id as 16 lowercase hex digits, exactly
+    if (record.id !== key) misplaced.push({id: record.id, key})
     if (record.token === undefined || record.token === '') {
       opts.onRecord?.({key, record}, undefined)
       continue
@@ -232,17 +239,18 @@ export function applyHashUpgrade(tx: Tx, plan: HashUpgradePlan, progress?: (done
   const rawIdx = bucketOf(tx, AUTHORIZATION_INDEX)
   const total = plan.records.length
   let done = 0
+  // the plan's buffers are never changed after planning: stored as they are, not copied
   for (const r of plan.records) {
-    auths.put(r.key, r.value)
+    auths.put(r.key, r.value, {copy: false})
     done++
     if (progress !== undefined && (done % 100 === 0 || done === total)) progress(done, total)
   }
   for (const k of plan.rawDeletes) rawIdx.delete(k)
   for (const k of plan.hashedDeletes) hashedIdx.delete(k)
-  for (const [k, v] of plan.hashedPuts) hashedIdx.put(k, v)
+  for (const [k, v] of plan.hashedPuts) hashedIdx.put(k, v, {copy: false})
   return {
     variant: plan.variant,
-    hashed: plan.records.map(({id, fingerprint, hash, value, hadBoth}) => ({id, fingerprint, hash, value, hadBoth})),
+    hashed: plan.records.map(({id, key, fingerprint, hash, value, hadBoth}) => ({id, key, fingerprint, hash, value, hadBoth})),
     staleRawEntries: plan.staleRawKeys.length,
     createdHashedIndex: plan.createHashedIndex,
     secrets: [...plan.records.map((r) => r.token), ...plan.staleRawKeys],
@@ -264,35 +272,35 @@ export function verifyHashUpgrade(tx: Tx, r: HashUpgradeResult): string[] {
   const hashedIdx = tx.bucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
   if (auths === undefined || rawIdx === undefined || hashedIdx === undefined) return ['a token bucket is missing after the write']
   // Every check is a pass over a bucket in key order (a lookup per token costs
-  // a root-to-leaf search each): records by key, index entries by key.
-  const byKey = new Map(r.hashed.map((h) => [idKey(h.id).toString('latin1'), h]))
-  const found = new Set<string>()
-  const c = auths.cursor({copy: false})
-  for (let e = c.first(); e !== null; e = c.next()) {
-    const h = byKey.get(e.key.toString('latin1'))
-    if (h === undefined) continue
-    found.add(h.id)
-    if (e.value === null || !e.value.equals(h.value)) {
+  // a root-to-leaf search each): records by key (r.hashed is in key order),
+  // index entries by key.
+  const c = auths.cursor({scan: true})
+  let e = c.firstView()
+  for (const h of r.hashed) {
+    while (e !== null && Buffer.compare(e.keyBuf.subarray(e.keyStart, e.keyEnd), h.key) < 0) e = c.nextView()
+    if (e === null || Buffer.compare(e.keyBuf.subarray(e.keyStart, e.keyEnd), h.key) !== 0 || e.valueBuf === null || Buffer.compare(e.valueBuf.subarray(e.valueStart, e.valueEnd), h.value) !== 0) {
       problems.push(`authorization ${h.id}: the stored record is not the one written`)
       continue
     }
+    // equal to the planned bytes: read those (the view is valid only until the cursor moves)
+    const value = h.value
     // the bytes are the planned ones, which were decoded when planned: only
     // the two fields this write is about are read back. In valid JSON
     // `"token":` can only be a key, so a record without it and starting with
     // id then the expected hash (Go's field order) is what was meant; any
     // other is parsed.
-    if (e.value.indexOf(TOKEN_KEY) < 0 && e.value.subarray(0, 256).toString('latin1').startsWith(`{"id":${goQuote(h.id)},"hashedToken":${goQuote(h.hash)},`)) continue
-    let a: {token?: unknown; hashedToken?: unknown}
-    try {
-      a = JSON.parse(e.value.toString('utf8')) as typeof a
-    } catch {
-      problems.push(`authorization ${h.id}: the stored record is not valid JSON`)
-      continue
+    if (value.indexOf(TOKEN_KEY) >= 0 || !value.subarray(0, 256).toString('latin1').startsWith(`{"id":${goQuote(h.id)},"hashedToken":${goQuote(h.hash)},`)) {
+      let a: {token?: unknown; hashedToken?: unknown}
+      try {
+        a = JSON.parse(value.toString('utf8')) as typeof a
+      } catch {
+        problems.push(`authorization ${h.id}: the stored record is not valid JSON`)
+        continue
+      }
+      if (a.token !== undefined && a.token !== '') problems.push(`authorization ${h.id} still holds its token`)
+      if (a.hashedToken !== h.hash) problems.push(`authorization ${h.id}: hashedToken is not the expected hash`)
     }
-    if (a.token !== undefined && a.token !== '') problems.push(`authorization ${h.id} still holds its token`)
-    if (a.hashedToken !== h.hash) problems.push(`authorization ${h.id}: hashedToken is not the expected hash`)
   }
-  for (const h of r.hashed) if (!found.has(h.id)) problems.push(`authorization ${h.id}: the stored record is not the one written`)
   const indexed = new Map<string, string>()
   const wanted = new Set(r.hashed.map((h) => tokenIndexKey(h.hash).toString('latin1')))
   hashedIdx.forEach((k, v) => {
@@ -303,9 +311,10 @@ export function verifyHashUpgrade(tx: Tx, r: HashUpgradeResult): string[] {
     if (indexed.get(tokenIndexKey(h.hash).toString('latin1')) !== h.id) problems.push(`authorization ${h.id}: the hashed index entry is missing`)
   }
   const ids = new Set(r.hashed.map((h) => h.id))
-  const removed = new Set(r.secrets.map((s) => tokenIndexKey(s).toString('latin1')))
+  let removed: Set<string> | undefined // built only when the raw index still holds anything
   rawIdx.forEach((k, v) => {
     if (v !== null && ids.has(v.toString('latin1'))) problems.push(`a raw index entry still points at authorization ${v.toString('latin1')}`)
+    removed ??= new Set(r.secrets.map((s) => tokenIndexKey(s).toString('latin1')))
     if (removed.has(k.toString('latin1'))) problems.push('a removed token is still a key of the raw index')
   }, {copy: false})
   return problems

@@ -136,6 +136,21 @@ describe('hash-upgrade plan and apply', () => {
     oracleCheck(file)
   })
 
+  it('a record under its id in capitals is refused (influxd looks records up in lowercase)', () => {
+    const db = DB.open(file)
+    try {
+      db.update((tx) => {
+        const auths = tx.bucket(Buffer.from('authorizationsv1'))!
+        const v = Buffer.from(auths.get(Buffer.from('0c00000000001000'))!)
+        auths.delete(Buffer.from('0c00000000001000'))
+        auths.put(Buffer.from('0C00000000001000'), v)
+      })
+      expect(() => db.view((tx) => planHashUpgrade(tx, {variant: 'sha256', createHashedIndex: false}))).toThrow(/authorization 0c00000000001000 is stored under the key "0C00000000001000"/)
+    } finally {
+      db.close()
+    }
+  })
+
   it('a token indexed for another record is refused while planning', () => {
     const db = DB.open(file)
     try {
