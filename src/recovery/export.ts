@@ -173,9 +173,10 @@ function parseExportYamlLayout(text: string): Record<string, unknown> | undefine
   const doc: Record<string, unknown> = {}
   let list: Array<Record<string, unknown>> | null = null
   let item: Record<string, unknown> | null = null
-  const lines = text.split('\n')
-  if (lines.pop() !== '') return undefined
-  for (const line of lines) {
+  if (!text.endsWith('\n')) return undefined
+  // line by line without an array of every line: each dies young
+  for (let start = 0, end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
+    const line = text.slice(start, end)
     const f = yamlField(line)
     if (f !== undefined) {
       if (list === null) return undefined
