@@ -69,12 +69,13 @@ export function addToExport(doc: ExportDocument, r: AuthRow, hashed?: {hash: str
     doc.notExportable.push({id: r.id, description: null, userName: null, orgName: null, kind: null, status: null, reason: `the record cannot be decoded: ${r.error}`})
     return
   }
-  const common = {id: r.id, description: r.description ?? '', userName: r.userName ?? null, orgName: r.orgName ?? null, kind: r.kind ?? 'custom', status: r.status ?? 'active'}
+  // object literals of one shape each (no spreads): this runs once per token
+  const description = r.description ?? '', userName = r.userName ?? null, orgName = r.orgName ?? null, kind = r.kind ?? 'custom', status = r.status ?? 'active'
   if (r.tokenState === 'raw' && r.token !== undefined) {
     const {hash, fingerprint} = hashed ?? hashWithFingerprint(r.token, doc.variant)
-    doc.exported.push({...common, token: r.token, fingerprint, hash})
+    doc.exported.push({id: r.id, description, userName, orgName, kind, status, token: r.token, fingerprint, hash})
   } else {
-    doc.notExportable.push({...common, reason: r.tokenState === 'hashed' ? 'stored hashed: its plaintext is not in the file' : 'the record has neither a token nor a hash'})
+    doc.notExportable.push({id: r.id, description, userName, orgName, kind, status, reason: r.tokenState === 'hashed' ? 'stored hashed: its plaintext is not in the file' : 'the record has neither a token nor a hash'})
   }
 }
 

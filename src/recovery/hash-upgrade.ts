@@ -213,14 +213,15 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
   for (const r of records) ownKey.set(r.id, tokenIndexKey(r.token).toString('latin1'))
   const rawDeletes: Buffer[] = []
   const staleRawKeys: string[] = []
-  rawIdx.forEach((k, v) => {
-    if (v === null) return
-    const owner = v.toString('latin1')
-    if (!hashedIds.has(owner)) return
-    const key = k.toString('latin1')
-    rawDeletes.push(Buffer.from(k))
+  const rc = rawIdx.cursor({scan: true})
+  for (let e = rc.firstView(); e !== null; e = rc.nextView()) {
+    if (e.valueBuf === null) continue
+    const owner = asBuffer(e.valueBuf).toString('latin1', e.valueStart, e.valueEnd)
+    if (!hashedIds.has(owner)) continue
+    const key = asBuffer(e.keyBuf).toString('latin1', e.keyStart, e.keyEnd)
+    rawDeletes.push(Buffer.from(key, 'latin1'))
     if (ownKey.get(owner) !== key) staleRawKeys.push(key)
-  }, {copy: false})
+  }
   // hashed index entries are put in key order: a bucket that grows by many
   // random keys in one transaction costs far more to insert into
   const hashedPuts = [...pending].map(([h, id]) => [tokenIndexKey(h), Buffer.from(id, 'latin1')] as [Buffer, Buffer])
