@@ -31,6 +31,21 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
+/**
+ * A copy of `src` whose bytes are on disk before a timed run starts: the
+ * copy's dirty pages would otherwise be flushed by whichever fdatasync of
+ * the run comes first (the same file's), at a moment that depends on the
+ * kernel's writeback, and that side would be charged for the copy.
+ */
+function copyDurable(src: string, dst: string): void {
+  fs.copyFileSync(src, dst)
+  const fd = fs.openSync(dst, 'r+')
+  try {
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
 const fresh = (name: string): string => {
   const f = path.join(CORPUS, name)
   fs.rmSync(f, {force: true})
@@ -114,8 +129,8 @@ bench(`reopen and iterate ${N} values (touching each value)`, 'ratio ≤ 1.5',
   (r) => median(r.ours) / median(r.go) <= 1.5)
 
 bench(`update every value in one transaction`, 'ratio ≤ 1.5',
-  () => { const f = fresh('go-update.bolt'); fs.copyFileSync(base, f); return go('bench-update', f) },
-  () => { const f = fresh('ts-update.bolt'); fs.copyFileSync(base, f); return ours('update', f) },
+  () => { const f = fresh('go-update.bolt'); copyDurable(base, f); return go('bench-update', f) },
+  () => { const f = fresh('ts-update.bolt'); copyDurable(base, f); return ours('update', f) },
   (r) => median(r.ours) / median(r.go) <= 1.5)
 
 // ---- influxd-level cases: whole processes of the CLI against Go programs
@@ -134,7 +149,7 @@ const listSmall = bench(`auth list --json, ${N} tokens (${(fs.statSync(influx).s
 
 const hashOnce = (side: 'go' | 'ours'): Sample => {
   const f = fresh(`hash-${side}.bolt`)
-  fs.copyFileSync(influx, f)
+  copyDurable(influx, f)
   if (side === 'go') return goWhole('bench-hash', f)
   const exp = fresh('hash-export.yaml')
   return cli('auth', 'hash-upgrade', '--bolt-path', f, '--export', exp, '--yes', '--no-backup')
