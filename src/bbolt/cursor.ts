@@ -23,7 +23,7 @@ class Frame {
   leaf = false
 }
 
-const EMPTY = new Uint8Array(0)
+const EMPTY = Buffer.alloc(0)
 
 /** Maximum tree depth we follow; a real file is far shallower. Guards loops in corrupt files. */
 const MAX_DEPTH = 64
@@ -57,11 +57,11 @@ export interface CursorOptions {
  * modified, and in a scan cursor are valid only until it moves.
  */
 export interface EntryView {
-  keyBuf: Uint8Array
+  keyBuf: Buffer
   keyStart: number
   keyEnd: number
   /** null when the entry is a sub-bucket */
-  valueBuf: Uint8Array | null
+  valueBuf: Buffer | null
   valueStart: number
   valueEnd: number
 }
@@ -116,21 +116,11 @@ export class Cursor {
   }
 
   nextView(): EntryView | null {
-    this.bucket.tx.assertOpen()
-    if (this.depth === 0) return null
-    const top = this.frames[this.depth - 1]
-    if (top.index < top.count - 1 && top.index >= 0) top.index++
-    else this.nextEntry()
-    return this.fillView() ? this.view : null
+    return this.stepForward() && this.fillView() ? this.view : null
   }
 
   prevView(): EntryView | null {
-    this.bucket.tx.assertOpen()
-    if (this.depth === 0) return null
-    const top = this.frames[this.depth - 1]
-    if (top.index > 0 && top.index < top.count) top.index--
-    else this.prevEntry()
-    return this.fillView() ? this.view : null
+    return this.stepBack() && this.fillView() ? this.view : null
   }
 
   /** Sets `view` to the element under the cursor; false when there is none. */
@@ -204,22 +194,30 @@ export class Cursor {
   }
 
   next(): Entry | null {
-    this.bucket.tx.assertOpen()
-    if (this.depth === 0) return null
-    const top = this.frames[this.depth - 1]
-    // fast path: the next element is in the same leaf
-    if (top.index < top.count - 1 && top.index >= 0) top.index++
-    else this.nextEntry()
-    return this.current()
+    return this.stepForward() ? this.current() : null
   }
 
   prev(): Entry | null {
+    return this.stepBack() ? this.current() : null
+  }
+
+  /** Moves to the next element (fast path: it is in the same leaf); false when the cursor is not positioned. */
+  private stepForward(): boolean {
     this.bucket.tx.assertOpen()
-    if (this.depth === 0) return null
+    if (this.depth === 0) return false
+    const top = this.frames[this.depth - 1]
+    if (top.index < top.count - 1 && top.index >= 0) top.index++
+    else this.nextEntry()
+    return true
+  }
+
+  private stepBack(): boolean {
+    this.bucket.tx.assertOpen()
+    if (this.depth === 0) return false
     const top = this.frames[this.depth - 1]
     if (top.index > 0 && top.index < top.count) top.index--
     else this.prevEntry()
-    return this.current()
+    return true
   }
 
   /** Positions at the first key >= `key`. */

@@ -14,7 +14,7 @@ import * as fs from 'node:fs'
 
 import type {Bucket, DB, Tx} from '../bbolt/index.js'
 import {ExitCode, RecoverError} from '../errors.js'
-import {AUTHORIZATION_HASHED_INDEX, AUTHORIZATION_INDEX, AUTHORIZATIONS, idKey, tokenIndexKey} from '../influxd/buckets.js'
+import {AUTHORIZATION_HASHED_INDEX, AUTHORIZATION_INDEX, AUTHORIZATIONS, tokenIndexKey} from '../influxd/buckets.js'
 import {allTokenHashes, hashWithFingerprint, parseTokenHash, verifyToken, HASH_VARIANTS, type HashVariant} from '../influxd/hashing.js'
 import {SchemaError} from '../influxd/errors.js'
 import {goQuote} from '../influxd/gojson.js'
@@ -95,8 +95,6 @@ export function assertHashableSchema(tx: Tx, createHashedIndex: boolean): void {
   )
 }
 
-const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
-
 function bucketOf(tx: Tx, name: string): Bucket {
   const b = tx.bucket(Buffer.from(name))
   if (b === undefined) throw new RecoverError(`bucket "${name}" is missing`, ExitCode.CORRUPT)
@@ -128,17 +126,17 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
   // keeps a view of an entry past its turn (values are decoded or copied)
   const c = auths.cursor({scan: true})
   for (let v = c.firstView(); v !== null; v = c.nextView()) {
-    const e = {key: asBuffer(v.keyBuf).subarray(v.keyStart, v.keyEnd), value: v.valueBuf === null ? null : asBuffer(v.valueBuf).subarray(v.valueStart, v.valueEnd)}
-    const key = e.key.toString('utf8')
-    if (e.value === null) {
+    const key = v.keyBuf.toString('utf8', v.keyStart, v.keyEnd)
+    if (v.valueBuf === null) {
       const error = `bucket ${JSON.stringify(AUTHORIZATIONS)}: ${JSON.stringify(key)} is a nested bucket, not a record`
       undecodable.push(error)
       opts.onRecord?.({key, error}, undefined)
       continue
     }
+    const value = v.valueBuf.subarray(v.valueStart, v.valueEnd)
     let read: ReturnType<typeof readAuthorizationForHashing>
     try {
-      read = readAuthorizationForHashing(e.value, {bucket: AUTHORIZATIONS, key})
+      read = readAuthorizationForHashing(value, {bucket: AUTHORIZATIONS, key})
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err
       undecodable.push(err.message)
@@ -155,10 +153,10 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
     const {hash, fingerprint} = hashWithFingerprint(record.token, opts.variant)
     opts.onRecord?.({key, record}, {hash, fingerprint})
     const hadBoth = record.hashedToken !== undefined && record.hashedToken !== ''
-    const entry: PlannedRecord = {id: record.id, key: Buffer.from(e.key), token: record.token, fingerprint, hash, hadBoth, value: Buffer.alloc(0)}
+    const entry: PlannedRecord = {id: record.id, key: Buffer.from(v.keyBuf.subarray(v.keyStart, v.keyEnd)), token: record.token, fingerprint, hash, hadBoth, value: Buffer.alloc(0)}
     if (hadBoth) {
       // which hash it keeps is decided below, once the index is known: the old bytes are kept until then
-      entry.value = Buffer.from(e.value)
+      entry.value = Buffer.from(value)
       storedHashes.set(entry, record.hashedToken!)
     } else {
       entry.value = read.hashed(hash)
@@ -216,9 +214,9 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
   const rc = rawIdx.cursor({scan: true})
   for (let e = rc.firstView(); e !== null; e = rc.nextView()) {
     if (e.valueBuf === null) continue
-    const owner = asBuffer(e.valueBuf).toString('latin1', e.valueStart, e.valueEnd)
+    const owner = e.valueBuf.toString('latin1', e.valueStart, e.valueEnd)
     if (!hashedIds.has(owner)) continue
-    const key = asBuffer(e.keyBuf).toString('latin1', e.keyStart, e.keyEnd)
+    const key = e.keyBuf.toString('latin1', e.keyStart, e.keyEnd)
     rawDeletes.push(Buffer.from(key, 'latin1'))
     if (ownKey.get(owner) !== key) staleRawKeys.push(key)
   }
@@ -258,14 +256,9 @@ export function applyHashUpgrade(tx: Tx, plan: HashUpgradePlan, progress?: (done
   }
 }
 
-/** planHashUpgrade and applyHashUpgrade in one write transaction. */
-export function hashUpgrade(tx: Tx, opts: HashUpgradeOptions & {progress?: (done: number, total: number) => void}): HashUpgradeResult {
-  return applyHashUpgrade(tx, planHashUpgrade(tx, opts), opts.progress)
-}
-
 const TOKEN_KEY = Buffer.from('"token":')
 
-/** What the transaction must show after hashUpgrade (empty = ok). */
+/** What the transaction must show after applyHashUpgrade (empty = ok). */
 export function verifyHashUpgrade(tx: Tx, r: HashUpgradeResult): string[] {
   const problems: string[] = []
   const auths = tx.bucket(Buffer.from(AUTHORIZATIONS))
@@ -278,8 +271,9 @@ export function verifyHashUpgrade(tx: Tx, r: HashUpgradeResult): string[] {
   const c = auths.cursor({scan: true})
   let e = c.firstView()
   for (const h of r.hashed) {
-    while (e !== null && Buffer.compare(e.keyBuf.subarray(e.keyStart, e.keyEnd), h.key) < 0) e = c.nextView()
-    if (e === null || Buffer.compare(e.keyBuf.subarray(e.keyStart, e.keyEnd), h.key) !== 0 || e.valueBuf === null || Buffer.compare(e.valueBuf.subarray(e.valueStart, e.valueEnd), h.value) !== 0) {
+    // compared in place: h.key against the entry's key bytes (> 0 while the cursor is behind)
+    while (e !== null && h.key.compare(e.keyBuf, e.keyStart, e.keyEnd) > 0) e = c.nextView()
+    if (e === null || h.key.compare(e.keyBuf, e.keyStart, e.keyEnd) !== 0 || e.valueBuf === null || h.value.compare(e.valueBuf, e.valueStart, e.valueEnd) !== 0) {
       problems.push(`authorization ${h.id}: the stored record is not the one written`)
       continue
     }

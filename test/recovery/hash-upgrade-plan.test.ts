@@ -51,6 +51,16 @@ beforeEach(() => {
 })
 afterEach(() => removeDir(tmp))
 
+/** Runs fn on the test file opened read-write, closing it whatever happens. */
+function withDb(fn: (db: DB) => void): void {
+  const db = DB.open(file)
+  try {
+    fn(db)
+  } finally {
+    db.close()
+  }
+}
+
 const keysOf = (db: DB, bucket: string): string[] => db.view((tx) => {
   const out: string[] = []
   tx.bucket(Buffer.from(bucket))!.forEach((k) => { out.push(k.toString('latin1')) })
@@ -60,8 +70,7 @@ const keysOf = (db: DB, bucket: string): string[] => db.view((tx) => {
 describe('hash-upgrade plan and apply', () => {
   it('the plan reads only and names every change; the write does exactly that', () => {
     const before = sha256(file)
-    const db = DB.open(file)
-    try {
+    withDb((db) => {
       const seen: string[] = []
       const plan = db.view((tx) => planHashUpgrade(tx, {variant: 'sha256', createHashedIndex: false, onRecord: (d, h) => seen.push(`${d.key}:${h === undefined ? '-' : h.hash}`)}))
       expect(sha256(file)).toBe(before)
@@ -88,29 +97,23 @@ describe('hash-upgrade plan and apply', () => {
       const both = JSON.parse(db.view((tx) => tx.bucket(Buffer.from('authorizationsv1'))!.get(Buffer.from('0c00000000002000'))!.toString('utf8'))) as Record<string, unknown>
       expect(both.token).toBeUndefined()
       expect(both.hashedToken).toBe(hashOf(BUILT.allAccess))
-    } finally {
-      db.close()
-    }
+    })
     oracleCheck(file)
   })
 
   it('a plan is refused on any other state than the one it was read from, and in a read transaction', () => {
-    const db = DB.open(file)
-    try {
+    withDb((db) => {
       const plan = db.view((tx) => planHashUpgrade(tx, {variant: 'sha256', createHashedIndex: false}))
       expect(() => db.view((tx) => applyHashUpgrade(tx, plan))).toThrow(/applied to transaction/)
       db.update((tx) => { tx.bucket(Buffer.from('authorizationsv1'))!.delete(Buffer.from('0c00000000001000')) })
       const after = fs.readFileSync(file)
       expect(() => db.update((tx) => applyHashUpgrade(tx, plan))).toThrow(/plan of txid \d+ applied to transaction/)
       expect(fs.readFileSync(file).equals(after)).toBe(true)
-    } finally {
-      db.close()
-    }
+    })
   })
 
   it('a wrong hash that is another token\'s frees that index key for it', () => {
-    const db = DB.open(file)
-    try {
+    withDb((db) => {
       // the operator's record (first in key order) claims the hash of a later record's token
       db.update((tx) => {
         const auths = tx.bucket(Buffer.from('authorizationsv1'))!
@@ -130,15 +133,12 @@ describe('hash-upgrade plan and apply', () => {
       })
       expect(index[hashOf(BUILT.allAccess)]).toBe('0c00000000002000')
       expect(index[hashOf(BUILT.operator)]).toBe('0c00000000001000')
-    } finally {
-      db.close()
-    }
+    })
     oracleCheck(file)
   })
 
   it('a record under its id in capitals is refused (influxd looks records up in lowercase)', () => {
-    const db = DB.open(file)
-    try {
+    withDb((db) => {
       db.update((tx) => {
         const auths = tx.bucket(Buffer.from('authorizationsv1'))!
         const v = Buffer.from(auths.get(Buffer.from('0c00000000001000'))!)
@@ -146,20 +146,15 @@ describe('hash-upgrade plan and apply', () => {
         auths.put(Buffer.from('0C00000000001000'), v)
       })
       expect(() => db.view((tx) => planHashUpgrade(tx, {variant: 'sha256', createHashedIndex: false}))).toThrow(/authorization 0c00000000001000 is stored under the key "0C00000000001000"/)
-    } finally {
-      db.close()
-    }
+    })
   })
 
   it('a token indexed for another record is refused while planning', () => {
-    const db = DB.open(file)
-    try {
+    withDb((db) => {
       db.update((tx) => { tx.bucket(Buffer.from('authorizationhashedindexv1'))!.put(Buffer.from(hashOf(BUILT.operator)), Buffer.from('0c00000000003000')) })
       const before = fs.readFileSync(file)
       expect(() => db.view((tx) => planHashUpgrade(tx, {variant: 'sha256', createHashedIndex: false}))).toThrow(/already holds its token for authorization 0c00000000003000/)
       expect(fs.readFileSync(file).equals(before)).toBe(true)
-    } finally {
-      db.close()
-    }
+    })
   })
 })
