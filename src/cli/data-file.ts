@@ -10,7 +10,7 @@ import {ExitCode, RecoverError} from '../errors.js'
 import type {DataFileLock} from '../platform/lock.js'
 import {lockDataFile} from '../platform/lock.js'
 import {assertOpenableDataFile} from '../platform/file-check.js'
-import {faultyFileOps} from './test-hooks.js'
+import {faultyFileOps, reportDecodesAtExit} from './test-hooks.js'
 
 export interface DataFileContext {
   path: string
@@ -62,6 +62,7 @@ export function requireConsistent(db: DB, path: string, doing: string, topLevel?
 export const SCAN_CACHE_BYTES = 2 << 20
 
 export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (ctx: DataFileContext) => Promise<T> | T): Promise<T> {
+  reportDecodesAtExit()
   const {realPath} = await assertOpenableDataFile(path, {write: opts.write})
   const lock = await lockDataFile(path, {write: opts.write, timeoutSec: opts.timeoutSec})
   let db: DB | undefined

@@ -1,4 +1,5 @@
 import {realFileOps, type FileOps} from '../bbolt/file.js'
+import {authorizationDecodeCount} from '../influxd/records.js'
 
 /**
  * Test-only crash points: INFLUX_RECOVER_TEST_HOOKS=crash-<point> makes the
@@ -49,4 +50,18 @@ export function faultyFileOps(): FileOps | undefined {
       realFileOps.ftruncate(fd, size)
     },
   }
+}
+
+let decodesReported = false
+
+/**
+ * Test-only: INFLUX_RECOVER_TEST_HOOKS=count-decodes makes the process print,
+ * on stderr as it exits, how many authorization records it decoded
+ * ("test hook: authorization records decoded: N"), so tests can hold a
+ * single-record write to a bounded number whatever the file holds.
+ */
+export function reportDecodesAtExit(): void {
+  if (decodesReported || !(process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes('count-decodes')) return
+  decodesReported = true
+  process.once('exit', () => process.stderr.write(`test hook: authorization records decoded: ${authorizationDecodeCount()}\n`))
 }
