@@ -116,8 +116,9 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
   // while they fall inside. Go's writer and ours lay a bucket's leaves out
   // mostly in key order, so a walk asks for pages in ascending runs: one read
   // of 64 pages instead of 64 reads (a 1.67 GiB file is 440,000 pages). The
-  // window grows while it serves pages and falls back to one page when it
-  // served none but the first, so scattered trees do not copy 256 KiB per page.
+  // window doubles while the walk uses all of it and runs on past its end,
+  // and halves when less than half of it served, so scattered trees do not
+  // copy 256 KiB for a page.
   // A window's pages are used like the level's scratch buffer: only until
   // the level's next page is read.
   const windows: Array<{buf: Buffer; start: number; end: number; pages: number; served: number}> = []
@@ -132,17 +133,20 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
       w.served++
       return w.buf.subarray((id - w.start) * ps, (id - w.start + 1) * ps)
     }
-    w.pages = w.served > 0 || (id === w.end && w.end > 0) ? Math.min(MAX_WINDOW_PAGES, w.pages * 2) : 1
+    // grow while the window is used up (the walk runs on past its end), keep
+    // its size while at least half of it served, halve it otherwise
+    if (id === w.end && w.end > 0 && w.served + 1 >= w.pages) w.pages = Math.min(MAX_WINDOW_PAGES, w.pages * 2)
+    else if (2 * (w.served + 1) < w.pages) w.pages = Math.max(1, w.pages >> 1)
     const n = db.file.readInto(w.buf.subarray(0, w.pages * ps), id * ps)
     w.start = id
     w.end = id + Math.floor(n / ps)
     w.served = 0
     return n < ps ? null : w.buf.subarray(0, ps)
   }
-  /** `level` null: a buffer of its own (the freelist) */
-  const readRun = (id: number, level: number | null): Page | null => {
+  /** `level` null: a buffer of its own (the freelist); `ahead`: through the level's window */
+  const readRun = (id: number, level: number | null, ahead = false): Page | null => {
     let first: Buffer | null
-    if (level !== null && reuse) first = fromWindow(id, level)
+    if (level !== null && reuse && ahead) first = fromWindow(id, level)
     else {
       first = bufferFor(level, ps)
       if (db.file.readInto(first, id * ps) < ps) first = null
@@ -159,7 +163,7 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
       return null
     }
     let buf = first
-    const w = level !== null && reuse ? windows[level] : undefined
+    const w = level !== null && reuse && ahead ? windows[level] : undefined
     if (overflow > 0 && w !== undefined && id + overflow < w.end) {
       // the run is in the window already
       buf = w.buf.subarray((id - w.start) * ps, (id - w.start + overflow + 1) * ps)
@@ -190,6 +194,10 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
   interface Frame { pgid: number; path: Buffer[]; lo: Buffer | null; hi: Buffer | null; first: Buffer | null; depth: number; isRoot: boolean }
   const walkBucket = (rootPgid: number, path: Buffer[]): void => {
     const level = path.length
+    // the depth of the bucket's leaves, once one is met: only leaves are read
+    // ahead (a B+tree's leaves lie at one depth; branches are few and far
+    // from them in the file, a window read for one would be wasted)
+    let leafDepth = 0
     // explicit stack: a corrupt file must not overflow the JS stack
     const stack: Frame[] = [{pgid: rootPgid, path, lo: null, hi: null, first: null, depth: 1, isRoot: true}]
     while (stack.length > 0) {
@@ -203,7 +211,8 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
         problem(`${where}: multiple references`)
         continue
       }
-      const p = readRun(f.pgid, level)
+      const p = readRun(f.pgid, level, f.depth === leafDepth)
+      if (p !== null && p.flags === LEAF_PAGE && leafDepth === 0) leafDepth = f.depth
       if (p === null) {
         reachable[f.pgid] = 1
         continue
