@@ -7,7 +7,8 @@ import {describe, expect, it} from 'vitest'
 import {canonicalGoTime, formatGoTimeValue, parseGoTime} from '../../src/influxd/gotime.js'
 import type {Permission} from '../../src/influxd/permission.js'
 import {allAccessPermissions, classifyToken, operatorPermissions, PERMISSION_LEVELS, tokenKind} from '../../src/influxd/permissions.js'
-import {authDocument, authJsonElement, type AuthRow} from '../../src/recovery/list.js'
+import {authDocument, authJsonElement} from '../../src/recovery/auth-json.js'
+import type {AuthRow} from '../../src/recovery/list.js'
 
 /** A small deterministic generator (tests must not depend on Math.random). */
 function rng(seed: number): () => number {
