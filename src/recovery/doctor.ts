@@ -229,13 +229,17 @@ function bucketsCheck(db: DB, path: string, codec: MetaCodec): DoctorCheck {
   const missing = c.missing.filter((r) => r.database === 'missing')
   const fix = missing.length > 0 ? `influx-recover bucket repair-meta --bolt-path ${JSON.stringify(path)} ${missing.map((r) => `--id ${r.id}`).join(' ')}` : undefined
   const label = (r: {id: string; name?: string; orgName?: string; orgID?: string; database: string}): string => `bucket ${r.id} (${JSON.stringify(r.name ?? '')} of org ${r.orgName !== undefined ? JSON.stringify(r.orgName) : r.orgID ?? '?'}): ${r.database === 'missing' ? 'no database in meta.db' : `database: ${r.database}`}`
-  if (c.meta.state === 'undecodable' || c.meta.state === 'no-bucket') {
+  if (c.meta.state === 'undecodable') {
+    return {name: 'buckets', verdict: 'FAIL', message: `influxd cannot load its meta store: ${c.meta.problem}`, hint: 'restore influxd.bolt from a backup'}
+  }
+  if (c.buckets === 0) return {name: 'buckets', verdict: 'PASS', message: 'no buckets', ...(c.meta.state === 'ok' ? {} : {details: [c.meta.problem]})}
+  if (c.meta.state === 'no-bucket') {
     return {name: 'buckets', verdict: 'FAIL', message: c.meta.problem, hint: 'restore influxd.bolt from a backup; influxd cannot use its buckets'}
   }
   if (c.missing.length > 0) {
     return {
       name: 'buckets', verdict: 'FAIL',
-      message: `${c.missing.length} of ${c.buckets} bucket(s) without a usable database in meta.db: influxd refuses writes to them ("database not found"), as after "influxd recovery org create"${c.meta.state === 'no-key' ? `; ${c.meta.problem}` : ''}`,
+      message: `${c.missing.length} of ${c.buckets} bucket(s) have no usable database in meta.db: influxd refuses writes to them ("database not found")${c.meta.state === 'no-key' ? `; ${c.meta.problem}` : ''}`,
       ...(fix !== undefined ? {hint: fix} : {}),
       details: c.missing.map(label),
     }
