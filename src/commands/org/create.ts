@@ -66,6 +66,7 @@ The name must not be empty, must not have leading or trailing white space or con
     }, (line) => this.note(line))
     const {path, outcome} = done!
     const r = outcome.result
+    if (r.owner === undefined) this.note(`note: org ${r.org.name} has no owner; give it one with "influx-recover org members add --org-id ${r.org.id} --user NAME --owner"`)
     if (flags.json) {
       await this.printJson({
         file: path, dryRun: outcome.dryRun, org: r.org, owner: r.owner ?? null, buckets: r.buckets,
