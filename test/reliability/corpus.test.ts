@@ -118,6 +118,12 @@ export const COMMANDS: Command[] = [
   {id: 'user set-password', kind: 'write', args: (c) => ['user', 'set-password', ...bp(c), '--username', 'testuser', '--password-stdin', ...backup(c)], input: () => 'corpus-password-2\n'},
   {id: 'user update', kind: 'write', args: (c) => ['user', 'update', ...bp(c), '--username', 'testuser', '--password-stdin', ...backup(c)], input: () => 'corpus-password-3\n'},
   {id: 'org list', kind: 'read', args: (c) => ['org', 'list', ...bp(c)]},
+  {id: 'org create', kind: 'write', args: (c) => ['org', 'create', ...bp(c), '--name', 'corpus-org', '--owner', 'testuser', ...backup(c)]},
+  {id: 'org members list', kind: 'read', args: (c) => ['org', 'members', 'list', ...bp(c), '--org', 'myorg'], influxdReadCodes: [0, 4, 5]},
+  {id: 'org members add', kind: 'write', args: (c) => ['org', 'members', 'add', ...bp(c), '--org', 'myorg', '--user', 'testuser', '--owner', ...backup(c)]},
+  {id: 'org members remove', kind: 'write', args: (c) => ['org', 'members', 'remove', ...bp(c), '--org', 'myorg', '--user', 'testuser', '--force', ...backup(c)]},
+  {id: 'bucket list', kind: 'read', args: (c) => ['bucket', 'list', ...bp(c)]},
+  {id: 'bucket repair-meta', kind: 'write', args: (c) => ['bucket', 'repair-meta', ...bp(c), '--id', 'a4400ee87566e12a', ...backup(c)]},
 ]
 
 /** Command ids as oclif knows them: every command in src/commands must be in the table. */

@@ -157,6 +157,12 @@ const CASES: Case[] = [
   {name: 'user update --id --password-file', command: 'user update', args: () => ['user', 'update', ...bp(), '--id', '08371db1dd8c8000', '--password-file', join(inDir, 'password.txt')]},
   {name: 'org list', command: 'org list', args: () => ['org', 'list', ...bp()]},
   {name: 'org list --json --lock-timeout 2', command: 'org list', args: () => ['org', 'list', ...bp(), '--json'], timeout: 2},
+  {name: 'org create', command: 'org create', args: () => ['org', 'create', ...bp(), '--name', 'lockorg', '--owner', 'testuser']},
+  {name: 'org members list', command: 'org members list', args: () => ['org', 'members', 'list', ...bp(), '--org', 'myorg']},
+  {name: 'org members add', command: 'org members add', args: () => ['org', 'members', 'add', ...bp(), '--org', 'myorg', '--user', 'testuser']},
+  {name: 'org members remove --yes', command: 'org members remove', args: () => ['org', 'members', 'remove', ...bp(), '--org', 'myorg', '--user', 'testuser', '--yes', '--force']},
+  {name: 'bucket list', command: 'bucket list', args: () => ['bucket', 'list', ...bp()]},
+  {name: 'bucket repair-meta', command: 'bucket repair-meta', args: () => ['bucket', 'repair-meta', ...bp(), '--id', 'a4400ee87566e12a']},
 ]
 
 /** Command ids of every file under src/commands ("auth create-operator", "doctor", …). */

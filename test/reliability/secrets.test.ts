@@ -207,6 +207,12 @@ const CASES: Case[] = [
   {name: 'user set-password, unknown user', command: 'user set-password', args: (c) => ['user', 'set-password', '--bolt-path', c.db, '--username', 'nobody', '--password-stdin'], input: `${P[5]}\n`, given: [P[5]!], status: 5},
   {name: 'user update --id --password-file', command: 'user update', args: (c) => ['user', 'update', '--bolt-path', c.db, '--id', USER_ID, '--password-file', c.input('password-6.txt')], given: [P[6]!], status: 0},
   {name: 'org list --format yaml', command: 'org list', args: (c) => ['org', 'list', '--bolt-path', c.db, '--format', 'yaml'], status: 0},
+  {name: 'org create --owner --json', command: 'org create', args: (c) => ['org', 'create', '--bolt-path', c.db, '--name', 'secret-org', '--owner', 'testuser', '--json'], status: 0},
+  {name: 'org members list', command: 'org members list', args: (c) => ['org', 'members', 'list', '--bolt-path', c.db, '--org', 'myorg'], status: 0},
+  {name: 'org members add, already an owner', command: 'org members add', args: (c) => ['org', 'members', 'add', '--bolt-path', c.db, '--org', 'myorg', '--user', 'testuser', '--owner', '--dry-run'], status: 0},
+  {name: 'org members remove, last owner', command: 'org members remove', args: (c) => ['org', 'members', 'remove', '--bolt-path', c.db, '--org', 'myorg', '--user', 'testuser', '--yes'], status: 1},
+  {name: 'bucket list --format csv', command: 'bucket list', args: (c) => ['bucket', 'list', '--bolt-path', c.db, '--format', 'csv'], status: 0},
+  {name: 'bucket repair-meta, nothing to do', command: 'bucket repair-meta', args: (c) => ['bucket', 'repair-meta', '--bolt-path', c.db, '--id', 'a4400ee87566e12a', '--json'], status: 0},
   // a locked file (influxd running): secrets read first, then exit 3
   {name: 'locked: auth create-operator --token-stdin', command: 'auth create-operator', locked: true, args: (c) => ['auth', 'create-operator', '--bolt-path', c.db, '--username', 'testuser', '--org', 'myorg', '--token-stdin', '--lock-timeout', '2'], input: `${T[16]}\n`, given: [T[16]!], status: 3},
   {name: 'locked: auth verify --token-stdin', command: 'auth verify', locked: true, args: (c) => ['auth', 'verify', '--bolt-path', c.db, '--token-stdin', '--lock-timeout', '2'], input: `${T[17]}\n`, given: [T[17]!], status: 3},
