@@ -134,8 +134,7 @@ bench(`update every value in one transaction`, 'ratio ≤ 1.5',
   (r) => median(r.ours) / median(r.go) <= 1.5)
 
 // ---- influxd-level cases: whole processes of the CLI against Go programs
-const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc')
-const built = spawnSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], {cwd: ROOT, encoding: 'utf8'})
+const built = spawnSync(process.execPath, ['scripts/build.mjs'], {cwd: ROOT, encoding: 'utf8'})
 if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`)
 const influx = path.join(CORPUS, `influx-${N}.bolt`)
 if (!fs.existsSync(influx)) {
