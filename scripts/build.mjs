@@ -89,7 +89,7 @@ export default new Proxy(debug, {get: (target, key) => (key in target ? target[k
 }
 
 /** Node modules loaded on first use (hashing and randomness; oclif's shell detection and stdin reading). */
-const LAZY_BUILTINS = ['crypto', 'child_process', 'readline']
+const LAZY_BUILTINS = ['crypto', 'child_process', 'readline', 'readline/promises']
 
 /**
  * Edits of bundled code. Each must apply, so a new version of the package
@@ -230,7 +230,9 @@ function packageName(file) {
 function lazyFileName(file, taken) {
   const base = `lazy-${safeName(packageName(file))}`
   let name = `${base}.cjs`
-  if ([...taken.values()].includes(name)) name = `${base}-${createHash('sha256').update(file).digest('hex').slice(0, 8)}.cjs`
+  // the hash of its path from the first node_modules on, the same in every copy of the project
+  const where = file.replaceAll('\\', '/').slice(file.replaceAll('\\', '/').indexOf('node_modules/'))
+  if ([...taken.values()].includes(name)) name = `${base}-${createHash('sha256').update(where).digest('hex').slice(0, 8)}.cjs`
   return name
 }
 

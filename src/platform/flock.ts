@@ -64,16 +64,19 @@ function firstLine(err: unknown): string {
 /** The addon, loaded once on first use; rejects with LockAddonError. */
 export function lockAddon(): Promise<LockAddon> {
   addon ??= (async () => {
-    // test hook: the addon fails to load, as on a platform without a binary
-    if ((process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes('lock-addon-fails')) {
-      throw new LockAddonError('Failed to load fs-ext native module (injected by INFLUX_RECOVER_TEST_HOOKS)')
-    }
     try {
+      // test hook: the addon fails to load as on a platform without a binary (its own message)
+      if ((process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes('lock-addon-fails')) {
+        throw new Error('Failed to load fs-ext native module. No prebuilt binary found (injected by INFLUX_RECOVER_TEST_HOOKS)')
+      }
       const mod = (await import('fs-ext-extra-prebuilt')) as unknown as {default?: LockAddon} & LockAddon
       return mod.default ?? mod
     } catch (err) {
       const code = (err as {code?: unknown}).code
-      throw new LockAddonError(code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' ? 'it is not installed' : firstLine(err))
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new LockAddonError('it is not installed')
+      const reason = firstLine(err)
+      // the addon's own message when neither a prebuilt binary nor a local build loads
+      throw new LockAddonError(reason.startsWith('Failed to load fs-ext native module') ? 'no prebuilt binary fits, and none was built here' : reason)
     }
   })()
   return addon
