@@ -92,7 +92,7 @@ describe('npm pack', () => {
       'package.json',
     ])
     for (const lazy of ['yaml', 'bcryptjs', 'smol-toml', 'inquirer-prompts', 'proper-lockfile']) expect(own).toContain(`dist/lazy-${lazy}.cjs`)
-    expect(files.filter((f) => /^(test|fixtures|src|bench|scripts)\/|\.(bolt|ts|map|tgz|jsonl)$/.test(f))).toEqual([])
+    expect(own.filter((f) => /^(test|fixtures|src|bench|scripts)\/|\.(bolt|ts|map|tgz|jsonl)$/.test(f))).toEqual([])
     // the addon with its prebuilt binaries (and nan, its build headers for a source build)
     for (const target of ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64']) {
       expect(files).toContain(`node_modules/fs-ext-extra-prebuilt/binaries/fs-ext-${target}-node-20.0.0.node`)
@@ -138,7 +138,9 @@ describe('npm install -g of the tarball: offline, empty cache, no toolchain', ()
 
   it('has the addon and none of the bundled or development packages', () => {
     const modules = path.join(prefix, 'lib/node_modules/influx-recover/node_modules')
-    expect(fs.readdirSync(modules).sort()).toEqual(['fs-ext-extra-prebuilt', 'nan'])
+    const installed = fs.readdirSync(modules)
+    expect(installed).toContain('fs-ext-extra-prebuilt')
+    expect(installed.filter((m) => m !== 'fs-ext-extra-prebuilt' && m !== 'nan' && !m.startsWith('.'))).toEqual([])
   })
 
   it('--version, --help, locate, auth list and doctor work from a directory outside the project', () => {
