@@ -282,6 +282,7 @@ export async function build() {
       platform: 'node',
       target: 'node20',
       minify: process.env.BUILD_READABLE !== '1',
+      keepNames: true, // errors are told apart by class name (oclif's parse errors: see base-command.ts)
       legalComments: 'none', // the licences are collected into licenses.txt
       charset: 'ascii', // non-ASCII characters as escapes (see bin/load-cli.cjs)
       external: EXTERNAL,
