@@ -12,7 +12,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
-import {ORACLE_BIN, buildOracle} from '../test/helpers/oracle.js'
+import {FIXTURES, ORACLE_BIN, buildOracle} from '../test/helpers/oracle.js'
+import {loadAverage, startupCases} from './startup.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CORPUS = path.join(ROOT, 'bench/corpus')
@@ -20,6 +21,9 @@ const quick = process.argv.includes('--quick')
 const N = Number(process.env.BENCH_N ?? (quick ? 20_000 : 100_000))
 const RUNS = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3))
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? (quick ? 0 : 1024))
+/** `--startup`: only the start-up cases (BENCH_STARTUP_RUNS pairs each; BENCH_INSTALLED_BIN: an installed tarball's bin, measured too) */
+const startupOnly = process.argv.includes('--startup')
+const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? (quick ? 11 : 31))
 
 interface Sample { ms: number; rssMB?: number; cpuMs?: number; stderr?: string }
 
@@ -140,6 +144,21 @@ const loadAtStart = loadavg()
 fs.mkdirSync(CORPUS, {recursive: true})
 buildOracle()
 
+// ---- start-up: whole runs on the real 2.8-2.9 fixture against node -e 0 (bench/startup.ts)
+{
+  const built = spawnSync(process.execPath, ['scripts/build.mjs'], {cwd: ROOT, encoding: 'utf8'})
+  if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`)
+  const loadBefore = loadAverage()
+  for (const r of startupCases(ROOT, path.join(FIXTURES, 'influxd-v2.8-v2.9.bolt'), STARTUP_RUNS, process.env.BENCH_INSTALLED_BIN)) {
+    rows.push({name: r.name, other: 'node -e 0 (a bare Node start, same machine, alternated)', go: r.base, ours: r.ours, rss: [], goRss: [], stderr: [], target: `ratio ≤ ${r.target}`, met: (row) => median(row.ours) / median(row.go) <= r.target, commands: r.commands})
+  }
+  process.stderr.write(`load average before / after the start-up cases: ${loadBefore} / ${loadAverage()}\n`)
+  if (startupOnly) {
+    for (const r of rows) console.log(`${r.name}: ${median(r.ours).toFixed(1)} ms vs ${median(r.go).toFixed(1)} ms = ${(median(r.ours) / median(r.go)).toFixed(2)} (${r.target}: ${r.met!(r) ? 'met' : 'NOT met'})`)
+    process.exit(0)
+  }
+}
+
 const GO_ENGINE = 'Go bbolt 1.3.6 (oracle bench-*)'
 const engineCommands = (op: string, file: string, ...rest: string[]): string[] => [
   `test/oracle/bin/oracle bench-${op} ${file}${rest.map((x) => ` ${x}`).join('')}`, `npx tsx bench/ts-side.ts ${op} ${file}${rest.map((x) => ` ${x}`).join('')}`,
@@ -163,8 +182,7 @@ bench({name: `update every value in one transaction`, other: GO_ENGINE, target: 
   () => { const f = fresh('ts-update.bolt'); copyDurable(base, f); return ours('update', f) })
 
 // ---- influxd-level cases: whole processes of the CLI against Go programs
-const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc')
-const built = spawnSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], {cwd: ROOT, encoding: 'utf8'})
+const built = spawnSync(process.execPath, ['scripts/build.mjs'], {cwd: ROOT, encoding: 'utf8'})
 if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`)
 const influx = path.join(CORPUS, `influx-${N}.bolt`)
 if (!fs.existsSync(influx)) {

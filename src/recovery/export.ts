@@ -18,6 +18,7 @@ import type {Tx} from '../bbolt/index.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {DEFAULT_HASH_VARIANT, hashWithFingerprint, type HashVariant} from '../influxd/hashing.js'
 import {csvField, renderJSON} from '../platform/format.js'
+import {modeProblem} from '../platform/posix.js'
 import {eachAuthRow, type AuthRow} from './list.js'
 
 export const EXPORT_FORMATS = ['yaml', 'json', 'csv', 'env'] as const
@@ -419,7 +420,8 @@ export function exportToFile(path: string, format: ExportFormat, doc: ExportDocu
   let problems: string[]
   try {
     const st = fs.statSync(path)
-    problems = (st.mode & 0o777) === 0o600 ? [] : [`${path} has mode ${(st.mode & 0o777).toString(8)}, not 600`]
+    const modeIssue = modeProblem(st, 0o600, path)
+    problems = modeIssue === undefined ? [] : [modeIssue]
     problems.push(...compareExport(parseExport(fs.readFileSync(path, 'utf8'), format), current()))
     if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
   } catch (err) {
