@@ -394,6 +394,7 @@ func (g *influxGen) tenants(n int) error {
 			tt = tt.Add(time.Duration(50000+g.rng.Intn(500000)) * time.Microsecond)
 			return tt
 		}
+		var metaDBs [][]byte
 		for i := 0; i < nOrgs; i++ {
 			id := orgBucketID(g.rng)
 			ct := tick()
@@ -413,13 +414,16 @@ func (g *influxGen) tenants(n int) error {
 				bt := tick()
 				put("bucketsv1", bid.key(), mustJSON(influxBucketRec{bid, id, 1, s.name, s.desc, s.rp, 86400000000000, bt, bt}))
 				put("bucketindexv1", append(id.key(), s.name...), bid.key())
+				metaDBs = append(metaDBs, metaDatabase(bid, s.rp, 86400000000000))
 			}
 			bid := orgBucketID(g.rng)
 			bt := tick()
 			put("bucketsv1", bid.key(), mustJSON(influxBucketRec{bid, id, 0, "telemetry", "", 0, 604800000000000, bt, bt}))
 			put("bucketindexv1", append(id.key(), "telemetry"...), bid.key())
+			metaDBs = append(metaDBs, metaDatabase(bid, 0, 604800000000000))
 			g.orgBucket = append(g.orgBucket, bid)
 		}
+		put("v1_tsm1_metadata", []byte("meta.db"), metaData(metaDBs))
 		urm := func(user idHex, userType string, org idHex) {
 			k := append(org.key(), user.key()...)
 			put("userresourcemappingsv1", k, mustJSON(influxURM{user, userType, "user", "orgs", org}))
@@ -595,4 +599,50 @@ func (g *influxGen) bigData(total int64) error {
 		}
 	}
 	return nil
+}
+
+// meta.db is the protobuf Data message of influxd's v1 meta store
+// (v1/services/meta/internal/meta.proto): a database per bucket, named by the
+// bucket's ID, with one "autogen" policy, as influxd's bucket service creates
+// it. Encoded by hand on the wire format; proto2 required fields all present.
+func pbVarint(b []byte, v uint64) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+func pbUint(b []byte, field int, v uint64) []byte {
+	return pbVarint(pbVarint(b, uint64(field)<<3), v)
+}
+
+func pbBytes(b []byte, field int, v []byte) []byte {
+	b = pbVarint(pbVarint(b, uint64(field)<<3|2), uint64(len(v)))
+	return append(b, v...)
+}
+
+func metaDatabase(bucket idHex, retention, shardGroup int64) []byte {
+	var rp []byte
+	rp = pbBytes(rp, 1, []byte("autogen"))
+	rp = pbUint(rp, 2, uint64(retention))
+	rp = pbUint(rp, 3, uint64(shardGroup))
+	rp = pbUint(rp, 4, 1)
+	var db []byte
+	db = pbBytes(db, 1, bucket.key())
+	db = pbBytes(db, 2, []byte("autogen"))
+	return pbBytes(db, 3, rp)
+}
+
+func metaData(dbs [][]byte) []byte {
+	var d []byte
+	d = pbUint(d, 1, 0)
+	d = pbUint(d, 2, uint64(len(dbs)))
+	d = pbUint(d, 3, 0)
+	for _, db := range dbs {
+		d = pbBytes(d, 5, db)
+	}
+	d = pbUint(d, 7, 0)
+	d = pbUint(d, 8, 0)
+	return pbUint(d, 9, 0)
 }

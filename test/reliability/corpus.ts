@@ -36,6 +36,8 @@ export interface CorpusCase {
    * its tokens): doctor warns (exit 0) rather than fails
    */
   doctorWarns?: boolean
+  /** bbolt damage confined to one top-level bucket's tree: readers that neither read nor check it may answer */
+  damagedTree?: string
 }
 
 // ---------------------------------------------------------------- sources
@@ -448,7 +450,7 @@ export function corpusCases(scratch: string): CorpusCase[] {
   // --- freelist (the 2.8 file's active freelist is page 4: 5, 9, 10, 11)
   const fl = (b: Buffer): number => Number(activeMeta(b).freelist)
   add(edited('freelist-lists-meta', 'the freelist lists meta page 0', A, (b) => b.writeBigUInt64LE(0n, pageOff(b, fl(b)) + 16)))
-  add(edited('freelist-lists-live', 'the freelist lists page 3 (the live authorizations leaf)', A, (b) => b.writeBigUInt64LE(3n, pageOff(b, fl(b)) + 16)))
+  add({...edited('freelist-lists-live', 'the freelist lists page 3 (the live authorizations leaf)', A, (b) => b.writeBigUInt64LE(3n, pageOff(b, fl(b)) + 16)), damagedTree: 'authorizationsv1'})
   add(edited('freelist-past-hwm', 'the freelist lists page 50', A, (b) => b.writeBigUInt64LE(50n, pageOff(b, fl(b)) + 16 + 3 * 8)))
   add(edited('freelist-unsorted', 'the freelist ids are not ascending (11, 9, 10, 5)', A, (b) => {
     const o = pageOff(b, fl(b)) + 16
