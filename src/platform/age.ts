@@ -199,7 +199,7 @@ export function readKeyFile(path: string, what: string, opts: KeyFileOptions = {
   }
 }
 
-/** Recipients from `--recipient` values and `--recipients-file` files, in that order. */
+/** Recipients from `--recipient` values and `--recipients-file` files, in that order, each key once. */
 export function gatherRecipients(flags: {recipient?: readonly string[]; recipientsFile?: readonly string[]}, opts: KeyFileOptions = {}): SourcedKey[] {
   const out: SourcedKey[] = (flags.recipient ?? []).map((key, i) => ({key: key.trim(), where: `--recipient ${i + 1}`}))
   for (const file of flags.recipientsFile ?? []) {
@@ -207,7 +207,9 @@ export function gatherRecipients(flags: {recipient?: readonly string[]; recipien
     if (keys.length === 0) throw new UsageError(`recipients file ${file} holds no recipient`, 'one age public key (age1…) a line; # starts a comment')
     out.push(...keys)
   }
-  return out
+  // one key named twice (on the command line and in a file) is one recipient
+  const seen = new Set<string>()
+  return out.filter((k) => !seen.has(k.key) && seen.add(k.key) !== undefined)
 }
 
 /** The identities of `--identity` files. */
