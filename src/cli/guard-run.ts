@@ -23,7 +23,7 @@ import {RecoverError, UsageError} from '../errors.js'
 import {AUTH_TENANT_BUCKETS} from '../influxd/buckets.js'
 import {ageEncrypt, gatherRecipients, type SourcedKey} from '../platform/age.js'
 import {flockRelease, flockWithTimeout} from '../platform/flock.js'
-import {checkExportDir, DEFAULT_EXPORT_DIR, newestExport, writeGuardExport, type GuardExport, type WrittenExport} from '../platform/guard-exports.js'
+import {checkExportDir, defaultExportDir, newestExport, writeGuardExport, type GuardExport, type WrittenExport} from '../platform/guard-exports.js'
 import {rawTokenFingerprints, uncapturedFingerprints} from '../recovery/guard.js'
 
 /** The longest the guard waits for the database's lock. */
@@ -40,7 +40,7 @@ export interface GuardRunOptions {
 
 /** The flags of `guard run`, read by hand (oclif is not loaded on this path). */
 export function parseGuardRunArgs(argv: readonly string[]): GuardRunOptions {
-  const opts: GuardRunOptions = {exportDir: DEFAULT_EXPORT_DIR, recipients: [], recipientsFiles: [], plaintextExports: false}
+  const opts: GuardRunOptions = {exportDir: defaultExportDir(), recipients: [], recipientsFiles: [], plaintextExports: false}
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const eq = a.startsWith('--') ? a.indexOf('=') : -1

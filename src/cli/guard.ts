@@ -18,10 +18,8 @@ export const systemdDirFlag = Flags.string({
 
 export const exportDirFlag = (description: string) => Flags.string({description, helpValue: 'DIR'})
 
-export const recipientFlags = {
-  recipient: Flags.string({char: 'r', description: 'age public key (age1…) to encrypt the exports to; repeat for several', helpValue: 'AGE_PUBLIC_KEY', multiple: true}),
-  'recipients-file': Flags.string({char: 'R', description: 'file of age public keys, one a line, # comments (as "age -R"); must be root\'s and writable by nobody else', helpValue: 'FILE', multiple: true}),
-}
+/** The guard's recipients: the same flags as the encrypted exports'. */
+export {recipientFlags} from './encryption.js'
 
 /** What the guard is told: which file, where the exports go, and to whom. */
 export interface GuardTarget {

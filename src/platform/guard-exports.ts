@@ -34,6 +34,12 @@ import * as path from 'node:path'
 import {ExitCode, RecoverError} from '../errors.js'
 
 export const DEFAULT_EXPORT_DIR = '/var/lib/influx-recover/exports'
+
+/** The export directory when none is named: INFLUX_RECOVER_EXPORT_DIR (tests, unusual layouts), else DEFAULT_EXPORT_DIR. */
+export function defaultExportDir(env: NodeJS.ProcessEnv = process.env): string {
+  const d = env.INFLUX_RECOVER_EXPORT_DIR
+  return d !== undefined && d !== '' ? d : DEFAULT_EXPORT_DIR
+}
 export const MANIFEST_SUFFIX = '.manifest.json'
 export const MANIFEST_FORMAT = 'influx-recover guard manifest 1'
 

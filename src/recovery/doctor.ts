@@ -9,7 +9,7 @@ import {BoltError, check, type DB} from '../bbolt/index.js'
 import type {Authorization} from '../influxd/records.js'
 import {detectSchema} from '../influxd/schema.js'
 import {tokenFingerprint} from '../influxd/token.js'
-import {DEFAULT_EXPORT_DIR, newestExport} from '../platform/guard-exports.js'
+import {defaultExportDir, newestExport} from '../platform/guard-exports.js'
 import {defaultSystemdDir, findDropIns} from '../platform/systemd.js'
 import {uncapturedFingerprints} from './guard.js'
 import {tokensMatchingHashes} from './hash-upgrade.js'
@@ -240,7 +240,7 @@ export function guardCheck(input: DoctorInput, raw: readonly string[], upgradeab
   const me = realOrSame(input.path)
   const dropIns = findDropIns(input.systemdDir ?? defaultSystemdDir())
   const mine = dropIns.find((d) => d.boltPath !== undefined && realOrSame(d.boltPath) === me)
-  const exportDir = mine?.exportDir ?? DEFAULT_EXPORT_DIR
+  const exportDir = mine?.exportDir ?? defaultExportDir()
   let missing = raw.length
   let newestName: string | undefined
   if (raw.length > 0) {

@@ -7,7 +7,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {CONTAINER_DEFAULTS, dockerRecipe, exportDirFlag, guardRunArgs, kubernetesRecipe, recipientFlags, systemdDirFlag, unitFlag, type GuardTarget} from '../../cli/guard.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {gatherRecipients, validateRecipients} from '../../platform/age.js'
-import {checkExportDir, DEFAULT_EXPORT_DIR} from '../../platform/guard-exports.js'
+import {checkExportDir, DEFAULT_EXPORT_DIR, defaultExportDir} from '../../platform/guard-exports.js'
 import {resolveBoltPath} from '../../platform/locate.js'
 import {cliInvocation, defaultSystemdDir, dropInPath, readDropIn, renderDropIn, unitName, writeDropIn} from '../../platform/systemd.js'
 
@@ -86,7 +86,7 @@ Idempotent: the same call again changes nothing; other values replace the line. 
     }
     const target: GuardTarget = {
       boltPath,
-      exportDir: path.resolve(flags['export-dir'] ?? DEFAULT_EXPORT_DIR),
+      exportDir: path.resolve(flags['export-dir'] ?? defaultExportDir()),
       // keys given on the command line go into the line; files are named, so editing one takes effect at the next start
       recipients: (flags.recipient ?? []).map((r) => r.trim()),
       recipientsFiles,

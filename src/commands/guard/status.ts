@@ -8,7 +8,7 @@ import {withDataFile} from '../../cli/data-file.js'
 import {exportDirFlag, systemdDirFlag, unitFlag} from '../../cli/guard.js'
 import {ExitCode, RecoverError} from '../../errors.js'
 import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
-import {DEFAULT_EXPORT_DIR, listExportNames, loadManifest, type GuardExport} from '../../platform/guard-exports.js'
+import {DEFAULT_EXPORT_DIR, defaultExportDir, listExportNames, loadManifest, type GuardExport} from '../../platform/guard-exports.js'
 import {escapeControls} from '../../platform/format.js'
 import {resolveBoltPath} from '../../platform/locate.js'
 import {cliInvocation, defaultSystemdDir, dropInPath, readDropIn, unitName, type GuardDropIn} from '../../platform/systemd.js'
@@ -83,7 +83,7 @@ Exit 0 when every raw token is captured (or none is left raw), 1 when some are n
     const dropIn = readDropIn(file)
     const di = dropInStatus(file, dropIn)
     const boltPath = path.resolve(flags['bolt-path'] ?? dropIn?.boltPath ?? (await resolveBoltPath()).path)
-    const exportDir = path.resolve(flags['export-dir'] ?? dropIn?.exportDir ?? DEFAULT_EXPORT_DIR)
+    const exportDir = path.resolve(flags['export-dir'] ?? dropIn?.exportDir ?? defaultExportDir())
 
     let exports: GuardExport[] = []
     let exportDirProblem: string | undefined

@@ -5,7 +5,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {systemdDirFlag, unitFlag} from '../../cli/guard.js'
 import {ExitCode, RecoverError} from '../../errors.js'
-import {DEFAULT_EXPORT_DIR} from '../../platform/guard-exports.js'
+import {defaultExportDir} from '../../platform/guard-exports.js'
 import {defaultSystemdDir, dropInPath, readDropIn, removeDropIn, unitName} from '../../platform/systemd.js'
 
 export default class GuardUninstall extends BaseCommand {
@@ -33,7 +33,7 @@ export default class GuardUninstall extends BaseCommand {
       return
     }
     if (!d.ours) throw new RecoverError(`${file} was not written by influx-recover: refusing to remove it`, ExitCode.ERROR, 'remove it by hand if you mean to')
-    const exports = d.exportDir ?? DEFAULT_EXPORT_DIR
+    const exports = d.exportDir ?? defaultExportDir()
     if (flags['dry-run']) {
       await this.lines([`would remove ${file} (nothing was removed); the exports in ${exports} would be kept`])
       return
