@@ -7,10 +7,13 @@
  * are invisible to bbolt. flock belongs to the open file description, so it is
  * dropped by the kernel when the process dies: a crash can never leave it behind.
  */
+import {createRequire} from 'node:module'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-// fs-ext is CommonJS; under NodeNext + esModuleInterop its module.exports is the default import.
-import fsExt from 'fs-ext'
+// fs-ext is CommonJS: loaded with require, which skips the export scan (and its
+// WebAssembly start-up) an ESM import of a CommonJS module costs. `guard run`
+// starts before every influxd start and feels every millisecond of that.
+const fsExt = createRequire(import.meta.url)('fs-ext') as typeof import('fs-ext')
 
 import {ExitCode, LockedError, RecoverError} from '../errors.js'
 
