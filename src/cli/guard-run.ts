@@ -80,6 +80,7 @@ export function parseGuardRunArgs(argv: readonly string[]): GuardRunOptions {
   if (!opts.plaintextExports && opts.recipients.length === 0 && opts.recipientsFiles.length === 0) {
     throw new UsageError('no recipient (--recipient or --recipients-file) and no --plaintext-exports: refusing to write a plaintext export')
   }
+  opts.exportDir = path.resolve(opts.exportDir)
   return opts
 }
 

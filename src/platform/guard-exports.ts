@@ -276,13 +276,14 @@ export function writeGuardExport(
   for (let n = 1; ; n++) {
     stem = n === 1 ? base : `${base}-${n}`
     file = path.join(dir, stem + ext)
+    if (n > 1000) throw new RecoverError(`cannot write the export ${file}: 1000 names of this second and txid are taken`, ExitCode.ERROR)
     // a leftover manifest of that stem would be taken for this export's: skip the stem
     if (fs.existsSync(path.join(dir, stem + MANIFEST_SUFFIX))) continue
     try {
       createFile(file, bytes)
       break
     } catch (err) {
-      if (errnoCode(err) === 'EEXIST' && n < 1000) continue
+      if (errnoCode(err) === 'EEXIST') continue
       throw new RecoverError(`cannot write the export ${file}: ${(err as Error).message}`, ExitCode.ERROR)
     }
   }
