@@ -7,6 +7,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {CONTAINER_DEFAULTS, dockerRecipe, exportDirFlag, guardRunArgs, kubernetesRecipe, recipientFlags, systemdDirFlag, unitFlag, type GuardTarget} from '../../cli/guard.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {gatherRecipients, validateRecipients} from '../../platform/age.js'
+import {notABoltFile} from '../../platform/file-check.js'
 import {checkExportDir, DEFAULT_EXPORT_DIR, defaultExportDir} from '../../platform/guard-exports.js'
 import {resolveBoltPath} from '../../platform/locate.js'
 import {cliInvocation, defaultSystemdDir, dropInPath, readDropIn, renderDropIn, unitName, writeDropIn} from '../../platform/systemd.js'
@@ -79,6 +80,8 @@ Idempotent: the same call again changes nothing; other values replace the line. 
     if (flags['bolt-path'] !== undefined) {
       boltPath = path.resolve(flags['bolt-path'])
       exists = fs.existsSync(boltPath)
+      // a file that is there must be one: a directory or FIFO is refused like by every command
+      if (exists && !fs.statSync(boltPath).isFile()) throw notABoltFile(boltPath, fs.statSync(boltPath).isDirectory() ? 'a directory' : 'a special file')
     } else {
       const res = await resolveBoltPath()
       boltPath = path.resolve(res.path)
