@@ -54,6 +54,8 @@ export interface CheckReport {
 const MAX_LISTED = 1000
 /** page runs up to this size are read into a reused buffer; larger ones get their own */
 const MAX_REUSED_RUN = 1 << 20
+/** the read-ahead window of a tree level (see fromWindow) */
+const MAX_WINDOW_BYTES = 256 << 10
 
 export function check(db: DB, opts: CheckOptions = {}): CheckReport {
   return runCheck(db, opts, true)
@@ -109,10 +111,47 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
     }
     return b.subarray(0, size)
   }
-  /** `level` null: a buffer of its own (the freelist) */
-  const readRun = (id: number, level: number | null): Page | null => {
-    const first = bufferFor(level, ps)
-    if (db.file.readInto(first, id * ps) < ps) {
+  // Read-ahead: a tree page is read with the pages after it, into a window
+  // per level, and the next pages asked for at that level are served from it
+  // while they fall inside. Go's writer and ours lay a bucket's leaves out
+  // mostly in key order, so a walk asks for pages in ascending runs: one read
+  // of 64 pages instead of 64 reads (a 1.67 GiB file is 440,000 pages). The
+  // window doubles while the walk uses all of it and runs on past its end,
+  // and halves when less than half of it served, so scattered trees do not
+  // copy 256 KiB for a page.
+  // A window's pages are used like the level's scratch buffer: only until
+  // the level's next page is read.
+  const windows: Array<{buf: Buffer; start: number; end: number; pages: number; served: number}> = []
+  const MAX_WINDOW_PAGES = Math.max(1, Math.floor(MAX_WINDOW_BYTES / ps))
+  const fromWindow = (id: number, level: number): Buffer | null => {
+    let w = windows[level]
+    if (w === undefined) {
+      w = {buf: Buffer.allocUnsafe(MAX_WINDOW_PAGES * ps), start: 0, end: 0, pages: 1, served: 0}
+      windows[level] = w
+    }
+    if (id >= w.start && id < w.end) {
+      w.served++
+      return w.buf.subarray((id - w.start) * ps, (id - w.start + 1) * ps)
+    }
+    // grow while the window is used up (the walk runs on past its end), keep
+    // its size while at least half of it served, halve it otherwise
+    if (id === w.end && w.end > 0 && w.served + 1 >= w.pages) w.pages = Math.min(MAX_WINDOW_PAGES, w.pages * 2)
+    else if (2 * (w.served + 1) < w.pages) w.pages = Math.max(1, w.pages >> 1)
+    const n = db.file.readInto(w.buf.subarray(0, w.pages * ps), id * ps)
+    w.start = id
+    w.end = id + Math.floor(n / ps)
+    w.served = 0
+    return n < ps ? null : w.buf.subarray(0, ps)
+  }
+  /** `level` null: a buffer of its own (the freelist); `ahead`: through the level's window */
+  const readRun = (id: number, level: number | null, ahead = false): Page | null => {
+    let first: Buffer | null
+    if (level !== null && reuse && ahead) first = fromWindow(id, level)
+    else {
+      first = bufferFor(level, ps)
+      if (db.file.readInto(first, id * ps) < ps) first = null
+    }
+    if (first === null) {
       problem(`page ${id}: lies past the end of the file`)
       return null
     }
@@ -124,7 +163,12 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
       return null
     }
     let buf = first
-    if (overflow > 0) {
+    const w = level !== null && reuse && ahead ? windows[level] : undefined
+    if (overflow > 0 && w !== undefined && id + overflow < w.end) {
+      // the run is in the window already
+      buf = w.buf.subarray((id - w.start) * ps, (id - w.start + overflow + 1) * ps)
+      w.served += overflow
+    } else if (overflow > 0) {
       // the whole run again: `first` may be the start of the same buffer
       buf = bufferFor(level, (overflow + 1) * ps)
       if (db.file.readInto(buf, id * ps) < buf.length) {
@@ -150,6 +194,10 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
   interface Frame { pgid: number; path: Buffer[]; lo: Buffer | null; hi: Buffer | null; first: Buffer | null; depth: number; isRoot: boolean }
   const walkBucket = (rootPgid: number, path: Buffer[]): void => {
     const level = path.length
+    // the depth of the bucket's leaves, once one is met: only leaves are read
+    // ahead (a B+tree's leaves lie at one depth; branches are few and far
+    // from them in the file, a window read for one would be wasted)
+    let leafDepth = 0
     // explicit stack: a corrupt file must not overflow the JS stack
     const stack: Frame[] = [{pgid: rootPgid, path, lo: null, hi: null, first: null, depth: 1, isRoot: true}]
     while (stack.length > 0) {
@@ -163,7 +211,8 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
         problem(`${where}: multiple references`)
         continue
       }
-      const p = readRun(f.pgid, level)
+      const p = readRun(f.pgid, level, f.depth === leafDepth)
+      if (p !== null && p.flags === LEAF_PAGE && leafDepth === 0) leafDepth = f.depth
       if (p === null) {
         reachable[f.pgid] = 1
         continue

@@ -10,7 +10,7 @@ import {ExitCode, RecoverError} from '../errors.js'
 import type {DataFileLock} from '../platform/lock.js'
 import {lockDataFile} from '../platform/lock.js'
 import {assertOpenableDataFile} from '../platform/file-check.js'
-import {faultyFileOps} from './test-hooks.js'
+import {faultyFileOps, installTestReports, phase} from './test-hooks.js'
 
 export interface DataFileContext {
   path: string
@@ -62,6 +62,7 @@ export function requireConsistent(db: DB, path: string, doing: string, topLevel?
 export const SCAN_CACHE_BYTES = 2 << 20
 
 export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (ctx: DataFileContext) => Promise<T> | T): Promise<T> {
+  installTestReports()
   const {realPath} = await assertOpenableDataFile(path, {write: opts.write})
   const lock = await lockDataFile(path, {write: opts.write, timeoutSec: opts.timeoutSec})
   let db: DB | undefined
@@ -71,7 +72,9 @@ export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (
     // writes always check the whole file; a scope only narrows a read
     const scope = typeof opts.check === 'object' && !opts.write ? opts.check.topLevel : undefined
     const wholeFile = opts.check !== undefined && opts.check !== false && scope === undefined
+    phase('open')
     if (opts.check) requireConsistent(db, path, opts.write ? 'write' : 'read', scope)
+    phase('pre-check')
     return await fn({path, realPath, db, lock, write: opts.write, checked: wholeFile})
   } catch (err) {
     failed = true

@@ -1,4 +1,5 @@
 import {realFileOps, type FileOps} from '../bbolt/file.js'
+import {authorizationDecodeCount} from '../influxd/records.js'
 
 /**
  * Test-only crash points: INFLUX_RECOVER_TEST_HOOKS=crash-<point> makes the
@@ -49,4 +50,44 @@ export function faultyFileOps(): FileOps | undefined {
       realFileOps.ftruncate(fd, size)
     },
   }
+}
+
+const hooks = (): string[] => (process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',')
+let reportsInstalled = false
+let phaseMarks: Array<[string, number]> | null = null
+
+/**
+ * Test and bench reports, printed on stderr as the process exits:
+ * INFLUX_RECOVER_TEST_HOOKS=count-decodes prints how many authorization
+ * records the process decoded ("test hook: authorization records decoded:
+ * N"), so tests can hold a single-record write to a bounded number whatever
+ * the file holds; =phase-times prints where the time went between the marks
+ * set by phase() ("test hook: phases: open=12.3 pre-check=456.7 …", ms, the
+ * first from the process's start, "rest" up to the exit). Nothing otherwise.
+ */
+export function installTestReports(): void {
+  if (reportsInstalled) return
+  reportsInstalled = true
+  const on = hooks()
+  const decodes = on.includes('count-decodes')
+  if (on.includes('phase-times')) phaseMarks = []
+  if (!decodes && phaseMarks === null) return
+  process.once('exit', () => {
+    if (decodes) process.stderr.write(`test hook: authorization records decoded: ${authorizationDecodeCount()}\n`)
+    if (phaseMarks !== null) {
+      phase('rest')
+      let prev = 0
+      const parts = phaseMarks.map(([name, t]) => {
+        const part = `${name}=${(t - prev).toFixed(1)}`
+        prev = t
+        return part
+      })
+      process.stderr.write(`test hook: phases: ${parts.join(' ')}\n`)
+    }
+  })
+}
+
+/** Marks the end of a phase for INFLUX_RECOVER_TEST_HOOKS=phase-times (a name without spaces or "="). */
+export function phase(name: string): void {
+  phaseMarks?.push([name, performance.now()])
 }

@@ -24,6 +24,7 @@ import {appendAudit, fileSha256} from '../platform/audit.js'
 import {backupFile} from '../platform/backup.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
 import {requireConsistent, type DataFileContext} from './data-file.js'
+import {phase} from './test-hooks.js'
 
 export interface WriteOptions {
   dryRun: boolean
@@ -117,6 +118,7 @@ export async function performWrite<R>(
     } finally {
       trial.rollback()
     }
+    phase('trial')
     if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore, auditLog: null}
   }
 
@@ -135,6 +137,7 @@ export async function performWrite<R>(
     note(`backup: ${backup}`)
   }
   if (opts.command !== undefined && shaBefore === undefined) shaBefore = fileSha256(path)
+  phase(opts.backup ? 'backup' : 'sha-before')
   const audit = (outcome: 'ok' | 'undone' | 'failed', txidAfter: number, r: R): string | null => {
     if (opts.command === undefined) return null
     const what = plan.audit?.(r) ?? {ids: []}
@@ -155,14 +158,17 @@ export async function performWrite<R>(
 
   ctx.lock.assertHeld()
   result = db.update((tx) => plan.apply(tx))
+  phase('commit')
   const txidAfter = db.meta().txid
 
   const failures: string[] = []
   if (txidAfter !== txidBefore + 1) failures.push(`txid is ${txidAfter} after the commit, expected ${txidBefore + 1}`)
   const post = check(db)
+  phase('post-check')
   failures.push(...post.problems)
   if (post.omitted > 0) failures.push(`${post.omitted} more problems`)
   failures.push(...db.view((tx) => plan.verify(tx, result)))
+  phase('verify')
   if (testHook('fail-verify')) failures.push('forced failure (test hook)')
   if (failures.length > 0) {
     let active = txidAfter
@@ -195,5 +201,6 @@ export async function performWrite<R>(
     // The write itself succeeded and is verified: say so rather than fail it.
     note(`warning: the audit line could not be written: ${(err as Error).message}`)
   }
+  phase('sha-after+audit')
   return {dryRun: false, result, backup, txidBefore, txidAfter, auditLog}
 }

@@ -5,12 +5,13 @@ import {findInfluxdFile, influxdFileFlags, type FoundFile} from '../cli/influxd-
 import {progressBar} from '../cli/progress.js'
 import {outputWidth, stdoutPaint, verdictColor, wrap} from '../cli/terminal.js'
 import {ExitCode, RecoverError} from '../errors.js'
+import {loadMetaCodec} from '../influxd/metadata.js'
 import {displayWidth} from '../platform/format.js'
 import {runDoctor, unopenableReport, type DoctorCheck, type DoctorReport} from '../recovery/doctor.js'
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check an influxd.bolt file end to end and say what to do next'
-  static override description = `One line per check, each PASS, WARN or FAIL: where the file was found, whether influxd holds it, the bbolt consistency check, the schema level and the InfluxDB versions it belongs to, the token hashing state, the consistency of the token indexes, tokens whose user or org is missing or inactive, whether an active operator token exists (with the command to create one when not), the guard (is a "guard install" drop-in guarding this file, and is every raw token in its newest export: a WARN on a 2.8+ file when not), copies of the database beside it that hold plaintext tokens, and plaintext of hashed tokens still readable in unused pages. Read-only. Exit 0 when nothing FAILs, 1 otherwise (also when the file is there but cannot be opened: not a bbolt file, damaged metas, a directory or FIFO, no permission); 3 when influxd holds the file, 5 when there is no file.`
+  static override description = `One line per check, each PASS, WARN or FAIL: where the file was found, whether influxd holds it, the bbolt consistency check, the schema level and the InfluxDB versions it belongs to, the token hashing state, the consistency of the token indexes, tokens whose user or org is missing or inactive, whether an active operator token exists (with the command to create one when not), whether every bucket has its database in meta.db (with the command that adds a missing one), the guard (is a "guard install" drop-in guarding this file, and is every raw token in its newest export: a WARN on a 2.8+ file when not), copies of the database beside it that hold plaintext tokens, and plaintext of hashed tokens still readable in unused pages. Read-only. Exit 0 when nothing FAILs, 1 otherwise (also when the file is there but cannot be opened: not a bbolt file, damaged metas, a directory or FIFO, no permission); 3 when influxd holds the file, 5 when there is no file.`
 
   static override examples = [
     {description: 'Check the file influxd would use', command: '<%= config.bin %> <%= command.id %>'},
@@ -28,8 +29,9 @@ export default class Doctor extends BaseCommand {
     try {
       found = await findInfluxdFile(flags['bolt-path'])
       const {path, foundBy} = found
+      const metaCodec = await loadMetaCodec()
       report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES}, ({db}) =>
-        runDoctor({path, foundBy, db, progress: (done, total) => bar.update(done, total)}))
+        runDoctor({path, foundBy, db, metaCodec, progress: (done, total) => bar.update(done, total)}))
     } catch (err) {
       // A file that is there but cannot be opened is a diagnosis (FAIL, exit 1);
       // a lock held by influxd (3) or a missing file (5) stay errors.

@@ -156,6 +156,49 @@ export function parseGoTime(s: string): GoTime {
   return {epochNs, offsetMinutes: offsetMinutes === 0 ? 0 : offsetMinutes}
 }
 
+/** The two decimal digits of s at i, or -1. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 0x30, b = s.charCodeAt(i + 1) - 0x30
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
+}
+
+/**
+ * formatGoTimeValue(parseGoTime(s)): the time as Go writes it back. Text
+ * already in that form (every field in range, a fraction of 1–9 digits
+ * without trailing zeros, `Z` or a non-zero `±hh:mm` zone) is returned as it
+ * is, without the arithmetic: formatting its parse gives the same fields back.
+ * Anything else is parsed and formatted (and refused as parseGoTime refuses it).
+ */
+export function canonicalGoTime(s: string): string {
+  const n = s.length
+  if (n >= 20 && s.charCodeAt(4) === 0x2d && s.charCodeAt(7) === 0x2d && s.charCodeAt(10) === 0x54 && s.charCodeAt(13) === 0x3a && s.charCodeAt(16) === 0x3a) {
+    const hi = two(s, 0), lo = two(s, 2), month = two(s, 5), day = two(s, 8)
+    const year = hi * 100 + lo
+    if (hi >= 0 && lo >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(month, year)) {
+      const hour = two(s, 11), minute = two(s, 14), second = two(s, 17)
+      if (hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59) {
+        let i = 19
+        let fractionOk = true
+        if (s.charCodeAt(i) === 0x2e) {
+          let j = i + 1
+          while (j < n && isDigit(s.charCodeAt(j))) j++
+          fractionOk = j > i + 1 && j - i - 1 <= 9 && s.charCodeAt(j - 1) !== 0x30
+          i = j
+        }
+        if (fractionOk) {
+          if (i === n - 1 && s.charCodeAt(i) === 0x5a) return s
+          const sign = s.charCodeAt(i)
+          if (i === n - 6 && (sign === 0x2b || sign === 0x2d) && s.charCodeAt(i + 3) === 0x3a) {
+            const zh = two(s, i + 1), zm = two(s, i + 4)
+            if (zh >= 0 && zh <= 23 && zm >= 0 && zm <= 59 && zh + zm > 0) return s
+          }
+        }
+      }
+    }
+  }
+  return formatGoTimeValue(parseGoTime(s))
+}
+
 /** True when parseGoTime accepts the text. */
 export function isGoTime(s: string): boolean {
   try {

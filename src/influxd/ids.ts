@@ -134,15 +134,21 @@ export interface SnowflakeGeneratorOptions {
  * IDs are strictly increasing per generator.
  */
 export class SnowflakeGenerator {
-  readonly machineId: number
+  /** drawn on first use, so a generator made when a module loads costs nothing (no node:crypto) until an ID is needed */
+  private machine: number | undefined
   private readonly now: () => number
   /** time and sequence bits of the last ID (machine bits not included) */
   private state = 0n
 
   constructor(options: SnowflakeGeneratorOptions = {}) {
-    this.machineId = options.machineId ?? randomInt(0, MACHINE_MAX)
-    checkMachine(this.machineId)
+    if (options.machineId !== undefined) checkMachine(options.machineId)
+    this.machine = options.machineId
     this.now = options.now ?? Date.now
+  }
+
+  get machineId(): number {
+    this.machine ??= randomInt(0, MACHINE_MAX)
+    return this.machine
   }
 
   /** The next raw ID value (never zero). */

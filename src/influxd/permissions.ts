@@ -285,6 +285,47 @@ export function classifyToken(perms: readonly Permission[] | null | undefined, o
   return {kind: 'custom', level: null, duplicates, exact: false}
 }
 
+/** Every token type of any level (membership per level is decided after). */
+const ALL_TOKEN_TYPES: ReadonlySet<string> = new Set(PERMISSION_LEVELS.flatMap((l) => [...TYPES_OF_LEVEL.get(l)!]))
+
+/** The fewest distinct permissions a non-custom set has (the all-access set of 2.0). */
+const SMALLEST_SET = Math.min(...[...TYPES_OF_LEVEL.values()].map((t) => 2 * t.size - 1))
+
+/**
+ * classifyToken(...).kind, without the work for the lists that are too short
+ * to be any reference set (most custom tokens): what a listing of every
+ * token needs.
+ */
+export function tokenKind(perms: readonly Permission[] | null | undefined, orgID: string, userID?: string | null): TokenKind {
+  if (perms === null || perms === undefined || perms.length < SMALLEST_SET) return 'custom'
+  // A list all of whose entries are members of an operator (all-access) set
+  // has as many distinct entries as distinct (action, type) pairs: the rest of
+  // an entry is fixed by the set. So one pass decides membership in both
+  // kinds of set and collects the pairs; the levels then compare counts.
+  const withTenants = present(userID) && userID !== '' && orgID !== ''
+  const org = withTenants ? normalizeId(orgID) : ''
+  const user = withTenants ? normalizeId(userID) : ''
+  let op = true
+  let aa = withTenants
+  const pairs = new Set<string>()
+  for (const p of perms) {
+    const r = p.resource
+    if (!isAction(p.action)) return 'custom'
+    if (op && (present(r.id) || present(r.orgID))) op = false
+    if (aa && !inAllAccessSet(p, ALL_TOKEN_TYPES, org, user)) aa = false
+    if (!op && !aa) return 'custom'
+    pairs.add(p.action === 'read' ? `r${r.type}` : `w${r.type}`)
+  }
+  for (const level of LEVELS_NEWEST_FIRST) {
+    const types = TYPES_OF_LEVEL.get(level)!
+    if (pairs.size !== 2 * types.size - (op ? 0 : 1)) continue
+    let all = true
+    for (const k of pairs) if (!types.has(k.slice(1))) { all = false; break }
+    if (all) return op ? 'operator' : 'all-access'
+  }
+  return 'custom'
+}
+
 /** Go's path.Clean for slash-separated paths. */
 function goPathClean(p: string): string {
   if (p === '') return '.'

@@ -244,8 +244,14 @@ export function renderInfluxd(columns: readonly Column[], rows: readonly Row[]):
 }
 
 // A per-process marker no real string can contain by accident.
-const BIGINT_TAG = `\u0000bigint-${randomBytes(6).toString('hex')}:`
-const BIGINT_QUOTED = new RegExp(`"${JSON.stringify(BIGINT_TAG).slice(1, -1).replace(/\\/g, '\\\\')}(-?\\d+)"`, 'g')
+let bigintTag: {tag: string; quoted: RegExp} | undefined
+/** Made on first use (by then node:crypto is worth loading). */
+function bigintTagging(): {tag: string; quoted: RegExp} {
+  if (bigintTag) return bigintTag
+  const tag = `\u0000bigint-${randomBytes(6).toString('hex')}:`
+  bigintTag = {tag, quoted: new RegExp(`"${JSON.stringify(tag).slice(1, -1).replace(/\\/g, '\\\\')}(-?\\d+)"`, 'g')}
+  return bigintTag
+}
 
 /**
  * JSON text ending in "\n" (indent 2 by default). bigints become exact JSON
@@ -260,9 +266,10 @@ export function renderJSON(value: unknown, indent = 2): string {
   } catch (err) {
     if (!(err instanceof TypeError)) throw err
   }
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${BIGINT_TAG}${v.toString()}` : v), indent)
+  const {tag, quoted} = bigintTagging()
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${tag}${v.toString()}` : v), indent)
   // JSON.stringify(undefined) is undefined: print null rather than nothing
-  return `${(text ?? 'null').replace(BIGINT_QUOTED, '$1')}\n`
+  return `${(text ?? 'null').replace(quoted, '$1')}\n`
 }
 
 /** YAML text (the `yaml` package; no line folding, no anchors/aliases). bigints are plain integers. */

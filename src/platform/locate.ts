@@ -26,7 +26,7 @@ import * as path from 'node:path'
 import {DB} from '../bbolt/db.js'
 import {ExitCode, LockedError, NotFoundError, RecoverError, UsageError} from '../errors.js'
 import {assertOpenableDataFile} from './file-check.js'
-import {flockRelease, flockWithTimeout} from './flock.js'
+import {flockRelease, flockWithTimeout, LockAddonError} from './flock.js'
 import {ETC_DEFAULT_INFLUXDB2, type Env, findInfluxdConfig, type InfluxdConfig, readEtcDefault, specialKind} from './influxd-config.js'
 
 export const BOLT_FILENAME = 'influxd.bolt'
@@ -342,6 +342,7 @@ export async function probeLock(p: string): Promise<{locked: boolean | null; not
       await flockWithTimeout(fh.fd, 'shared', 0, p)
     } catch (err) {
       if (err instanceof LockedError) return {locked: true, note: 'locked by another process (a running influxd?)'}
+      if (err instanceof LockAddonError) return {locked: null, note: 'the lock addon does not load here'}
       return {locked: null, note: errMessage(err)}
     }
     await flockRelease(fh.fd).catch(() => {})

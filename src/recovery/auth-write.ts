@@ -22,22 +22,25 @@ import type {Bucket, Tx} from '../bbolt/index.js'
 import {
   AUTHORIZATION_HASHED_INDEX, AUTHORIZATION_INDEX, AUTHORIZATIONS, BUCKETS, idKey, tokenIndexKey,
 } from '../influxd/buckets.js'
-import {SchemaError} from '../influxd/errors.js'
 import {goTimeNowString} from '../influxd/gotime.js'
 import {allTokenHashes, DEFAULT_HASH_VARIANT, hashToken, HASH_VARIANTS, parseTokenHash, type HashVariant} from '../influxd/hashing.js'
 import {formatID, parseID, SnowflakeGenerator} from '../influxd/ids.js'
 import type {Permission} from '../influxd/permission.js'
-import {allAccessPermissions, classifyToken, operatorPermissions, tokenResourceTypes} from '../influxd/permissions.js'
+import {allAccessPermissions, operatorPermissions, tokenResourceTypes} from '../influxd/permissions.js'
 import {
   authorizationProblems, decodeAuthorization, decodeBucket, encodeAuthorization, type Authorization, type AuthorizationStatus,
 } from '../influxd/records.js'
 import {detectSchema, type SchemaInfo} from '../influxd/schema.js'
 import {generateToken, tokenFingerprint} from '../influxd/token.js'
 import {ExitCode, NotFoundError, RecoverError, UsageError} from '../errors.js'
-import {checkTokenIndexes} from './indexes.js'
 import {tokenState, type TokenState} from './list.js'
-import {readModel, type ReadModel} from './read-model.js'
+import {
+  authorizationById, holdsHashedTokens, indexEntriesOf, isUsableOperator, orgById, otherUsableOperator, recordIndexProblems,
+  someAuthorizations, tokenConflict, userById,
+} from './lookups.js'
 import {findOrg, findUser, type TenantRef} from './tenants.js'
+
+export {tokenConflict} from './lookups.js'
 
 // ---------------------------------------------------------------- inputs
 
@@ -148,7 +151,7 @@ export interface AuthWriteResult {
   /** for verify: the exact entries that must be there, and the ones that must not */
   expectPresent: ExpectedPut[]
   expectAbsent: ExpectedAbsent[]
-  /** token index problems that existed before (verify reports only new ones) */
+  /** the changed record's own index problems before the write (verify reports only new ones) */
   indexProblemsBefore: string[]
 }
 
@@ -201,11 +204,11 @@ function parseAuthID(id: string): string {
   }
 }
 
-function listIds(model: ReadModel): string {
-  if (model.authorizations.length === 0) return 'the file has no tokens'
-  const shown = model.authorizations.slice(0, 20).map((d) => (d.record ? `${d.record.id} (${JSON.stringify(d.record.description)})` : d.key))
-  const more = model.authorizations.length > shown.length ? `, … (${model.authorizations.length - shown.length} more)` : ''
-  return `the tokens in the file: ${shown.join(', ')}${more}`
+/** The first tokens of the file, for a "does not exist" message (the first 20: no pass over every token). */
+function listIds(tx: Tx): string {
+  const {shown, more} = someAuthorizations(tx, 20)
+  if (shown.length === 0) return 'the file has no tokens'
+  return `the tokens in the file: ${shown.join(', ')}${more ? ', … (more)' : ''}`
 }
 
 interface Existing {
@@ -215,38 +218,17 @@ interface Existing {
   error?: string
 }
 
-function existingAuthorization(tx: Tx, model: ReadModel, idText: string): Existing {
+/** The record by its id (one lookup, one decode); exit 5 when there is none. */
+function existingAuthorization(tx: Tx, idText: string): Existing {
   const id = parseAuthID(idText)
-  const value = bucket(tx, AUTHORIZATIONS).get(idKey(id))
-  if (value === undefined) throw new NotFoundError(`authorization ${id} does not exist; ${listIds(model)}`, '"influx-recover auth list" lists every token with its ID')
-  try {
-    return {id, record: decodeAuthorization(value, {bucket: AUTHORIZATIONS, key: id})}
-  } catch (err) {
-    if (err instanceof SchemaError) return {id, error: err.message}
-    throw err
-  }
+  bucket(tx, AUTHORIZATIONS)
+  const found = authorizationById(tx, id)
+  if (found === undefined) throw new NotFoundError(`authorization ${id} does not exist; ${listIds(tx)}`, '"influx-recover auth list" lists every token with its ID')
+  return found
 }
 
 function undecodable(e: Existing, what: string): RecoverError {
   return new RecoverError(`cannot ${what} authorization ${e.id}: its record cannot be decoded (${e.error})`, ExitCode.CORRUPT, 'inspect it with "influx-recover bolt get --bucket authorizationsv1 --key ID"; "auth delete" can remove it')
-}
-
-/** Why a token cannot be used (it is already someone's), or undefined when it is free. */
-export function tokenConflict(tx: Tx, model: ReadModel, token: string): string | undefined {
-  const raw = tx.bucket(Buffer.from(AUTHORIZATION_INDEX))?.get(tokenIndexKey(token))
-  if (raw !== undefined) return `the raw token index already holds it (for authorization ${raw.toString('latin1')})`
-  const hashed = tx.bucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
-  const hashes = allTokenHashes(token)
-  for (const h of hashes) {
-    const owner = hashed?.get(tokenIndexKey(h))
-    if (owner !== undefined) return `the hashed token index already holds its ${parseTokenHash(h).variant} hash (for authorization ${owner.toString('latin1')})`
-  }
-  for (const {record: a} of model.authorizations) {
-    if (a === undefined) continue
-    if (a.token === token) return `authorization ${a.id} already has it`
-    if (a.hashedToken !== undefined && hashes.includes(a.hashedToken)) return `authorization ${a.id} already has its hash`
-  }
-  return undefined
 }
 
 function checkChosenToken(token: string): void {
@@ -256,10 +238,10 @@ function checkChosenToken(token: string): void {
 }
 
 /** The token to store: the chosen one (refused when taken) or a new random one that is free. */
-function pickToken(tx: Tx, model: ReadModel, chosen: string | undefined): {token: string; generated: boolean} {
+function pickToken(tx: Tx, chosen: string | undefined): {token: string; generated: boolean} {
   if (chosen !== undefined) {
     checkChosenToken(chosen)
-    const conflict = tokenConflict(tx, model, chosen)
+    const conflict = tokenConflict(tx, chosen)
     if (conflict !== undefined) {
       throw new RecoverError(`the chosen token is already in use: ${conflict}`, ExitCode.ERROR, 'tokens must be unique in the whole file: choose another value, or leave out --token-stdin/--token-file for a new random token')
     }
@@ -267,19 +249,19 @@ function pickToken(tx: Tx, model: ReadModel, chosen: string | undefined): {token
   }
   for (let i = 0; i < 10; i++) {
     const token = generateToken()
-    if (tokenConflict(tx, model, token) === undefined) return {token, generated: true}
+    if (tokenConflict(tx, token) === undefined) return {token, generated: true}
   }
   throw new RecoverError('could not generate a token that is not already in use', ExitCode.ERROR)
 }
 
 /**
  * How a new token is stored: as asked, else hashed when the file already
- * holds hashed tokens (and has the hashed index), raw otherwise.
+ * holds hashed tokens (its hashed index has an entry), raw otherwise.
  */
-export function chooseStorage(schema: SchemaInfo, model: ReadModel, choice: TokenChoice): {storage: TokenStorage; variant?: HashVariant; notes: string[]} {
+export function chooseStorage(schema: SchemaInfo, tx: Tx, choice: TokenChoice): {storage: TokenStorage; variant?: HashVariant; notes: string[]} {
   if (choice.variant !== undefined && !HASH_VARIANTS.includes(choice.variant)) throw new UsageError(`unknown hash variant ${JSON.stringify(choice.variant)}`, 'use sha256 or sha512')
   if (choice.hashed === false && choice.variant !== undefined) throw new UsageError('--variant applies to tokens stored hashed; it cannot be combined with --no-hashed')
-  const fileHashed = model.authorizations.some((d) => d.record?.hashedToken)
+  const fileHashed = holdsHashedTokens(tx)
   const hashed = choice.hashed ?? (choice.variant !== undefined ? true : fileHashed && schema.hasHashedIndex)
   const notes: string[] = []
   if (!hashed) {
@@ -297,22 +279,15 @@ export function chooseStorage(schema: SchemaInfo, model: ReadModel, choice: Toke
   return {storage: 'hashed', variant: choice.variant ?? DEFAULT_HASH_VARIANT, notes}
 }
 
-/** Ids of the active operator tokens that influxd would accept (usable token, existing active user). */
-export function usableOperatorIds(model: ReadModel): string[] {
-  const out: string[] = []
-  for (const {record: a} of model.authorizations) {
-    if (a === undefined || a.status !== 'active' || tokenState(a) === 'none' || !a.userID) continue
-    if (classifyToken(a.permissions, a.orgID, a.userID).kind !== 'operator') continue
-    const user = model.userById.get(a.userID.toLowerCase())
-    if (user === undefined || user.status === 'inactive') continue
-    out.push(a.id)
-  }
-  return out
-}
-
-function guardLastOperator(model: ReadModel, id: string, verb: string, force: boolean | undefined): void {
-  const usable = usableOperatorIds(model)
-  if (force || !usable.includes(id) || usable.length > 1) return
+/**
+ * Refuses to take away the last usable operator token (active, an existing
+ * active user). Costs nothing with --force or when `a` is not one (its own
+ * record and its user by id); otherwise the tokens are read only until
+ * another usable operator turns up (otherUsableOperator).
+ */
+function guardLastOperator(tx: Tx, a: Authorization, verb: string, force: boolean | undefined): void {
+  if (force || !isUsableOperator(tx, a) || otherUsableOperator(tx, a.id) !== undefined) return
+  const id = a.id
   throw new RecoverError(
     `refusing to ${verb} ${id}: it is the last active operator token of an existing, active user; without it nobody can administer this InfluxDB`,
     ExitCode.ERROR,
@@ -341,26 +316,18 @@ function hashKeyShown(hash: string, token: string | undefined, generated: boolea
   return hash
 }
 
-/** Every entry of an index bucket whose value is this id (stale ones included). */
-function entriesFor(b: Bucket | undefined, id: string): Buffer[] {
-  const out: Buffer[] = []
-  b?.forEach((k, v) => {
-    if (v !== null && v.toString('latin1').toLowerCase() === id) out.push(Buffer.from(k))
-  }, {copy: true})
-  return out
-}
-
-function baseResult(operation: AuthOperation, id: string, model: ReadModel, tx: Tx): AuthWriteResult {
+function baseResult(operation: AuthOperation, id: string, tx: Tx, before?: Authorization): AuthWriteResult {
   return {
     operation, id, record: null, before: null, tokenGenerated: false, tokenState: 'none', plan: [], fingerprints: [], notes: [],
-    expectPresent: [], expectAbsent: [], indexProblemsBefore: checkTokenIndexes(tx, model).problems,
+    expectPresent: [], expectAbsent: [], indexProblemsBefore: before === undefined ? [] : recordIndexProblems(tx, before),
   }
 }
 
-/** Removes every raw and hashed index entry of `id` (and records it in the result). */
-function removeIndexEntries(tx: Tx, id: string, result: AuthWriteResult): void {
+/** Removes the raw and hashed index entries of `id` (indexEntriesOf: the record's own keys, leftovers beside a hashed record) and records it in the result. */
+function removeIndexEntries(tx: Tx, id: string, record: Authorization | undefined, result: AuthWriteResult): void {
+  const entries = indexEntriesOf(tx, id, record)
   const raw = tx.bucket(Buffer.from(AUTHORIZATION_INDEX))
-  for (const key of entriesFor(raw, id)) {
+  for (const key of entries.raw) {
     raw!.delete(key)
     const token = key.toString('utf8')
     const fp = tokenFingerprint(token)
@@ -370,7 +337,7 @@ function removeIndexEntries(tx: Tx, id: string, result: AuthWriteResult): void {
     result.expectAbsent.push({bucket: AUTHORIZATION_INDEX, key, shown})
   }
   const hashed = tx.bucket(Buffer.from(AUTHORIZATION_HASHED_INDEX))
-  for (const key of entriesFor(hashed, id)) {
+  for (const key of entries.hashed) {
     hashed!.delete(key)
     const shown = key.toString('utf8')
     result.plan.push({action: 'remove', bucket: AUTHORIZATION_HASHED_INDEX, key: shown})
@@ -425,11 +392,10 @@ interface NewRecordInput extends TokenChoice {
 
 function createRecord(tx: Tx, input: NewRecordInput): AuthWriteResult {
   const schema = assertWritableSchema(tx)
-  const model = readModel(tx)
   const user = findUser(tx, input.user)
   const org = findOrg(tx, input.org)
-  const {storage, variant, notes} = chooseStorage(schema, model, input)
-  const secret = pickToken(tx, model, input.token)
+  const {storage, variant, notes} = chooseStorage(schema, tx, input)
+  const secret = pickToken(tx, input.token)
   const auths = bucket(tx, AUTHORIZATIONS)
   const id = ids.next((candidate) => auths.get(idKey(candidate)) !== undefined)
   const now = goTimeNowString(false)
@@ -447,7 +413,7 @@ function createRecord(tx: Tx, input: NewRecordInput): AuthWriteResult {
   setToken(rec, secret.token, storage, variant)
   const invalid = authorizationProblems(rec)
   if (invalid.length > 0) throw new RecoverError(`the new token would be invalid: ${invalid[0]}`, ExitCode.ERROR)
-  const result = baseResult('create', id, model, tx)
+  const result = baseResult('create', id, tx)
   if (user.record.status === 'inactive') notes.push(`user ${JSON.stringify(user.name)} is inactive: influxd refuses its tokens ("User is inactive") until the user is active again`)
   putWithIndex(tx, rec, secret, 'add', result)
   return {
@@ -551,8 +517,7 @@ export function createAuthorization(tx: Tx, input: CreateAuthorizationInput): Au
 /** `auth rotate`: a new token value; ID, permissions, description, user, org and status unchanged, updatedAt now. */
 export function rotate(tx: Tx, input: RotateInput): AuthWriteResult {
   const schema = assertWritableSchema(tx)
-  const model = readModel(tx)
-  const existing = existingAuthorization(tx, model, input.id)
+  const existing = existingAuthorization(tx, input.id)
   if (existing.record === undefined) throw undecodable(existing, 'rotate')
   const before = existing.record
   const state = tokenState(before)
@@ -575,29 +540,29 @@ export function rotate(tx: Tx, input: RotateInput): AuthWriteResult {
     if (input.variant !== undefined) throw new UsageError(`--variant applies to tokens stored hashed; authorization ${before.id} is stored raw`)
     storage = 'raw'
   } else {
-    const chosen = chooseStorage(schema, model, {variant: input.variant})
+    const chosen = chooseStorage(schema, tx, {variant: input.variant})
     storage = chosen.storage
     variant = chosen.variant
     notes.push(...chosen.notes)
   }
   if (storage === 'raw' && schema.level === '2.8+') notes.push('the token is stored raw; influxd 2.9 (hashing by default) stores only its hash at its next start, so keep the token now')
   if (before.status === 'inactive') notes.push(`authorization ${before.id} stays inactive: "auth active --id ${before.id}" enables it`)
-  const secret = pickToken(tx, model, input.token)
-  const result = baseResult('rotate', before.id, model, tx)
+  const secret = pickToken(tx, input.token)
+  const result = baseResult('rotate', before.id, tx, before)
   const rec: Authorization = {...before}
   setToken(rec, secret.token, storage, variant)
   rec.updatedAt = goTimeNowString(false)
   if (before.token) result.fingerprints.push(tokenFingerprint(before.token))
   // The old keys go (influxd has no rotation: its update would leave them behind), stale ones too.
-  removeIndexEntries(tx, before.id, result)
+  removeIndexEntries(tx, before.id, before, result)
   putWithIndex(tx, rec, secret, 'change', result)
   result.fingerprints.push(tokenFingerprint(secret.token))
   return {
     ...result,
     record: rec,
     before,
-    userName: before.userID ? model.userById.get(before.userID.toLowerCase())?.name : undefined,
-    orgName: model.orgById.get(before.orgID.toLowerCase())?.name,
+    userName: before.userID ? userById(tx, before.userID)?.name : undefined,
+    orgName: orgById(tx, before.orgID)?.name,
     token: secret.token,
     tokenGenerated: secret.generated,
     tokenState: storage,
@@ -610,55 +575,53 @@ export function rotate(tx: Tx, input: RotateInput): AuthWriteResult {
 
 /** The current state of one token (for the commands' checks before a write). */
 export function peekAuthorization(tx: Tx, idText: string): {id: string; record?: Authorization; error?: string} {
-  return existingAuthorization(tx, readModel(tx), idText)
+  return existingAuthorization(tx, idText)
 }
 
 /** `auth active` / `auth inactive`: the status changes, updatedAt is now; the indexes stay as they are. */
 export function setStatus(tx: Tx, input: SetStatusInput): AuthWriteResult {
   assertWritableSchema(tx)
-  const model = readModel(tx)
-  const existing = existingAuthorization(tx, model, input.id)
+  const existing = existingAuthorization(tx, input.id)
   if (existing.record === undefined) throw undecodable(existing, input.status === 'active' ? 'activate' : 'deactivate')
   const before = existing.record
   if (before.status === input.status) throw new RecoverError(`authorization ${before.id} is already ${input.status}`, ExitCode.ERROR)
-  if (input.status === 'inactive') guardLastOperator(model, before.id, 'deactivate', input.force)
-  const result = baseResult(input.status === 'active' ? 'activate' : 'deactivate', before.id, model, tx)
+  if (input.status === 'inactive') guardLastOperator(tx, before, 'deactivate', input.force)
+  const result = baseResult(input.status === 'active' ? 'activate' : 'deactivate', before.id, tx, before)
   const rec: Authorization = {...before, status: input.status, updatedAt: goTimeNowString(false)}
   const value = encodeAuthorization(rec)
   const key = idKey(rec.id)
   bucket(tx, AUTHORIZATIONS).put(key, value)
   result.plan.push({action: 'change', bucket: AUTHORIZATIONS, key: rec.id, value: shownRecord(rec, {generated: false})})
   result.expectPresent.push({bucket: AUTHORIZATIONS, key, value, shown: rec.id})
-  const user = before.userID ? model.userById.get(before.userID.toLowerCase()) : undefined
+  const user = before.userID ? userById(tx, before.userID) : undefined
   if (input.status === 'active' && before.userID && (user === undefined || user.status === 'inactive')) {
     result.notes.push(user === undefined ? `its user ${before.userID} does not exist: influxd still refuses the token` : `its user ${JSON.stringify(user.name)} is inactive: influxd still refuses the token`)
   }
-  return {...result, record: rec, before, userName: user?.name, orgName: model.orgById.get(before.orgID.toLowerCase())?.name, tokenState: tokenState(rec)}
+  return {...result, record: rec, before, userName: user?.name, orgName: orgById(tx, before.orgID)?.name, tokenState: tokenState(rec)}
 }
 
 /** `auth delete`: the record and every index entry pointing at it are removed. */
 export function deleteAuthorization(tx: Tx, input: DeleteInput): AuthWriteResult {
   assertWritableSchema(tx)
-  const model = readModel(tx)
-  const existing = existingAuthorization(tx, model, input.id)
+  const existing = existingAuthorization(tx, input.id)
   const before = existing.record ?? null
-  if (before !== null) guardLastOperator(model, before.id, 'delete', input.force)
-  const result = baseResult('delete', existing.id, model, tx)
+  if (before !== null) guardLastOperator(tx, before, 'delete', input.force)
+  const result = baseResult('delete', existing.id, tx)
   const key = idKey(existing.id)
   bucket(tx, AUTHORIZATIONS).delete(key)
   result.plan.push({action: 'remove', bucket: AUTHORIZATIONS, key: existing.id, value: before ? shownRecord(before, {generated: false}) : `(undecodable: ${existing.error})`})
   result.expectAbsent.push({bucket: AUTHORIZATIONS, key, shown: existing.id})
-  removeIndexEntries(tx, existing.id, result)
+  removeIndexEntries(tx, existing.id, existing.record, result)
   if (before?.token) {
     const fp = tokenFingerprint(before.token)
     if (!result.fingerprints.includes(fp)) result.fingerprints.push(fp)
   }
-  const user = before?.userID ? model.userById.get(before.userID.toLowerCase()) : undefined
+  const user = before?.userID ? userById(tx, before.userID) : undefined
   return {
     ...result,
     before,
     userName: user?.name,
-    orgName: before ? model.orgById.get(before.orgID.toLowerCase())?.name : undefined,
+    orgName: before ? orgById(tx, before.orgID)?.name : undefined,
     tokenState: before ? tokenState(before) : 'none',
   }
 }
@@ -668,7 +631,10 @@ export function deleteAuthorization(tx: Tx, input: DeleteInput): AuthWriteResult
 /**
  * What differs between the file (as `tx` sees it) and what the write meant to
  * do: every intended entry byte for byte, every removed entry gone, the
- * record decodable, and no token index problem that was not there before.
+ * record decodable with the intended status and token, and no index problem
+ * of that record that it did not have before (recordIndexProblems). It reads
+ * only the keys the write touched and the record's own index entries: the
+ * rest of the file is the consistency check's, which runs after every write.
  */
 export function verify(tx: Tx, result: AuthWriteResult): string[] {
   const problems: string[] = []
@@ -688,13 +654,13 @@ export function verify(tx: Tx, result: AuthWriteResult): string[] {
         if (back.status !== result.record.status) problems.push(`authorization ${result.id} reads back with status ${back.status}`)
         if ((back.token ?? '') !== (result.record.token ?? '') || (back.hashedToken ?? '') !== (result.record.hashedToken ?? '')) problems.push(`authorization ${result.id} reads back with another token`)
         if (result.token !== undefined && back.hashedToken && !allTokenHashes(result.token).includes(back.hashedToken)) problems.push(`authorization ${result.id}: the stored hash is not the new token's`)
+        const before = new Set(result.indexProblemsBefore)
+        for (const p of recordIndexProblems(tx, back, result.token)) if (!before.has(p)) problems.push(`token index: ${p}`)
       } catch (err) {
         problems.push(`authorization ${result.id} cannot be read back: ${(err as Error).message}`)
       }
     }
   }
-  const before = new Set(result.indexProblemsBefore)
-  for (const p of checkTokenIndexes(tx, readModel(tx)).problems) if (!before.has(p)) problems.push(`token index: ${p}`)
   return problems
 }
 

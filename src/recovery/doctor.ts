@@ -7,11 +7,13 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {BoltError, check, type DB} from '../bbolt/index.js'
 import type {Authorization} from '../influxd/records.js'
+import type {MetaCodec} from '../influxd/metadata.js'
 import {detectSchema} from '../influxd/schema.js'
 import {tokenFingerprint} from '../influxd/token.js'
 import {defaultExportDir, newestExport} from '../platform/guard-exports.js'
 import {defaultSystemdDir, findDropIns} from '../platform/systemd.js'
 import {uncapturedFingerprints} from './guard.js'
+import {checkBucketDatabases} from './bucket-meta.js'
 import {tokensMatchingHashes} from './hash-upgrade.js'
 import {TokenIndexScan} from './indexes.js'
 import {authRow, type AuthRow} from './list.js'
@@ -43,6 +45,8 @@ export interface DoctorInput {
   progress?: (done: number, total: number) => void
   /** where the guard's drop-ins are looked for (default: INFLUX_RECOVER_SYSTEMD_DIR, else /etc/systemd/system) */
   systemdDir?: string
+  /** the meta.db codec (loadMetaCodec); without it the buckets check is not run */
+  metaCodec?: MetaCodec
 }
 
 /** Files beside the database that hold copies of its (plaintext) contents. */
@@ -198,10 +202,11 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     const org = model.orgs.find((o) => o.record)?.record?.name
     add({
       name: 'operator', verdict: 'WARN', message: 'no active operator token: nobody can administer this instance',
-      hint: user && org ? `influx-recover auth create-operator --bolt-path ${JSON.stringify(input.path)} --username ${JSON.stringify(user)} --org ${JSON.stringify(org)}` : 'create a user and an org first (influx-recover user create …), then auth create-operator',
+      hint: user && org ? `influx-recover auth create-operator --bolt-path ${JSON.stringify(input.path)} --username ${JSON.stringify(user)} --org ${JSON.stringify(org)}` : 'create a user and an org first (influx-recover user create …, then influx-recover org create --name NAME --owner USER), then auth create-operator',
     })
   }
 
+  if (input.metaCodec !== undefined) add(bucketsCheck(db, input.path, input.metaCodec))
   add(guardCheck(input, tally.rawFingerprints, schema.level === '2.8+'))
 
   const copies = plaintextCopies(input.path)
@@ -264,4 +269,41 @@ export function guardCheck(input: DoctorInput, raw: readonly string[], upgradeab
       ? 'the guard captures them at the next start of influxd; to capture now, stop influxd and run the drop-in\'s "guard run" line ("influx-recover guard status" shows it)'
       : 'capture them before every start: "influx-recover guard install --recipient age1…"; or once: "influx-recover auth export --output tokens.yaml.age --recipient age1…"',
   }
+}
+
+/** `buckets`: every bucket has its database in v1_tsm1_metadata/meta.db (influxd refuses writes to one without). */
+function bucketsCheck(db: DB, path: string, codec: MetaCodec): DoctorCheck {
+  let c
+  try {
+    c = db.view((tx) => checkBucketDatabases(tx, codec))
+  } catch (err) {
+    if (!(err instanceof BoltError)) throw err
+    return {name: 'buckets', verdict: 'FAIL', message: `the buckets cannot be read: ${err.message}`}
+  }
+  const missing = c.missing.filter((r) => r.database === 'missing')
+  const fix = missing.length > 0 ? `influx-recover bucket repair-meta --bolt-path ${JSON.stringify(path)} ${missing.map((r) => `--id ${r.id}`).join(' ')}` : undefined
+  const label = (r: {id: string; name?: string; orgName?: string; orgID?: string; database: string}): string => `bucket ${r.id} (${JSON.stringify(r.name ?? '')} of org ${r.orgName !== undefined ? JSON.stringify(r.orgName) : r.orgID ?? '?'}): ${r.database === 'missing' ? 'no database in meta.db' : `database: ${r.database}`}`
+  if (c.meta.state === 'undecodable') {
+    return {name: 'buckets', verdict: 'FAIL', message: `influxd cannot load its meta store: ${c.meta.problem}`, hint: 'restore influxd.bolt from a backup'}
+  }
+  if (c.buckets === 0) return {name: 'buckets', verdict: 'PASS', message: 'no buckets', ...(c.meta.state === 'ok' ? {} : {details: [c.meta.problem]})}
+  if (c.meta.state === 'no-bucket') {
+    return {name: 'buckets', verdict: 'FAIL', message: c.meta.problem, hint: 'restore influxd.bolt from a backup; influxd cannot use its buckets'}
+  }
+  if (c.missing.length > 0) {
+    return {
+      name: 'buckets', verdict: 'FAIL',
+      message: `${c.missing.length} of ${c.buckets} bucket(s) have no usable database in meta.db: influxd refuses writes to them ("database not found")${c.meta.state === 'no-key' ? `; ${c.meta.problem}` : ''}`,
+      ...(fix !== undefined ? {hint: fix} : {}),
+      details: c.missing.map(label),
+    }
+  }
+  if (c.zeroShardGroups.length > 0) {
+    return {
+      name: 'buckets', verdict: 'WARN', message: `${c.zeroShardGroups.length} bucket record(s) with a shard-group duration of 0 (their databases are there)`,
+      hint: `influx-recover bucket repair-meta --bolt-path ${JSON.stringify(path)} ${c.zeroShardGroups.map((r) => `--id ${r.id}`).join(' ')}`,
+      details: c.zeroShardGroups.map((r) => `bucket ${r.id} (${JSON.stringify(r.name ?? '')})`),
+    }
+  }
+  return {name: 'buckets', verdict: 'PASS', message: `${c.buckets} bucket(s), each with its database in meta.db${c.undecodable.length > 0 ? ` (${c.undecodable.length} undecodable record(s): see records)` : ''}`}
 }

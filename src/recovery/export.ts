@@ -18,6 +18,7 @@ import type {Tx} from '../bbolt/index.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {DEFAULT_HASH_VARIANT, hashWithFingerprint, type HashVariant} from '../influxd/hashing.js'
 import {csvField, renderJSON} from '../platform/format.js'
+import {modeProblem} from '../platform/posix.js'
 import {eachAuthRow, type AuthRow} from './list.js'
 
 export const EXPORT_FORMATS = ['yaml', 'json', 'csv', 'env'] as const
@@ -419,7 +420,8 @@ export function exportToFile(path: string, format: ExportFormat, doc: ExportDocu
   let problems: string[]
   try {
     const st = fs.statSync(path)
-    problems = (st.mode & 0o777) === 0o600 ? [] : [`${path} has mode ${(st.mode & 0o777).toString(8)}, not 600`]
+    const modeIssue = modeProblem(st, 0o600, path)
+    problems = modeIssue === undefined ? [] : [modeIssue]
     problems.push(...compareExport(parseExport(fs.readFileSync(path, 'utf8'), format), current()))
     if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
   } catch (err) {
@@ -455,8 +457,7 @@ export async function exportSealed(
   let problem: string | undefined
   try {
     const st = fs.statSync(path)
-    if ((st.mode & 0o777) !== 0o600) problem = `${path} has mode ${(st.mode & 0o777).toString(8)}, not 600`
-    else if (!fs.readFileSync(path).equals(sealed)) problem = 'the file read back differs from what was written'
+    problem = modeProblem(st, 0o600, path) ?? (fs.readFileSync(path).equals(sealed) ? undefined : 'the file read back differs from what was written')
   } catch (err) {
     problem = `the export cannot be read back: ${(err as Error).message}`
   }

@@ -5,7 +5,7 @@
 import type {Tx} from '../bbolt/index.js'
 import {parseTokenHash} from '../influxd/hashing.js'
 import type {Permission} from '../influxd/permission.js'
-import {classifyToken, formatPermissionsInfluxd, type TokenKind} from '../influxd/permissions.js'
+import {formatPermissionsInfluxd, tokenKind, type TokenKind} from '../influxd/permissions.js'
 import {influxCliTable} from '../platform/tabwriter.js'
 import type {Authorization} from '../influxd/records.js'
 import {eachAuthorization, readTenants, type Decoded, type ReadModel, type Tenants} from './read-model.js'
@@ -68,7 +68,7 @@ export function authRow(d: Decoded<Authorization>, tenants: Pick<Tenants, 'userB
     id: a.id,
     description: a.description,
     status: a.status,
-    kind: classifyToken(a.permissions, a.orgID, a.userID).kind,
+    kind: tokenKind(a.permissions, a.orgID, a.userID),
     tokenState: state,
     ...(state === 'raw' && !opts.redact ? {token: a.token} : {}),
     ...(a.hashedToken ? {hashedToken: a.hashedToken, hashVariant} : {}),
@@ -165,3 +165,4 @@ export function orgRows(model: ReadModel): OrgRow[] {
 export function influxdIdNameTable(rows: Array<{id: string; name?: string}>): string {
   return influxCliTable(['ID', 'Name'], rows.map((r) => [r.id, r.name ?? '']))
 }
+

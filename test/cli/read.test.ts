@@ -11,7 +11,7 @@ import {fixture, oracle, ROOT} from '../helpers/oracle.js'
 
 const OLD = fixture('influxd-v2.1-v2.7.bolt')
 const NEW = fixture('influxd-v2.8-v2.9.bolt')
-const DEMO = path.join(ROOT, 'fixtures/demo.bolt')
+const DEMO = path.join(ROOT, 'fixtures/engine-demo.bolt')
 
 let tmp: string
 beforeAll(() => {

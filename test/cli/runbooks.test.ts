@@ -26,6 +26,10 @@
 //     - `influxd downgrade …`: what influxd downgrade 2.4 does to the auth
 //       schema: a backup copy <file>.v2.9.1-pre-2.4-downgrade.backup, then
 //       bucket authorizationhashedindexv1 and migration record 21 deleted;
+//     - `influxd recovery org create --org NAME …`: what influxd 2.9.1's
+//       recovery command writes (the tenant service without the storage
+//       layer): the org and its _tasks and _monitoring buckets with random
+//       IDs and a shard-group duration of 0, no database in meta.db, no owner;
 //     - `sleep N`: ages the lock directory of a killed run by N seconds (until
 //       then it is kept as fresh as if the run had just been killed);
 //     - `export NAME=VALUE` and `read -rs NAME   # … <capture>` (or `# … 'value'`):
@@ -51,6 +55,7 @@
 //   behind first; "_Tested on the files left by runbook N_" continues where
 //   runbook N ended (file, backups, exports and variables, influxd running or not).
 import {spawnSync} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 
@@ -304,6 +309,27 @@ async function model(w: World, cmd: string, comment: string): Promise<void> {
     const ops = path.join(w.root, 'downgrade-ops.jsonl')
     fs.writeFileSync(ops, '{"op":"delete-bucket","path":["authorizationhashedindexv1"]}\n{"op":"delete","path":["migrationsv1"],"key":"0000000000000015"}\n')
     must(cli(w, ['bolt', 'apply', w.file, '--ops', ops, '--yes', '--no-backup']), 'influxd downgrade')
+    fs.rmSync(ops)
+  } else if (prog === 'influxd' && sub === 'recovery' && words[2] === 'org' && words[3] === 'create') {
+    const name = words[words.indexOf('--org') + 1]
+    if (name === undefined) throw new Error(`influxd recovery org create without --org: ${cmd}`)
+    // random IDs without the bytes 0x5C, 0x2C, 0x20, as influxd draws them
+    const id = (): string => Buffer.from(randomBytes(8).map((b) => (b === 0x5c || b === 0x2c || b === 0x20 ? b + 1 : b))).toString('hex')
+    const [org, tasks, monitoring] = [id(), id(), id()]
+    const t = new Date().toISOString()
+    const put = (bucket: string, key: string, value: string): string => `${JSON.stringify({op: 'put', path: [bucket], key, value})}\n`
+    const bucket = (bid: string, n: string, retention: string, description: string): string =>
+      `{"id":"${bid}","orgID":"${org}","type":1,"name":"${n}","description":"${description}","retentionPeriod":${retention},"shardGroupDuration":0,"createdAt":"${t}","updatedAt":"${t}"}`
+    const ops = path.join(w.root, 'recovery-org-ops.jsonl')
+    fs.writeFileSync(ops, [
+      put('organizationsv1', org, `{"id":"${org}","name":${JSON.stringify(name)},"description":"","createdAt":"${t}","updatedAt":"${t}"}`),
+      put('organizationindexv1', name.trim(), org),
+      put('bucketsv1', tasks, bucket(tasks, '_tasks', '259200000000000', 'System bucket for task logs')),
+      put('bucketindexv1', `${org}_tasks`, tasks),
+      put('bucketsv1', monitoring, bucket(monitoring, '_monitoring', '604800000000000', 'System bucket for monitoring logs')),
+      put('bucketindexv1', `${org}_monitoring`, monitoring),
+    ].join(''))
+    must(cli(w, ['bolt', 'apply', w.file, '--ops', ops, '--yes', '--no-backup']), 'influxd recovery org create')
     fs.rmSync(ops)
   } else if (prog === 'sleep') {
     w.killedRunLock = false

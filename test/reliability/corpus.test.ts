@@ -125,6 +125,12 @@ export const COMMANDS: Command[] = [
   {id: 'guard status', kind: 'read', args: (c) => ['guard', 'status', ...bp(c), '--systemd-dir', path.join(c.aux, 'systemd'), '--export-dir', path.join(c.aux, 'exports')], influxdReadCodes: [0, 1, 4], verdict: /NOT captured/},
   {id: 'guard install', kind: 'config', args: (c) => ['guard', 'install', ...bp(c), '--systemd-dir', path.join(c.aux, 'systemd'), '--export-dir', path.join(c.aux, 'exports'), '--plaintext-exports', '--dry-run']},
   {id: 'guard uninstall', kind: 'config', args: (c) => ['guard', 'uninstall', '--systemd-dir', path.join(c.aux, 'systemd'), '--dry-run']},
+  {id: 'org create', kind: 'write', args: (c) => ['org', 'create', ...bp(c), '--name', 'corpus-org', '--owner', 'testuser', ...backup(c)]},
+  {id: 'org members list', kind: 'read', args: (c) => ['org', 'members', 'list', ...bp(c), '--org', 'myorg'], influxdReadCodes: [0, 4, 5]},
+  {id: 'org members add', kind: 'write', args: (c) => ['org', 'members', 'add', ...bp(c), '--org', 'myorg', '--user', 'testuser', '--owner', ...backup(c)]},
+  {id: 'org members remove', kind: 'write', args: (c) => ['org', 'members', 'remove', ...bp(c), '--org', 'myorg', '--user', 'testuser', '--force', ...backup(c)]},
+  {id: 'bucket list', kind: 'read', args: (c) => ['bucket', 'list', ...bp(c)]},
+  {id: 'bucket repair-meta', kind: 'write', args: (c) => ['bucket', 'repair-meta', ...bp(c), '--id', 'a4400ee87566e12a', ...backup(c)]},
 ]
 
 /** Command ids as oclif knows them: every command in src/commands must be in the table. */

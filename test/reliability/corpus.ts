@@ -512,6 +512,7 @@ export function corpusCases(scratch: string): CorpusCase[] {
   add(viaEngine('authorizations-bucket-missing', 'no authorizationsv1 bucket', A, (db) => db.update((tx) => tx.deleteBucket(enc('authorizationsv1')))))
   add(viaEngine('users-bucket-missing', 'no usersv1 bucket', A, (db) => db.update((tx) => tx.deleteBucket(enc('usersv1')))))
   add(viaEngine('migrations-missing', 'no migrationsv1 bucket', A, (db) => db.update((tx) => tx.deleteBucket(enc('migrationsv1')))))
+  add(viaEngine('meta-db-undecodable', 'v1_tsm1_metadata/meta.db is a truncated protobuf message influxd cannot load', A, (db) => db.update((tx) => tx.bucket(enc('v1_tsm1_metadata'))!.put(enc('meta.db'), Buffer.from([0x08, 0x00, 0x12])))))
   add(viaEngine('migration-unknown', 'migrationsv1 holds a 22nd migration no InfluxDB release knows', A, (db) => db.update((tx) => {
     tx.bucket(enc('migrationsv1'))!.put(enc('0000000000000016'), enc('{"id":"0000000000000016","name":"a migration from the future","started_at":"2030-01-01T00:00:00Z","finished_at":"2030-01-01T00:00:01Z"}'))
   })))

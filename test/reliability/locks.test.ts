@@ -170,6 +170,12 @@ const CASES: Case[] = [
   {name: 'guard status', command: 'guard status', args: () => ['guard', 'status', ...bp(), '--systemd-dir', join(outDir, 'systemd'), '--export-dir', join(outDir, 'exports')], expect: {...locked, keepsStdout: true, also: (r) => expect(r.stdout).toMatch(/^raw tokens: {2}unknown: /m)}},
   {name: 'guard install --dry-run', command: 'guard install', args: () => ['guard', 'install', ...bp(), '--systemd-dir', join(outDir, 'systemd'), '--export-dir', join(outDir, 'exports'), '--plaintext-exports', '--dry-run'], lockFlag: false, expect: {status: 0, waits: false}},
   {name: 'guard uninstall --dry-run', command: 'guard uninstall', args: () => ['guard', 'uninstall', '--systemd-dir', join(outDir, 'systemd'), '--dry-run'], lockFlag: false, expect: {status: 0, waits: false}},
+  {name: 'org create', command: 'org create', args: () => ['org', 'create', ...bp(), '--name', 'lockorg', '--owner', 'testuser']},
+  {name: 'org members list', command: 'org members list', args: () => ['org', 'members', 'list', ...bp(), '--org', 'myorg']},
+  {name: 'org members add', command: 'org members add', args: () => ['org', 'members', 'add', ...bp(), '--org', 'myorg', '--user', 'testuser']},
+  {name: 'org members remove --yes', command: 'org members remove', args: () => ['org', 'members', 'remove', ...bp(), '--org', 'myorg', '--user', 'testuser', '--yes', '--force']},
+  {name: 'bucket list', command: 'bucket list', args: () => ['bucket', 'list', ...bp()]},
+  {name: 'bucket repair-meta', command: 'bucket repair-meta', args: () => ['bucket', 'repair-meta', ...bp(), '--id', 'a4400ee87566e12a']},
 ]
 
 /** Command ids of every file under src/commands ("auth create-operator", "doctor", …). */

@@ -225,6 +225,12 @@ const CASES: Case[] = [
   {name: 'guard install --plaintext-exports', command: 'guard install', args: (c) => ['guard', 'install', '--bolt-path', c.db, '--systemd-dir', c.out('systemd'), '--export-dir', c.out('exports'), '--plaintext-exports'], status: 0, prepare: (c) => fs.mkdirSync(c.out('systemd'))},
   {name: 'guard status --json (nothing captured: exit 1)', command: 'guard status', args: (c) => ['guard', 'status', '--bolt-path', c.db, '--systemd-dir', c.out('systemd'), '--export-dir', c.out('exports'), '--json'], status: 1, report: true},
   {name: 'guard uninstall (not installed)', command: 'guard uninstall', args: (c) => ['guard', 'uninstall', '--systemd-dir', c.out('systemd')], status: 0},
+  {name: 'org create --owner --json', command: 'org create', args: (c) => ['org', 'create', '--bolt-path', c.db, '--name', 'secret-org', '--owner', 'testuser', '--json'], status: 0},
+  {name: 'org members list', command: 'org members list', args: (c) => ['org', 'members', 'list', '--bolt-path', c.db, '--org', 'myorg'], status: 0},
+  {name: 'org members add, already an owner', command: 'org members add', args: (c) => ['org', 'members', 'add', '--bolt-path', c.db, '--org', 'myorg', '--user', 'testuser', '--owner', '--dry-run'], status: 0},
+  {name: 'org members remove, last owner', command: 'org members remove', args: (c) => ['org', 'members', 'remove', '--bolt-path', c.db, '--org', 'myorg', '--user', 'testuser', '--yes'], status: 1},
+  {name: 'bucket list --format csv', command: 'bucket list', args: (c) => ['bucket', 'list', '--bolt-path', c.db, '--format', 'csv'], status: 0},
+  {name: 'bucket repair-meta, nothing to do', command: 'bucket repair-meta', args: (c) => ['bucket', 'repair-meta', '--bolt-path', c.db, '--id', 'a4400ee87566e12a', '--json'], status: 0},
   // a locked file (influxd running): secrets read first, then exit 3
   {name: 'locked: auth create-operator --token-stdin', command: 'auth create-operator', locked: true, args: (c) => ['auth', 'create-operator', '--bolt-path', c.db, '--username', 'testuser', '--org', 'myorg', '--token-stdin', '--lock-timeout', '2'], input: `${T[16]}\n`, given: [T[16]!], status: 3},
   {name: 'locked: auth verify --token-stdin', command: 'auth verify', locked: true, args: (c) => ['auth', 'verify', '--bolt-path', c.db, '--token-stdin', '--lock-timeout', '2'], input: `${T[17]}\n`, given: [T[17]!], status: 3},

@@ -6,7 +6,7 @@ import {BaseCommand, jsonFlag, writeFlags} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
-import {crashPoint} from '../../cli/test-hooks.js'
+import {crashPoint, phase} from '../../cli/test-hooks.js'
 import {progressBar} from '../../cli/progress.js'
 import {performWrite} from '../../cli/write.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
@@ -80,6 +80,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
           ...(exportDoc !== undefined ? {onRecord: (d, hashed) => addToExport(exportDoc!, authRow(d, tenants!), hashed)} : {}),
         })
       })
+      phase('plan')
       const pending = plan.records.length
       if (pending === 0) return null
       let confirmed = flags.yes
@@ -108,6 +109,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         exportDoc = undefined // only the tokens are needed from here on
         this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database${sealedNote(sealing)})`)
         crashPoint('after-export')
+        phase('export')
       }
       const bar = progressBar('hashing tokens', {json: flags.json || pending <= 1000 || flags['dry-run']})
       const exportNote = (): void => {
@@ -146,6 +148,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         if (flags.scrub) {
           try {
             scrubbed = scrub(db, (step) => crashPoint(`scrub-${step}`))
+            phase('scrub')
           } catch (err) {
             exportNote()
             throw new RecoverError(
@@ -155,6 +158,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
             )
           }
           const hits = findPlaintext(path, secrets, scanProgress)
+          phase('search')
           scanBar.finish()
           if (hits.length > 0) {
             exportNote()

@@ -7,11 +7,8 @@ import {AUTH_TENANT_BUCKETS, AUTHORIZATIONS} from '../../influxd/buckets.js'
 import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
+import {authDocument, authJsonElement} from '../../recovery/auth-json.js'
 import {eachAuthRow, influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
-
-function* map<T, U>(items: Iterable<T>, fn: (t: T) => U): Generator<U> {
-  for (const t of items) yield fn(t)
-}
 
 const COLUMNS: Column[] = [
   {key: 'id', header: 'ID', minWidth: 16},
@@ -26,17 +23,7 @@ const COLUMNS: Column[] = [
   {key: 'token', header: 'Token', minWidth: 10, shrinkFirst: true},
 ]
 
-/** One JSON/YAML object per token, in a stable key order. */
-function document(r: AuthRow): Record<string, unknown> {
-  if (r.error) return {id: r.id, error: r.error}
-  return {
-    id: r.id, description: r.description, status: r.status, kind: r.kind, tokenState: r.tokenState,
-    ...(r.token !== undefined ? {token: r.token} : {}),
-    ...(r.hashedToken !== undefined ? {hashedToken: r.hashedToken} : {}),
-    userID: r.userID ?? null, userName: r.userName ?? null, orgID: r.orgID ?? null, orgName: r.orgName ?? null,
-    permissions: r.permissions ?? null, createdAt: r.createdAt, updatedAt: r.updatedAt,
-  }
-}
+const document = authDocument
 
 function tableRow(r: AuthRow, redact: boolean): Record<string, unknown> {
   if (r.error) return {id: r.id, description: `(cannot decode: ${r.error})`}
@@ -80,7 +67,7 @@ export default class AuthList extends BaseCommand {
         const tx = db.begin(false)
         try {
           requireBuckets(tx, AUTHORIZATIONS)
-          await this.printJsonArray(map(eachAuthRow(tx, filter, {redact: flags.redact}), document))
+          await this.printJsonArray(eachAuthRow(tx, filter, {redact: flags.redact}), (r) => authJsonElement(r) ?? this.jsonElement(document(r)))
         } finally {
           tx.rollback()
         }

@@ -1,0 +1,413 @@
+#!/usr/bin/env node
+/**
+ * Builds dist/: the whole CLI bundled by esbuild, so an installed copy loads a
+ * few files instead of ~750 modules and needs no dependency from a registry.
+ *
+ *   node scripts/build.mjs            (BUILD_READABLE=1: not minified, for profiling)
+ *
+ *  - dist/influx-recover.cjs: the CLI. Exports COMMANDS, the command map of
+ *    oclif's explicit strategy, generated here from every file of src/commands
+ *    (plus the help and autocomplete plugins' commands), so a new command file
+ *    is in the bundle without registering it anywhere; the command_not_found
+ *    hook; and oclif's execute() and run(), bundled with everything else.
+ *    Its first line names the build (a hash of the rest).
+ *    CommonJS, loaded with require(): Node's ES loader would build an ES facade
+ *    of every Node module the bundle imports, running each lazy getter
+ *    (fs.ReadStream loads all of node:stream, crypto.webcrypto all of WebCrypto).
+ *  - dist/lazy-<package>.cjs: packages only some paths need (LAZY_PACKAGES).
+ *    The bundle holds a small stand-in in their place whose exports are
+ *    proxies: the package's file is read on the first use of one of its
+ *    exports, never at start-up. The sources keep ordinary imports (and
+ *    import() where they like; the bundle treats both alike). node:crypto is
+ *    loaded on first use the same way (LAZY_BUILTINS).
+ *  - dist/influx-recover.cjs.v8cache: V8's code cache of the bundle after a
+ *    few typical runs (help, auth list, doctor on fixtures/demo.bolt), made by
+ *    this Node; bin/load-cli.cjs uses it when V8 accepts it (same V8 version).
+ *  - dist/guard-run.cjs: `guard run` alone (src/cli/guard-run.ts), without
+ *    oclif: it runs before every influxd start, and bin/run.js loads only it
+ *    for that command (the export writer and the age library on first use).
+ *  - dist/licenses.txt: the licence of every package in the bundle.
+ *
+ * The native lock addon (fs-ext-extra-prebuilt) stays a real dependency,
+ * shipped inside the tarball (bundleDependencies): it is loaded from its own
+ * directory, where its prebuilt binaries are.
+ *
+ * dist/ is replaced whole at the end (built beside it, then renamed), so a run
+ * of bin/run.js meanwhile sees the old build or the new one, never half of one.
+ */
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import * as fs from 'node:fs'
+import {createRequire} from 'node:module'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import * as vm from 'node:vm'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const DIST = path.join(ROOT, 'dist')
+const ENTRY_NAME = 'influx-recover'
+
+/** Packages loaded on first use, not at start-up (see the header). */
+export const LAZY_PACKAGES = [
+  // ours: YAML and TOML files, bcrypt, prompts, the lock directory of writes, encrypted exports
+  'yaml',
+  'smol-toml',
+  'bcryptjs',
+  '@inquirer/prompts',
+  'proper-lockfile',
+  'age-encryption',
+  // oclif's: command discovery by pattern, plugins, help and error layout, templates, spinners
+  'tinyglobby',
+  'minimatch',
+  'lilconfig',
+  'ejs',
+  'wrap-ansi',
+  'string-width',
+  'widest-line',
+  'indent-string',
+  'clean-stack',
+  'cli-spinners',
+  'debug',
+]
+
+/**
+ * Stand-ins that do more than wait for first use: oclif's debug output appears
+ * only with DEBUG set, so without it the debug package (and node:tty and
+ * node:net, which it loads) is never read; with it, the real package is used.
+ */
+const SHIMS = {
+  debug: (file) => `
+let real
+const load = () => (real ??= require(${JSON.stringify(file)}))
+const noop = () => {}
+function debug(namespace) {
+  if (process.env.DEBUG) return load()(namespace)
+  const d = () => {}
+  Object.assign(d, {namespace, enabled: false, log: noop, destroy: noop, extend: (sub, delimiter = ':') => debug(namespace + delimiter + sub)})
+  return d
+}
+export default new Proxy(debug, {get: (target, key) => (key in target ? target[key] : Reflect.get(load(), key))})
+`,
+}
+
+/** Node modules loaded on first use (hashing and randomness; oclif's shell detection and stdin reading). */
+const LAZY_BUILTINS = ['crypto', 'child_process', 'readline', 'readline/promises']
+
+/**
+ * Edits of bundled code. Each must apply, so a new version of the package
+ * fails the build here instead of silently losing the edit.
+ */
+const PATCHES = [
+  {
+    // Command ids are lower-case ASCII (letters, digits, '-', ':'), which code
+    // units order as ICU's root collation does (checked in build()); this sort
+    // runs at every start, and localeCompare would load ICU's collation data.
+    file: /node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/,
+    from: '.sort((a, b) => a.id.localeCompare(b.id))',
+    to: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))',
+  },
+]
+
+function patchPlugin() {
+  return {
+    name: 'patches',
+    setup(b) {
+      for (const patch of PATCHES) {
+        b.onLoad({filter: patch.file}, (args) => {
+          const text = fs.readFileSync(args.path, 'utf8')
+          if (!text.includes(patch.from)) throw new Error(`patch no longer applies to ${args.path}: ${patch.from}`)
+          patch.applied = true
+          return {contents: text.replace(patch.from, patch.to), loader: 'js'}
+        })
+      }
+    },
+  }
+}
+
+/** The ids must sort the same by code units and by localeCompare (see PATCHES). */
+function checkIdOrder(ids) {
+  const byUnits = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const byLocale = [...ids].sort((a, b) => a.localeCompare(b))
+  if (byUnits.join('\n') !== byLocale.join('\n')) throw new Error(`command ids sort differently by code units and by localeCompare: ${byUnits.join(' ')}`)
+  for (const id of ids) if (!/^[a-z0-9:-]+$/.test(id)) throw new Error(`command id ${JSON.stringify(id)} is not lower-case ASCII`)
+}
+
+/** Never bundled: the native addon (loaded from its own directory) and the TypeScript loaders oclif only uses in development. */
+const EXTERNAL = ['fs-ext-extra-prebuilt', 'typescript', 'ts-node', 'tsx', 'tsx/*']
+
+/** Commands of the plugins the CLI used to load from node_modules, now part of the bundle. */
+const PLUGIN_COMMANDS = {
+  help: '@oclif/plugin-help/lib/commands/help.js',
+  autocomplete: '@oclif/plugin-autocomplete/lib/commands/autocomplete/index.js',
+  'autocomplete:create': '@oclif/plugin-autocomplete/lib/commands/autocomplete/create.js',
+  'autocomplete:script': '@oclif/plugin-autocomplete/lib/commands/autocomplete/script.js',
+}
+
+/** The id of every command file under src/commands (src/commands/auth/list.ts -> auth:list). */
+export function sourceCommandIds(root = ROOT) {
+  return fs
+    .readdirSync(path.join(root, 'src/commands'), {recursive: true})
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.slice(0, -3).split(path.sep).join(':'))
+    .sort()
+}
+
+/** A file inside an installed package, past its "exports" map (the plugins export no command files). */
+function packageFile(spec) {
+  const file = path.join(ROOT, 'node_modules', spec)
+  if (!fs.existsSync(file)) throw new Error(`${spec} is missing: run npm ci`)
+  return file
+}
+
+function entrySource() {
+  const lines = ["// Generated by scripts/build.mjs: the command map of oclif's explicit strategy."]
+  const map = []
+  sourceCommandIds().forEach((id, i) => {
+    lines.push(`import C${i} from ${JSON.stringify(`./src/commands/${id.split(':').join('/')}.ts`)}`)
+    map.push(`  ${JSON.stringify(id)}: C${i},`)
+  })
+  Object.entries(PLUGIN_COMMANDS).forEach(([id, spec], i) => {
+    lines.push(`import P${i} from ${JSON.stringify(packageFile(spec))}`)
+    map.push(`  ${JSON.stringify(id)}: P${i},`)
+  })
+  lines.push(
+    `export const COMMANDS = {\n${map.join('\n')}\n}`,
+    "export {default as commandNotFound} from './src/hooks/command-not-found.ts'",
+    "export {execute, run as runArgv} from '@oclif/core'",
+    '',
+  )
+  return lines.join('\n')
+}
+
+/**
+ * The code of a stand-in module: `load` is the expression giving the real
+ * module; each export in `exportsInfo` ([name, typeof value]) becomes a Proxy
+ * that loads it on its first call, construction or property access.
+ */
+function standInSource(load, exportsInfo) {
+  const lines = [
+    'let mod',
+    `const real = (name) => { mod ??= ${load}; return name === 'default' && !mod.__esModule ? mod : mod[name] }`,
+    'const lazy = (name, kind) => {',
+    '  const p = new Proxy(kind === "function" ? function () {} : {}, {',
+    '    apply: (_t, self, args) => Reflect.apply(real(name), self, args),',
+    '    construct: (_t, args, newTarget) => Reflect.construct(real(name), args, newTarget === p ? real(name) : newTarget),',
+    '    get: (_t, key) => Reflect.get(real(name), key),',
+    '    set: (_t, key, value) => Reflect.set(real(name), key, value),',
+    '    has: (_t, key) => Reflect.has(real(name), key),',
+    '  })',
+    '  return p',
+    '}',
+  ]
+  for (const [name, kind] of exportsInfo) {
+    const id = name === 'default' ? 'default' : /^[A-Za-z_$][\w$]*$/.test(name) ? name : undefined
+    if (id === undefined) continue
+    if (kind !== 'function' && kind !== 'object') continue // a primitive cannot be proxied: importing it fails the build
+    const value = `lazy(${JSON.stringify(name)}, ${JSON.stringify(kind)})`
+    lines.push(id === 'default' ? `export default ${value}` : `export const ${id} = ${value}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** [name, typeof] of every export of a module, as an ES import sees it. */
+async function exportsOf(specOrFile) {
+  const ns = await import(specOrFile)
+  return Object.keys(ns).map((k) => [k, typeof ns[k]])
+}
+
+function builtinExports(name) {
+  const m = createRequire(import.meta.url)(`node:${name}`)
+  return [['default', 'object'], ...Object.keys(m).map((k) => [k, typeof m[k]])]
+}
+
+const safeName = (s) => s.replace(/^@/, '').replace(/[^\w.-]+/g, '-')
+
+/** The package a file belongs to (the last node_modules/<name> in its path). */
+function packageName(file) {
+  const m = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*node_modules)/.exec(file)
+  return m ? m[1].replaceAll('\\', '/') : path.basename(file)
+}
+
+/** The name of a package's lazy file: the package name, plus a hash of its path when two versions are bundled. */
+function lazyFileName(file, taken) {
+  const base = `lazy-${safeName(packageName(file))}`
+  let name = `${base}.cjs`
+  // the hash of its path from the first node_modules on, the same in every copy of the project
+  const where = file.replaceAll('\\', '/').slice(file.replaceAll('\\', '/').indexOf('node_modules/'))
+  if ([...taken.values()].includes(name)) name = `${base}-${createHash('sha256').update(where).digest('hex').slice(0, 8)}.cjs`
+  return name
+}
+
+function lazyPlugin(lazyFiles) {
+  const lazyRe = new RegExp(`^(${LAZY_PACKAGES.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`)
+  return {
+    name: 'lazy-modules',
+    setup(b) {
+      // Node's modules loaded on first use
+      b.onResolve({filter: /^(node:)?[a-z_/]+$/}, (args) => {
+        const name = args.path.replace(/^node:/, '')
+        if (!LAZY_BUILTINS.includes(name) || args.namespace === 'builtin') return undefined // the stand-in's own require()
+        return {path: name, namespace: 'builtin'}
+      })
+      b.onLoad({filter: /.*/, namespace: 'builtin'}, (args) => ({
+        contents: standInSource(`require(${JSON.stringify(`node:${args.path}`)})`, builtinExports(args.path)),
+        loader: 'js',
+      }))
+      b.onResolve({filter: lazyRe}, async (args) => {
+        if (args.pluginData?.real) return undefined
+        const r = await b.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: {real: true}})
+        if (r.errors.length > 0 || r.external) return r
+        return {path: r.path, namespace: 'lazy'}
+      })
+      // the stand-ins' require() of a lazy file: loaded by Node from dist/ at run time
+      b.onResolve({filter: /^\.\/lazy-[\w.-]+\.cjs$/}, (args) => ({path: args.path, external: true}))
+      b.onLoad({filter: /.*/, namespace: 'lazy'}, async (args) => {
+        if (!lazyFiles.has(args.path)) lazyFiles.set(args.path, lazyFileName(args.path, lazyFiles))
+        const file = `./${lazyFiles.get(args.path)}`
+        const shim = SHIMS[packageName(args.path)]
+        if (shim) return {contents: shim(file), loader: 'js', resolveDir: ROOT}
+        return {contents: standInSource(`require(${JSON.stringify(file)})`, await exportsOf(pathToFileURL(args.path).href), false), loader: 'js', resolveDir: ROOT}
+      })
+    },
+  }
+}
+
+export async function build() {
+  const esbuild = await import('esbuild')
+  const pkgJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  const out = fs.mkdtempSync(path.join(ROOT, '.dist-'))
+  fs.chmodSync(out, 0o755)
+  try {
+    const lazyFiles = new Map()
+    const common = {
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      minify: process.env.BUILD_READABLE !== '1',
+      keepNames: true, // errors are told apart by class name (oclif's parse errors: see base-command.ts)
+      legalComments: 'none', // the licences are collected into licenses.txt
+      charset: 'ascii', // non-ASCII characters as escapes (see bin/load-cli.cjs)
+      external: EXTERNAL,
+      logLevel: 'warning',
+      metafile: true,
+      define: {
+        // oclif's check of the Node version against its own package.json, which is not in the bundle (npm checks ours)
+        'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"',
+      },
+    }
+    const main = await esbuild.build({
+      ...common,
+      stdin: {contents: entrySource(), resolveDir: ROOT, sourcefile: 'command-map.ts', loader: 'ts'},
+      format: 'cjs',
+      // import() of the addon becomes require(): through Node's ES loader it would be parsed again to find its exports
+      supported: {'dynamic-import': false},
+      outfile: path.join(out, `${ENTRY_NAME}.cjs`),
+      plugins: [lazyPlugin(lazyFiles), patchPlugin()],
+    })
+    for (const patch of PATCHES) if (!patch.applied) throw new Error(`patch not applied: ${patch.file}`)
+    checkIdOrder([...sourceCommandIds(), ...Object.keys(PLUGIN_COMMANDS)])
+    // the build line (see bin/load-cli.cjs)
+    const bundle = path.join(out, `${ENTRY_NAME}.cjs`)
+    // bin/load-cli.cjs reads the bundle as one-byte text: esbuild escapes non-ASCII characters
+    // (charset: 'ascii') except raw ones in regular expressions (ansis has \x9b), escaped here
+    const text = fs.readFileSync(bundle, 'utf8').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    new vm.Script(text) // still valid JavaScript
+    fs.writeFileSync(bundle, `/* influx-recover build ${createHash('sha256').update(text).digest('hex').slice(0, 32)} */\n${text}`)
+    // `guard run` runs before every influxd start (a systemd ExecStartPre): its own
+    // small bundle, without oclif, which bin/run.js loads for that command alone
+    const guard = await esbuild.build({
+      ...common,
+      entryPoints: [path.join(ROOT, 'src/cli/guard-run.ts')],
+      format: 'cjs',
+      supported: {'dynamic-import': false},
+      outfile: path.join(out, 'guard-run.cjs'),
+      plugins: [lazyPlugin(lazyFiles)],
+    })
+    const metas = [main.metafile, guard.metafile]
+    for (const [file, name] of lazyFiles) {
+      const r = await esbuild.build({
+        ...common,
+        stdin: {contents: `module.exports = require(${JSON.stringify(file)})`, resolveDir: ROOT, sourcefile: name, loader: 'js'},
+        format: 'cjs',
+        outfile: path.join(out, name),
+      })
+      metas.push(r.metafile)
+    }
+    fs.writeFileSync(path.join(out, 'licenses.txt'), licenses(metas, pkgJson))
+    // replace dist/ whole
+    const old = `${DIST}.old-${process.pid}`
+    if (fs.existsSync(DIST)) fs.renameSync(DIST, old)
+    fs.renameSync(out, DIST)
+    fs.rmSync(old, {recursive: true, force: true})
+  } catch (err) {
+    fs.rmSync(out, {recursive: true, force: true})
+    throw err
+  }
+  makeCodeCache()
+}
+
+/** The commands whose run the code cache is made from (a copy of the demo file; help alone without it). */
+const CACHE_RUNS = [['--help'], ['auth', 'list', '--bolt-path', '<file>'], ['doctor', '--bolt-path', '<file>'], ['auth', 'list', '--json', '--bolt-path', '<file>']]
+
+/** Makes dist/influx-recover.cjs.v8cache in a fresh Node process, as a user's run would load the bundle. */
+function makeCodeCache() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ir-build-'))
+  try {
+    const demo = path.join(ROOT, 'fixtures/demo.bolt')
+    const file = path.join(tmp, 'influxd.bolt')
+    if (fs.existsSync(demo)) fs.copyFileSync(demo, file)
+    const env = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', NO_COLOR: '1', HOME: tmp, XDG_CACHE_HOME: tmp, XDG_CONFIG_HOME: tmp, XDG_DATA_HOME: tmp}
+    delete env.NODE_ENV
+    delete env.NODE_OPTIONS // the cache is only accepted by a V8 with the same flags
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--code-cache-worker', fs.existsSync(file) ? file : ''], {cwd: tmp, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+    if (r.status !== 0) throw new Error(`making the code cache failed:\n${r.stderr}`)
+  } finally {
+    fs.rmSync(tmp, {recursive: true, force: true})
+  }
+}
+
+async function codeCacheWorker(file) {
+  const require = createRequire(import.meta.url)
+  const {loadCli, codeCache, CODE_CACHE} = require('../bin/load-cli.cjs')
+  const cli = loadCli()
+  for (const args of CACHE_RUNS) {
+    if (file === '' && args.includes('<file>')) continue
+    try {
+      await cli.runArgv(args.map((a) => (a === '<file>' ? file : a)), ROOT)
+    } catch {
+      // a failed run still compiled what it ran
+    }
+  }
+  const tmp = `${CODE_CACHE}.tmp-${process.pid}`
+  fs.writeFileSync(tmp, codeCache())
+  fs.renameSync(tmp, CODE_CACHE)
+}
+
+/** The licence text of every package whose code is in the bundle. */
+function licenses(metas, pkgJson) {
+  const pkgs = new Map()
+  for (const meta of metas) {
+    for (const input of Object.keys(meta.inputs)) {
+      const file = input.replace(/^[a-z]+:/, '').replaceAll('\\', '/')
+      const m = /^(.*\bnode_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(path.isAbsolute(file) ? path.relative(ROOT, file).replaceAll('\\', '/') : file)
+      if (m) pkgs.set(path.join(ROOT, m[1]), m[2])
+    }
+  }
+  const parts = [`${pkgJson.name} ${pkgJson.version} bundles the following packages.\n`]
+  for (const [dir, name] of [...pkgs].sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]))) {
+    const p = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'))
+    const file = fs.readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f))
+    const text = file ? fs.readFileSync(path.join(dir, file), 'utf8').trim() : `License: ${p.license ?? 'see the package'}`
+    parts.push(`${'-'.repeat(78)}\n${name}@${p.version}\n\n${text}\n`)
+  }
+  return parts.join('\n')
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv[2] === '--code-cache-worker') {
+    await codeCacheWorker(process.argv[3] ?? '')
+    process.exit(0) // whatever the runs left open
+  }
+  await build()
+}

@@ -1,0 +1,119 @@
+// The bundle scripts/build.mjs makes (dist/), as bin/run.js runs it: every
+// command file is in its command map, heavy modules are read only on the
+// paths that use them, the code cache is accepted, `--version` answers as
+// oclif would, and a lock addon that does not load breaks only the commands
+// that lock.
+import {spawnSync} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {copyInto, errorLines, makeTempDir, removeDir, runCli} from '../helpers/cli.js'
+import {fixture, ROOT} from '../helpers/oracle.js'
+
+/** Runs a script with Node in the project root; returns stdout. */
+function node(script: string): string {
+  const env = {...process.env}
+  delete env.NODE_ENV
+  const r = spawnSync(process.execPath, ['-e', script], {cwd: ROOT, encoding: 'utf8', env})
+  if (r.status !== 0) throw new Error(`node -e failed: ${r.stderr}`)
+  return r.stdout
+}
+
+/** Files and Node modules the run loaded, from NODE_DEBUG=module. */
+function loaded(args: string[]): {files: string[]; builtins: string[]} {
+  const r = runCli(args, {env: {NODE_DEBUG: 'module'}})
+  expect(r.status, r.stderr.split('\n').filter((l) => !l.startsWith('MODULE')).join('\n')).toBe(0)
+  const files = [...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)" for module/gm)].map((m) => path.relative(ROOT, m[1]!))
+  const builtins = [...r.stderr.matchAll(/^MODULE \d+: load built-in module (?:node:)?(\S+)/gm)].map((m) => m[1]!)
+  return {files: [...new Set(files)], builtins: [...new Set(builtins)]}
+}
+
+let tmp: string
+let file: string
+
+beforeAll(() => {
+  tmp = makeTempDir('ir-bundle-')
+  file = copyInto(fixture('influxd-v2.8-v2.9.bolt'), tmp, 'influxd.bolt')
+})
+
+afterAll(() => removeDir(tmp))
+
+describe('the command map', () => {
+  it('holds every command file of src/commands and the help and autocomplete commands, and nothing else', () => {
+    const ids = (fs.readdirSync(path.join(ROOT, 'src/commands'), {recursive: true}) as string[])
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3).split(path.sep).join(':'))
+    const map = JSON.parse(node("console.log(JSON.stringify(Object.keys(require('./bin/load-cli.cjs').loadCli().COMMANDS)))")) as string[]
+    expect(map.sort()).toEqual([...ids, 'help', 'autocomplete', 'autocomplete:create', 'autocomplete:script'].sort())
+  })
+})
+
+describe('start-up', () => {
+  it('auth list and doctor read the bundle and the lock addon only: no lazy package, no node:crypto', () => {
+    for (const args of [['auth', 'list', '--bolt-path', file], ['doctor', '--bolt-path', file]]) {
+      const {files, builtins} = loaded(args)
+      expect(files.filter((f) => !f.includes('fs-ext-extra-prebuilt')).sort(), args[0]).toEqual(['bin/load-cli.cjs'])
+      expect(builtins).not.toContain('crypto')
+    }
+  })
+
+  it('a path that needs one loads it: YAML output reads lazy-yaml, and it works', () => {
+    const {files} = loaded(['auth', 'list', '--bolt-path', file, '--format', 'yaml'])
+    expect(files).toContain('dist/lazy-yaml.cjs')
+    expect(runCli(['auth', 'list', '--bolt-path', file, '--format', 'yaml']).stdout).toMatch(/^- id: 08371db24dcc8000$/m)
+  })
+
+  it('--version alone reads neither the bundle nor any other file but package.json', () => {
+    const {files} = loaded(['--version'])
+    expect(files.filter((f) => f !== 'package.json')).toEqual([])
+  })
+
+  it('--version prints what oclif prints for it', () => {
+    const fast = runCli(['--version'])
+    // with a second word bin/run.js leaves --version to oclif
+    const oclif = runCli(['--version', 'extra'])
+    expect(fast.status).toBe(0)
+    expect(oclif.status).toBe(0)
+    expect(fast.stdout).toBe(oclif.stdout)
+    expect(fast.stdout).toMatch(/^influx-recover\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/)
+  })
+
+  it('the V8 code cache made by the build is accepted by this Node', () => {
+    expect(fs.existsSync(path.join(ROOT, 'dist/influx-recover.cjs.v8cache'))).toBe(true)
+    expect(node("const l = require('./bin/load-cli.cjs'); l.loadCli(); console.log(l.cacheState())").trim()).toBe('accepted')
+  })
+
+  it('oclif debug output still appears with DEBUG set (the debug stand-in loads the real package)', () => {
+    const r = runCli(['auth', 'list', '--bolt-path', file], {env: {DEBUG: 'oclif:*'}})
+    expect(r.status).toBe(0)
+    expect(r.stderr).toMatch(/oclif:main/)
+  })
+})
+
+describe('a lock addon that does not load', () => {
+  const env = {INFLUX_RECOVER_TEST_HOOKS: 'lock-addon-fails'}
+
+  it('commands that lock the file fail with one line saying what to install, exit 1', () => {
+    for (const args of [['auth', 'list', '--bolt-path', file], ['org', 'list', '--bolt-path', file], ['bolt', 'check', file]]) {
+      const r = runCli(args, {env})
+      expect(r.status, args.join(' ')).toBe(1)
+      expect(r.stdout).toBe('')
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
+      expect(errorLines(r.stderr)).toMatchObject({
+        ok: true,
+        error: `Error: cannot lock files here: the lock addon fs-ext-extra-prebuilt does not load on ${process.platform}-${process.arch} with Node ${process.version} (no prebuilt binary fits, and none was built here); to build it for this machine, install python3, make and a C++ compiler, then run: npm rebuild -g influx-recover`,
+      })
+    }
+  })
+
+  it('--help, --version and locate still work; locate says the lock state is unknown', () => {
+    expect(runCli(['--help'], {env}).status).toBe(0)
+    expect(runCli(['auth', 'list', '--help'], {env}).status).toBe(0)
+    expect(runCli(['--version'], {env}).status).toBe(0)
+    const r = runCli(['locate', '--bolt-path', file], {env})
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('locked: unknown (the lock addon does not load here)')
+  })
+})
