@@ -23,6 +23,9 @@
  *  - dist/influx-recover.cjs.v8cache: V8's code cache of the bundle after a
  *    few typical runs (help, auth list, doctor on fixtures/demo.bolt), made by
  *    this Node; bin/load-cli.cjs uses it when V8 accepts it (same V8 version).
+ *  - dist/guard-run.cjs: `guard run` alone (src/cli/guard-run.ts), without
+ *    oclif: it runs before every influxd start, and bin/run.js loads only it
+ *    for that command (the export writer and the age library on first use).
  *  - dist/licenses.txt: the licence of every package in the bundle.
  *
  * The native lock addon (fs-ext-extra-prebuilt) stays a real dependency,
@@ -311,7 +314,17 @@ export async function build() {
     const text = fs.readFileSync(bundle, 'utf8').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     new vm.Script(text) // still valid JavaScript
     fs.writeFileSync(bundle, `/* influx-recover build ${createHash('sha256').update(text).digest('hex').slice(0, 32)} */\n${text}`)
-    const metas = [main.metafile]
+    // `guard run` runs before every influxd start (a systemd ExecStartPre): its own
+    // small bundle, without oclif, which bin/run.js loads for that command alone
+    const guard = await esbuild.build({
+      ...common,
+      entryPoints: [path.join(ROOT, 'src/cli/guard-run.ts')],
+      format: 'cjs',
+      supported: {'dynamic-import': false},
+      outfile: path.join(out, 'guard-run.cjs'),
+      plugins: [lazyPlugin(lazyFiles)],
+    })
+    const metas = [main.metafile, guard.metafile]
     for (const [file, name] of lazyFiles) {
       const r = await esbuild.build({
         ...common,

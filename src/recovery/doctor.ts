@@ -9,6 +9,10 @@ import {BoltError, check, type DB} from '../bbolt/index.js'
 import type {Authorization} from '../influxd/records.js'
 import type {MetaCodec} from '../influxd/metadata.js'
 import {detectSchema} from '../influxd/schema.js'
+import {tokenFingerprint} from '../influxd/token.js'
+import {defaultExportDir, newestExport} from '../platform/guard-exports.js'
+import {defaultSystemdDir, findDropIns} from '../platform/systemd.js'
+import {uncapturedFingerprints} from './guard.js'
 import {checkBucketDatabases} from './bucket-meta.js'
 import {tokensMatchingHashes} from './hash-upgrade.js'
 import {TokenIndexScan} from './indexes.js'
@@ -39,6 +43,8 @@ export interface DoctorInput {
   db: DB
   /** progress of the whole-file scan (bytes read, file size) */
   progress?: (done: number, total: number) => void
+  /** where the guard's drop-ins are looked for (default: INFLUX_RECOVER_SYSTEMD_DIR, else /etc/systemd/system) */
+  systemdDir?: string
   /** the meta.db codec (loadMetaCodec); without it the buckets check is not run */
   metaCodec?: MetaCodec
 }
@@ -83,6 +89,8 @@ class TokenTally {
   usableOperator: AuthRow | undefined
   /** hashedToken -> id */
   readonly hashedKeys = new Map<string, string>()
+  /** SHA-256 fingerprints of the raw tokens, for the guard check */
+  readonly rawFingerprints: string[] = []
 
   constructor(private readonly model: ReadModel) {}
 
@@ -104,6 +112,7 @@ class TokenTally {
       this.usableOperator = {id: r.id, description: r.description, userName: r.userName}
     }
     if (r.hashedToken) this.hashedKeys.set(r.hashedToken, r.id)
+    if (r.tokenState === 'raw' && r.token !== undefined) this.rawFingerprints.push(tokenFingerprint(r.token))
   }
 }
 
@@ -198,6 +207,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   }
 
   if (input.metaCodec !== undefined) add(bucketsCheck(db, input.path, input.metaCodec))
+  add(guardCheck(input, tally.rawFingerprints, schema.level === '2.8+'))
 
   const copies = plaintextCopies(input.path)
   add(copies.length === 0
@@ -215,6 +225,50 @@ export function runDoctor(input: DoctorInput): DoctorReport {
       : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.length} hashed token(s) is still readable in the file`, hint: 'overwrite the unused pages: "influx-recover auth scrub" (influxd stopped)', details: exposed.map((id) => `token ${id}`)})
   }
   return {path: input.path, checks, ok: checks.every((c) => c.verdict !== 'FAIL')}
+}
+
+function realOrSame(p: string): string {
+  try {
+    return fs.realpathSync(p)
+  } catch {
+    return path.resolve(p)
+  }
+}
+
+/**
+ * The guard: is a drop-in of "guard install" guarding this file, and is every
+ * raw token in the newest export (read from its manifest, never decrypted)?
+ * Raw tokens not captured on a 2.8+ file are a WARN: the next start of
+ * influxd 2.9 hashes them.
+ */
+export function guardCheck(input: DoctorInput, raw: readonly string[], upgradeable: boolean): DoctorCheck {
+  const me = realOrSame(input.path)
+  const dropIns = findDropIns(input.systemdDir ?? defaultSystemdDir())
+  const mine = dropIns.find((d) => d.boltPath !== undefined && realOrSame(d.boltPath) === me)
+  const exportDir = mine?.exportDir ?? defaultExportDir()
+  let missing = raw.length
+  let newestName: string | undefined
+  if (raw.length > 0) {
+    try {
+      const newest = fs.existsSync(exportDir) ? newestExport(exportDir, {hash: false}) : undefined
+      newestName = newest?.name
+      missing = uncapturedFingerprints(raw, newest?.problem === undefined ? newest?.manifest?.fingerprints : undefined).length
+    } catch {
+      // an unreadable directory captures nothing
+    }
+  }
+  const installed = mine !== undefined ? `installed (${mine.path})` : 'not installed'
+  if (missing === 0) {
+    return {name: 'guard', verdict: 'PASS', message: raw.length === 0 ? `${installed}; no raw token to capture` : `${installed}; all ${raw.length} raw token(s) captured in ${exportDir}/${newestName}`}
+  }
+  const message = `${installed}; ${missing} of ${raw.length} raw token(s) not captured in ${exportDir}`
+  if (!upgradeable) return {name: 'guard', verdict: 'PASS', message: `${message} (this schema keeps them raw; capture them before upgrading to 2.9)`}
+  return {
+    name: 'guard', verdict: 'WARN', message: `${message}: influxd 2.9 hashes them at its next start`,
+    hint: mine !== undefined
+      ? 'the guard captures them at the next start of influxd; to capture now, stop influxd and run the drop-in\'s "guard run" line ("influx-recover guard status" shows it)'
+      : 'capture them before every start: "influx-recover guard install --recipient age1…"; or once: "influx-recover auth export --output tokens.yaml.age --recipient age1…"',
+  }
 }
 
 /** `buckets`: every bucket has its database in v1_tsm1_metadata/meta.db (influxd refuses writes to one without). */

@@ -376,8 +376,8 @@ function syncDir(dir: string): void {
   }
 }
 
-/** Creates `path` exclusively with mode 0600 and the text, fsynced; never overwrites (exit 1). */
-export function writeSecretFile(path: string, text: string): void {
+/** Creates `path` exclusively with mode 0600 and the text (or bytes), fsynced; never overwrites (exit 1). */
+export function writeSecretFile(path: string, text: string | Uint8Array): void {
   let fd: number
   try {
     fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600)
@@ -388,7 +388,7 @@ export function writeSecretFile(path: string, text: string): void {
   }
   try {
     fs.fchmodSync(fd, 0o600) // the umask could have taken bits away, never added; be explicit anyway
-    const buf = Buffer.from(text, 'utf8')
+    const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
     let off = 0
     while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off)
     fs.fsyncSync(fd)
@@ -434,6 +434,39 @@ export function exportToFile(path: string, format: ExportFormat, doc: ExportDocu
     throw new RecoverError(`the export does not match the database: ${problems[0]}${more}; ${path} was deleted`, ExitCode.VERIFY_FAILED)
   }
   return {doc, path, text}
+}
+
+/**
+ * An encrypted export: the plaintext is rendered and checked against the
+ * database (parsed back, compared with `current()`) BEFORE it is encrypted,
+ * so that what is sealed is proven; then the sealed bytes are written to a
+ * new file (0600, never overwriting), read back and compared byte for byte.
+ * Any mismatch deletes the file (exit 6). `path` null: the sealed bytes are
+ * returned for stdout.
+ */
+export async function exportSealed(
+  path: string | null, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, seal: (plaintext: string) => Promise<Buffer>,
+): Promise<ExportResult & {sealed: Buffer}> {
+  const text = renderExport(doc, format)
+  const checked = compareExport(parseExport(text, format), current())
+  if (testHook('fail-export-verify')) checked.push('forced failure (test hook)')
+  if (checked.length > 0) throw new RecoverError(`the export does not match the database: ${checked[0]}; nothing was written`, ExitCode.VERIFY_FAILED)
+  const sealed = await seal(text)
+  if (path === null) return {doc, path: null, text, sealed}
+  writeSecretFile(path, sealed)
+  let problem: string | undefined
+  try {
+    const st = fs.statSync(path)
+    problem = modeProblem(st, 0o600, path) ?? (fs.readFileSync(path).equals(sealed) ? undefined : 'the file read back differs from what was written')
+  } catch (err) {
+    problem = `the export cannot be read back: ${(err as Error).message}`
+  }
+  if (problem !== undefined) {
+    fs.rmSync(path, {force: true})
+    syncDir(dirname(path))
+    throw new RecoverError(`${problem}; ${path} was deleted`, ExitCode.VERIFY_FAILED)
+  }
+  return {doc, path, text, sealed}
 }
 
 /** The export text for stdout, checked (parsed back and compared) before it is printed. */

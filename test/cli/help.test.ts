@@ -10,7 +10,7 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import {errorLines, runCli} from '../helpers/cli.js'
 import {ROOT} from '../helpers/oracle.js'
 
-const TOPICS = ['auth', 'bolt', 'bucket', 'org', 'user'] as const
+const TOPICS = ['auth', 'bolt', 'bucket', 'guard', 'org', 'user'] as const
 const PLUGIN_COMMANDS = ['help', 'autocomplete', 'autocomplete:create', 'autocomplete:script']
 
 let config: Config

@@ -18,6 +18,8 @@
 //     - `systemctl start|stop|restart influxdb`, `docker start|stop`, `kill`,
 //       `kubectl … scale … --replicas=N`: a running influxd is an exclusive
 //       flock on the file (held by flock(1)), taken on start, released on stop;
+//       a systemctl start first runs the ExecStartPre= line of the guard's
+//       drop-in when `guard install` wrote one (as systemd does);
 //     - a start whose comment says `first start of 2.9`: also hashes every raw
 //       token as influxd 2.9 does, without scrubbing (auth hash-upgrade
 //       --skip-export --no-scrub --no-backup --yes);
@@ -32,10 +34,14 @@
 //       then it is kept as fresh as if the run had just been killed);
 //     - `export NAME=VALUE` and `read -rs NAME   # … <capture>` (or `# … 'value'`):
 //       set NAME for later `$NAME` / `"$NAME"` in commands.
+// * `age-keygen …` steps are run (in the working directory) and their output
+//   compared like influx-recover's.
 // * Paths: the copy lives under a temporary root R, at R + the path the
 //   "Tested on" line names (default /var/lib/influxdb/influxd.bolt); every
-//   `/var/lib/influxdb…` in a command is rewritten to R/var/lib/influxdb…, and R
-//   is removed from the output before comparing. INFLUXD_BOLT_PATH points at the
+//   `/var/lib/influxdb…`, `/var/lib/influx-recover…` and `/etc/systemd/system…`
+//   in a command is rewritten to R/…, and R is removed from the output before
+//   comparing; the guard's defaults point there too (INFLUX_RECOVER_SYSTEMD_DIR,
+//   INFLUX_RECOVER_EXPORT_DIR). INFLUXD_BOLT_PATH points at the
 //   copy (standing in for the service's config that `locate` reads on a real
 //   server); the working directory is R/root.
 // * Output lines are compared with runs of blanks collapsed to one space.
@@ -48,11 +54,14 @@
 //   "… with the lock directory of a killed run" leaves FILE.influx-recover.lock
 //   behind first; "_Tested on the files left by runbook N_" continues where
 //   runbook N ended (file, backups, exports and variables, influxd running or not).
+import {spawnSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 
 import {afterAll, describe, expect, it} from 'vitest'
+
+import {DROP_IN_NAME, splitExecLine} from '../../src/platform/systemd.js'
 
 import {type CliResult, type FlockHolder, holdFlock, makeTempDir, removeDir, runCli} from '../helpers/cli.js'
 import {fixture, ROOT} from '../helpers/oracle.js'
@@ -203,7 +212,12 @@ interface World {
   killedRunLock?: boolean
 }
 
-const rewritePath = (w: World, s: string): string => s.replaceAll('/var/lib/influxdb', `${w.root}/var/lib/influxdb`)
+const rewritePath = (w: World, s: string): string => s
+  .replaceAll('/var/lib/influxdb', `${w.root}/var/lib/influxdb`)
+  .replaceAll('/var/lib/influx-recover', `${w.root}/var/lib/influx-recover`)
+  .replaceAll('/etc/systemd/system', `${w.root}/etc/systemd/system`)
+
+const systemdDir = (w: World): string => path.join(w.root, 'etc/systemd/system')
 
 function withCaptures(w: World, s: string): string {
   return s.replace(/<([a-z][a-z0-9-]*)>/g, (m, n: string) => {
@@ -213,7 +227,20 @@ function withCaptures(w: World, s: string): string {
 }
 
 function cli(w: World, args: string[], input?: string): CliResult {
-  return runCli(args, {cwd: w.home, input, env: {INFLUXD_BOLT_PATH: w.file, HOME: w.home}})
+  return runCli(args, {cwd: w.home, input, env: {
+    INFLUXD_BOLT_PATH: w.file, HOME: w.home,
+    INFLUX_RECOVER_SYSTEMD_DIR: systemdDir(w), INFLUX_RECOVER_EXPORT_DIR: path.join(w.root, 'var/lib/influx-recover/exports'),
+  }})
+}
+
+/** What systemd runs before influxd when the guard is installed: its drop-in's ExecStartPre= line, prefix stripped. */
+function runGuardDropIn(w: World): void {
+  const file = path.join(systemdDir(w), 'influxdb.service.d', DROP_IN_NAME)
+  if (!fs.existsSync(file)) return
+  const line = fs.readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('ExecStartPre='))!
+  const argv = splitExecLine(line.slice('ExecStartPre='.length).replace(/^[-@:+!]+/, ''))
+  const r = spawnSync(argv[0]!, argv.slice(1), {cwd: '/', encoding: 'utf8', env: {PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}})
+  if (r.status !== 0 || r.stderr !== '') throw new Error(`model of the guard's ExecStartPre failed: exit ${r.status}\n${r.stdout}${r.stderr}`)
 }
 
 function describeRun(cmd: string, r: CliResult, root: string): string {
@@ -261,6 +288,11 @@ async function model(w: World, cmd: string, comment: string): Promise<void> {
   const [prog, sub] = words
   const svc = (prog === 'systemctl' && words[2] === 'influxdb') || prog === 'docker' ? sub : undefined
   if (svc === 'start' || svc === 'restart') {
+    // systemd runs ExecStartPre= before influxd (and before 2.9 hashes anything)
+    if (prog === 'systemctl') {
+      await setLock(w, false)
+      runGuardDropIn(w)
+    }
     if (/first start of 2\.9/.test(comment)) {
       await setLock(w, false)
       must(cli(w, ['auth', 'hash-upgrade', '--bolt-path', w.file, '--skip-export', '--no-scrub', '--no-backup', '--yes']), '2.9 hashing')
@@ -328,6 +360,13 @@ async function runStep(w: World, step: Step): Promise<'run' | 'model'> {
   const exit = Number(/\bexit (\d+)\b/.exec(comment)?.[1] ?? 0)
   const pipe = cmd.split(' | ')
   const last = pipe.at(-1)!.replace(/^sudo /, '')
+  if (last.startsWith('age-keygen ')) {
+    const r = spawnSync('age-keygen', shellWords(rewritePath(w, withCaptures(w, last)), w.vars).slice(1), {cwd: w.home, encoding: 'utf8'})
+    const res: CliResult = {status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, stdoutBytes: Buffer.from(r.stdout), ms: 0}
+    expect(res.status, `exit code of a README step\n${describeRun(step.line, res, w.root)}`).toBe(exit)
+    checkOutput(w, step, res)
+    return 'run'
+  }
   if (!last.startsWith('influx-recover ')) {
     expect(step.expected.length === 0 || pipe.length === 1, `a pipe into something else: ${cmd}`).toBe(true)
     await model(w, cmd, comment)
@@ -390,6 +429,11 @@ describe('README runbooks, followed on copies of the real files', () => {
         const prev = ended.get(book.after)
         if (!prev) throw new Error(`runbook ${book.number} continues runbook ${book.after}, which did not finish`)
         fs.cpSync(prev.root, root, {recursive: true})
+        // the guard's drop-in names the files by absolute path: point it at the copies
+        for (const d of fs.existsSync(path.join(root, 'etc/systemd/system')) ? fs.readdirSync(path.join(root, 'etc/systemd/system')) : []) {
+          const f = path.join(root, 'etc/systemd/system', d, DROP_IN_NAME)
+          if (fs.existsSync(f)) fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replaceAll(prev.root, root))
+        }
         w = {root, file: '', home: path.join(root, 'root'), vars: {}, captures: {...prev.captures}}
         for (const [k, v] of Object.entries(prev.vars)) w.vars[k] = v.replaceAll(prev.root, root)
         w.file = path.join(root, book.at)
@@ -398,6 +442,7 @@ describe('README runbooks, followed on copies of the real files', () => {
         w = {root, file: path.join(root, book.at), home: path.join(root, 'root'), vars: {}, captures: {}}
         fs.mkdirSync(path.dirname(w.file), {recursive: true})
         fs.mkdirSync(w.home, {recursive: true, mode: 0o700})
+        fs.mkdirSync(systemdDir(w), {recursive: true, mode: 0o755})
         fs.copyFileSync(fixture(book.fixture!), w.file)
         fs.chmodSync(w.file, 0o600)
       }

@@ -41,7 +41,7 @@ const USER_ID = '08371db1dd8c8000'
 
 // ---------------------------------------------------------------- the commands
 
-type CmdKind = 'read' | 'write' | 'doctor' | 'locate' | 'new-from' | 'new-out' | 'source'
+type CmdKind = 'read' | 'write' | 'doctor' | 'locate' | 'new-from' | 'new-out' | 'source' | 'guard' | 'config'
 
 interface Ctx {
   /** the case's path */
@@ -81,6 +81,8 @@ interface Command {
   notReading?: string[]
   /** new files the command may create (must not exist after a failure) */
   outputs?: (c: Ctx) => string[]
+  /** exit 1 is a report's verdict (no "Error:" line) when stdout matches */
+  verdict?: RegExp
 }
 
 const bp = (c: Ctx): string[] => ['--bolt-path', c.file]
@@ -120,6 +122,11 @@ export const COMMANDS: Command[] = [
   {id: 'user set-password', kind: 'write', args: (c) => ['user', 'set-password', ...bp(c), '--username', 'testuser', '--password-stdin', ...backup(c)], input: () => 'corpus-password-2\n'},
   {id: 'user update', kind: 'write', args: (c) => ['user', 'update', ...bp(c), '--username', 'testuser', '--password-stdin', ...backup(c)], input: () => 'corpus-password-3\n'},
   {id: 'org list', kind: 'read', args: (c) => ['org', 'list', ...bp(c)]},
+  // the guard: run always exits 0 (one stderr line for a problem); install/uninstall never read the file's contents
+  {id: 'guard run', kind: 'guard', args: (c) => ['guard', 'run', ...bp(c), '--export-dir', path.join(c.aux, 'exports'), '--plaintext-exports'], outputs: (c) => [path.join(c.aux, 'exports')]},
+  {id: 'guard status', kind: 'read', args: (c) => ['guard', 'status', ...bp(c), '--systemd-dir', path.join(c.aux, 'systemd'), '--export-dir', path.join(c.aux, 'exports')], influxdReadCodes: [0, 1, 4], verdict: /NOT captured/},
+  {id: 'guard install', kind: 'config', args: (c) => ['guard', 'install', ...bp(c), '--systemd-dir', path.join(c.aux, 'systemd'), '--export-dir', path.join(c.aux, 'exports'), '--plaintext-exports', '--dry-run']},
+  {id: 'guard uninstall', kind: 'config', args: (c) => ['guard', 'uninstall', '--systemd-dir', path.join(c.aux, 'systemd'), '--dry-run']},
   {id: 'org create', kind: 'write', args: (c) => ['org', 'create', ...bp(c), '--name', 'corpus-org', '--owner', 'testuser', ...backup(c)]},
   {id: 'org members list', kind: 'read', args: (c) => ['org', 'members', 'list', ...bp(c), '--org', 'myorg'], influxdReadCodes: [0, 4, 5], notReading: ['authorizationsv1']},
   {id: 'org members add', kind: 'write', args: (c) => ['org', 'members', 'add', ...bp(c), '--org', 'myorg', '--user', 'testuser', '--owner', ...backup(c)]},
@@ -148,6 +155,9 @@ function commandIdsInSource(): string[] {
 function expectedCodes(cmd: Command, c: CorpusCase): number[] {
   const missing = c.name === 'missing' || c.name === 'dangling-symlink' || c.name === 'symlink-loop'
   if (cmd.kind === 'new-out') return c.name === 'missing' ? [0] : [1] // load creates a new file, never over anything that exists
+  if (cmd.kind === 'guard') return [0] // before every influxd start: never anything else
+  // install names the file (it may not exist yet) but refuses a directory or FIFO there like every command
+  if (cmd.kind === 'config') return cmd.id === 'guard install' && c.kind === 'fs' && !missing && c.name !== 'unreadable' ? [4] : [0]
   if (cmd.kind === 'doctor') {
     if (missing) return [5] // nothing to diagnose: "not found" as for every command
     if (c.kind === 'recoverable') return [0, 1]
@@ -375,6 +385,10 @@ async function runCase(cmd: Command, c: CorpusCase): Promise<string[]> {
   if (cmd.kind === 'doctor') {
     if (r.code === 1 && !/^FAIL\b/m.test(r.stdout)) say('doctor exits 1 without a FAIL line')
     if (c.doctorWarns && !/^WARN\b/m.test(r.stdout)) say('doctor has no WARN line')
+  } else if (cmd.kind === 'guard') {
+    if (r.stderr !== '' && !/^influx-recover guard: [^\n]*\n$/.test(r.stderr)) say('guard run: stderr is not one "influx-recover guard:" line')
+  } else if (r.code === 1 && cmd.verdict !== undefined && cmd.verdict.test(r.stdout) && r.stderr === '') {
+    // a report's verdict, like doctor's
   } else if (r.code !== 0 && !errorLines(r.stderr).ok) {
     say('stderr is not one "Error:" line (plus an optional "Hint:")')
   }

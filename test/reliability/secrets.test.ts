@@ -207,6 +207,24 @@ const CASES: Case[] = [
   {name: 'user set-password, unknown user', command: 'user set-password', args: (c) => ['user', 'set-password', '--bolt-path', c.db, '--username', 'nobody', '--password-stdin'], input: `${P[5]}\n`, given: [P[5]!], status: 5},
   {name: 'user update --id --password-file', command: 'user update', args: (c) => ['user', 'update', '--bolt-path', c.db, '--id', USER_ID, '--password-file', c.input('password-6.txt')], given: [P[6]!], status: 0},
   {name: 'org list --format yaml', command: 'org list', args: (c) => ['org', 'list', '--bolt-path', c.db, '--format', 'yaml'], status: 0},
+  // the guard: its export holds the tokens (0600), its manifest and everything it prints none
+  {
+    name: 'guard run --plaintext-exports (the export\'s job)', command: 'guard run', args: (c) => ['guard', 'run', '--bolt-path', c.db, '--export-dir', c.out('exports'), '--plaintext-exports'], status: 0,
+    check: (r, c) => {
+      expect(r.stdout).toMatch(/^influx-recover guard: captured 2 raw token\(s\)/)
+      const names = fs.readdirSync(c.out('exports'))
+      const exported = names.find((n) => n.endsWith('.yaml'))!
+      expect(fs.statSync(join(c.out('exports'), exported)).mode & 0o777).toBe(0o600)
+      const text = fs.readFileSync(join(c.out('exports'), exported), 'utf8')
+      for (const t of FILE_TOKENS) expect(text).toContain(t)
+      const manifest = fs.readFileSync(join(c.out('exports'), names.find((n) => n.endsWith('.manifest.json'))!), 'utf8')
+      for (const t of FILE_TOKENS) expect(manifest).not.toContain(t)
+    },
+  },
+  {name: 'guard run, locked: exit 0, one line', command: 'guard run', locked: true, args: (c) => ['guard', 'run', '--bolt-path', c.db, '--export-dir', c.out('exports'), '--plaintext-exports'], status: 0, check: (r) => expect(r.stderr).toMatch(/^influx-recover guard: .* is locked/)},
+  {name: 'guard install --plaintext-exports', command: 'guard install', args: (c) => ['guard', 'install', '--bolt-path', c.db, '--systemd-dir', c.out('systemd'), '--export-dir', c.out('exports'), '--plaintext-exports'], status: 0, prepare: (c) => fs.mkdirSync(c.out('systemd'))},
+  {name: 'guard status --json (nothing captured: exit 1)', command: 'guard status', args: (c) => ['guard', 'status', '--bolt-path', c.db, '--systemd-dir', c.out('systemd'), '--export-dir', c.out('exports'), '--json'], status: 1, report: true},
+  {name: 'guard uninstall (not installed)', command: 'guard uninstall', args: (c) => ['guard', 'uninstall', '--systemd-dir', c.out('systemd')], status: 0},
   {name: 'org create --owner --json', command: 'org create', args: (c) => ['org', 'create', '--bolt-path', c.db, '--name', 'secret-org', '--owner', 'testuser', '--json'], status: 0},
   {name: 'org members list', command: 'org members list', args: (c) => ['org', 'members', 'list', '--bolt-path', c.db, '--org', 'myorg'], status: 0},
   {name: 'org members add, already an owner', command: 'org members add', args: (c) => ['org', 'members', 'add', '--bolt-path', c.db, '--org', 'myorg', '--user', 'testuser', '--owner', '--dry-run'], status: 0},
@@ -461,9 +479,11 @@ describe('secrets never come from the command line', () => {
     const runs: {id: string; argv: string[]; status?: number}[] = []
     for (const cmd of commands) {
       const words = cmd.id.split(':')
-      runs.push({id: cmd.id, argv: [...words, `--token=${secret}`, '--password', pw]})
+      // guard run always exits 0 (it runs before influxd): one line on stderr instead of exit 2
+      const status = cmd.id === 'guard:run' ? 0 : undefined
+      runs.push({id: cmd.id, argv: [...words, `--token=${secret}`, '--password', pw], status})
       // a command without a positional argument: the secret as one (bolt commands take FILE there)
-      if (Object.keys(cmd.args).length === 0) runs.push({id: cmd.id, argv: [...words, secret]})
+      if (Object.keys(cmd.args).length === 0) runs.push({id: cmd.id, argv: [...words, secret], status})
     }
     // a secret where a command name goes
     runs.push({id: '<secret>', argv: [secret, '--json']}, {id: 'auth <secret without "=">', argv: ['auth', secret.replace(/=+$/, '')]})
@@ -478,6 +498,7 @@ describe('secrets never come from the command line', () => {
       const show = `${run.id}: exit ${r.status}\n${r.stdout}${r.stderr}`
       expect(r.status, show).toBe(run.status ?? 2)
       if (r.status !== 0) expect(errorLines(r.stderr).ok, show).toBe(true)
+      else if (run.id === 'guard:run') expect(r.stdout + r.stderr, show).toMatch(/^influx-recover guard: [^\n]*; nothing captured\n$/)
       else expect(r.stdout, show).toContain('influx-recover auth COMMAND')
       for (const s of [secret, secret.slice(0, 12), pw]) {
         expect(r.stderr.includes(s), show).toBe(false)

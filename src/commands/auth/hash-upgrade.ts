@@ -12,7 +12,8 @@ import {performWrite} from '../../cli/write.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
 import {plaintextCopies} from '../../recovery/doctor.js'
-import {addToExport, EXPORT_FORMATS, exportToFile, type ExportDocument, type ExportFormat} from '../../recovery/export.js'
+import {addToExport, EXPORT_FORMATS, exportSealed, exportToFile, type ExportDocument, type ExportFormat} from '../../recovery/export.js'
+import {encryptFlags, seal, sealedNote, sealingFromFlags} from '../../cli/encryption.js'
 import {applyHashUpgrade, findPlaintext, planHashUpgrade, scrub, verifyHashUpgrade, type ScrubReport} from '../../recovery/hash-upgrade.js'
 import {authRow} from '../../recovery/list.js'
 import {readTenants} from '../../recovery/read-model.js'
@@ -30,7 +31,7 @@ async function ask(question: string): Promise<string> {
 
 export default class AuthHashUpgrade extends BaseCommand {
   static override summary = 'Hash every raw token exactly as InfluxDB 2.9 does, after exporting them, and scrub the plaintext from the file'
-  static override description = `The offline form of what InfluxDB 2.9 does at its first start, made safe: (1) every raw token is exported to a new file (as "auth export": mode 0600, never overwritten, read back and checked) before anything is written, unless --skip-export; (2) in one transaction every raw v2 token becomes exactly what 2.9 writes: "token" removed, "hashedToken" inserted after "id", every other byte unchanged (timestamps included), raw index entry deleted, hashed index entry added; a record holding both fields loses its plaintext too (2.9 would keep it), legacy v1 authorizations are not touched; (3) unless --no-scrub, both meta pages are made to point at the new tree and every unused page and the file's tail are overwritten with zeros, then the whole file is searched for every token that was raw: if any is still there the command fails (exit 6); (4) it says what still holds plaintext: its own backup (unless --no-backup) and any upgrade/downgrade backups beside the database.
+  static override description = `The offline form of what InfluxDB 2.9 does at its first start, made safe: (1) every raw token is exported to a new file (as "auth export": mode 0600, never overwritten, read back and checked; encrypted with --recipient/--recipients-file [--armor]) before anything is written, unless --skip-export; (2) in one transaction every raw v2 token becomes exactly what 2.9 writes: "token" removed, "hashedToken" inserted after "id", every other byte unchanged (timestamps included), raw index entry deleted, hashed index entry added; a record holding both fields loses its plaintext too (2.9 would keep it), legacy v1 authorizations are not touched; (3) unless --no-scrub, both meta pages are made to point at the new tree and every unused page and the file's tail are overwritten with zeros, then the whole file is searched for every token that was raw: if any is still there the command fails (exit 6); (4) it says what still holds plaintext: its own backup (unless --no-backup) and any upgrade/downgrade backups beside the database.
 
 The file must have the hashed token index (schema 2.8+). An older file is refused (exit 4): InfluxDB 2.7 and older cannot use hashed tokens. --create-hashed-index creates that bucket only (never a migration record) for files that will be opened by 2.8+ only.
 
@@ -39,6 +40,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
   static override examples = [
     {description: 'Before upgrading to 2.9: export, hash, scrub', command: '<%= config.bin %> <%= command.id %> --export /root/influx-tokens.yaml --yes'},
     {description: 'No backup copy with plaintext left behind', command: '<%= config.bin %> <%= command.id %> --bolt-path /var/lib/influxdb2/influxd.bolt --export tokens.json --export-format json --no-backup --yes'},
+    {description: 'The export encrypted to your age key', command: '<%= config.bin %> <%= command.id %> --export tokens.yaml.age --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p --yes'},
   ]
 
   static override flags = {
@@ -46,6 +48,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
     export: Flags.string({description: 'export every raw token to this new file first (as "auth export")', helpValue: 'FILE', exclusive: ['skip-export']}),
     'export-format': Flags.option({options: EXPORT_FORMATS, default: 'yaml' as const, description: 'format of the export file'})(),
     'skip-export': Flags.boolean({description: 'hash without exporting: the plaintext of every token is then gone for good', default: false, exclusive: ['export']}),
+    ...encryptFlags,
     variant: Flags.option({options: HASH_VARIANTS, default: 'sha256' as const, description: 'hash variant (influxd 2.9 writes sha256)'})(),
     scrub: Flags.boolean({description: 'zero the unused pages and check the file for plaintext afterwards; --no-scrub leaves the old bytes (run "auth scrub" later)', default: true, allowNo: true}),
     'create-hashed-index': Flags.boolean({description: 'create the authorizationhashedindexv1 bucket on a file that lacks it (no migration record is written)', default: false}),
@@ -57,6 +60,9 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
     const {flags} = await this.parse(AuthHashUpgrade)
     this.jsonMode = flags.json
     if (flags.export === undefined && !flags['skip-export']) throw new UsageError('say where the tokens go first: --export FILE, or --skip-export to hash without keeping them')
+    if (flags.export === undefined && ((flags.recipient ?? []).length > 0 || (flags['recipients-file'] ?? []).length > 0 || flags.armor)) throw new UsageError('--recipient, --recipients-file and --armor encrypt the --export file: give --export FILE')
+    // recipients checked before anything is read or written
+    const sealing = await sealingFromFlags(flags)
     const variant = flags.variant as HashVariant
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
@@ -96,11 +102,12 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         // read back and compared with the document read above: nothing can
         // have changed the file since, the exclusive lock is held throughout
         const doc = exportDoc
-        const res = exportToFile(flags.export!, flags['export-format'] as ExportFormat, doc, () => doc)
+        const format = flags['export-format'] as ExportFormat
+        const res = sealing !== undefined ? await exportSealed(flags.export!, format, doc, () => doc, (text) => seal(text, sealing)) : exportToFile(flags.export!, format, doc, () => doc)
         exported = res.path
         exportedTokens = res.doc.exported.map((e) => e.token)
         exportDoc = undefined // only the tokens are needed from here on
-        this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database)`)
+        this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database${sealedNote(sealing)})`)
         crashPoint('after-export')
         phase('export')
       }
@@ -192,7 +199,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
       await this.printJson({hashed: r.hashed.length, variant, export: exported, scrubbed, backup: outcome.backup, stillExposed})
     } else {
       const out = [`hashed ${r.hashed.length} token(s) (${variant}) in ${path}, txid ${outcome.txidAfter}${r.createdHashedIndex ? '; created the bucket authorizationhashedindexv1' : ''}`]
-      if (exported !== null) out.push(`export: ${exported} (mode 0600): it holds the plaintext of every token: keep it safe`)
+      if (exported !== null) out.push(sealing ? `export: ${exported} (mode 0600${sealedNote(sealing)}): only the recipients' keys read it` : `export: ${exported} (mode 0600): it holds the plaintext of every token: keep it safe`)
       else out.push('no export was made: the plaintext of these tokens is gone')
       if (scrubbed !== null) out.push(`scrubbed: ${scrubbed.pagesZeroed} unused page(s) and ${scrubbed.tailBytesZeroed} tail byte(s) zeroed; no plaintext token is left in the file`)
       else out.push(`not scrubbed (--no-scrub): the plaintext of ${remaining} token(s) can still be read from unused pages; run "influx-recover auth scrub"`)

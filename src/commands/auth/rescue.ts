@@ -9,23 +9,30 @@ import {ExitCode, RecoverError} from '../../errors.js'
 import {outputWidth} from '../../cli/terminal.js'
 import {renderTable} from '../../platform/format.js'
 import {writeSecretFile} from '../../recovery/export.js'
-import {collectCandidates, matchCandidates, rescueDocument} from '../../recovery/rescue.js'
+import {collectCandidates, matchCandidates, rescueDocument, tokensInText, type CandidateSet} from '../../recovery/rescue.js'
+import {parseExport} from '../../recovery/restore-plaintext.js'
+import {encryptFlags, identityFlag, readInputFile, refuseBinaryToTerminal, seal, sealedNote, sealingFromFlags} from '../../cli/encryption.js'
+import {ageFileKind} from '../../platform/age.js'
+import * as fs from 'node:fs'
 import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
 
 export default class AuthRescue extends BaseCommand {
   static override summary = 'Recover plaintext tokens of hashed records from an older bolt file or a config file'
   static override description = `After influxd 2.9 hashed the tokens, their plaintext can still be found elsewhere: an older bolt file (a *.pre-v2.9.x-upgrade.backup, an "influx backup" bolt file, this tool's own backups; its records, its raw index and token-shaped strings anywhere in its bytes, free pages included) or a text file (influx CLI configs, a .env, a Telegraf config: 88-character tokens and the values of keys named like "token"). Each candidate is matched to the current database's records by hash (sha256 and sha512) or, for records still raw, by equality.
 
-The matches are written to --output (a new file, mode 0600, never overwriting; JSON that "auth restore-plaintext --from" reads) or, with "--output -", to stdout. Without --output only a summary is printed, never a token. Reports the hashed records recovered and those still missing. Read-only on both files. Exit 5 when no token was recovered.`
+The matches are written to --output (a new file, mode 0600, never overwriting; JSON that "auth restore-plaintext --from" reads; an age file with --recipient/--recipients-file [--armor], its plaintext checked before it is encrypted and the file read back byte for byte) or, with "--output -", to stdout. An age-encrypted --from file is decrypted in memory with --identity KEYFILE (exit 2 without); an encrypted bolt file is then searched byte by byte for token-shaped strings. Without --output only a summary is printed, never a token. Reports the hashed records recovered and those still missing. Read-only on both files. Exit 5 when no token was recovered.`
 
   static override examples = [
     {description: 'What can the pre-upgrade backup recover?', command: '<%= config.bin %> <%= command.id %> --from /var/lib/influxdb2/influxd.bolt.pre-v2.9.1-upgrade.backup'},
     {description: 'Save the recovered tokens', command: '<%= config.bin %> <%= command.id %> --from ~/.influxdbv2/configs --output rescued.json'},
+    {description: 'From an encrypted export, saved encrypted', command: '<%= config.bin %> <%= command.id %> --from tokens.yaml.age --identity key.txt --output rescued.json.age --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'},
   ]
 
   static override flags = {
     from: Flags.string({description: 'the file to recover tokens from (an older bolt file or a text file)', helpValue: 'FILE', required: true}),
     output: Flags.string({char: 'o', description: 'write the recovered tokens here (new file, mode 0600); "-" for stdout', helpValue: 'FILE'}),
+    identity: identityFlag,
+    ...encryptFlags,
     ...influxdFileFlags,
     json: jsonFlag,
   }
@@ -34,7 +41,10 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     const {flags} = await this.parse(AuthRescue)
     this.jsonMode = flags.json
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const set = collectCandidates(flags.from)
+    const sealing = await sealingFromFlags(flags)
+    if (sealing !== undefined && flags.output === undefined) throw new RecoverError('--recipient, --recipients-file and --armor encrypt the --output file: give --output FILE', ExitCode.USAGE)
+    if (flags.output === '-') refuseBinaryToTerminal(sealing)
+    const set = await candidatesFrom(flags.from, flags.identity)
     const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, (ctx) => ctx.db.view((tx) => {
       requireBuckets(tx, AUTHORIZATIONS)
       return matchCandidates(tx, set.candidates)
@@ -45,10 +55,26 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     if (toStdout && flags.json) throw new RecoverError('--output - and --json both write to stdout', ExitCode.USAGE, 'write the tokens to a file with --output FILE')
     if (flags.output !== undefined && report.found.length > 0) {
       const text = `${stringifyJson(rescueDocument(report.found), 2)}\n`
-      if (toStdout) await this.write(text)
-      else {
-        writeSecretFile(flags.output, text)
-        this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600): keep it secret, delete it when done`)
+      if (sealing === undefined) {
+        if (toStdout) await this.write(text)
+        else {
+          writeSecretFile(flags.output, text)
+          this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600): keep it secret, delete it when done`)
+        }
+      } else {
+        // the plaintext is proven before it is sealed: read back as restore-plaintext reads it, token for token
+        const back = new Map(parseExport(text).entries.map((e) => [e.id, e.token]))
+        if (back.size !== report.found.length || report.found.some((f) => back.get(f.id) !== f.token)) throw new RecoverError('the rescue output does not read back as the tokens found; nothing was written', ExitCode.VERIFY_FAILED)
+        const sealed = await seal(text, sealing)
+        if (toStdout) await this.write(sealed)
+        else {
+          writeSecretFile(flags.output, sealed)
+          if (!fs.readFileSync(flags.output).equals(sealed)) {
+            fs.rmSync(flags.output, {force: true})
+            throw new RecoverError(`${flags.output} read back differs from what was written; it was deleted`, ExitCode.VERIFY_FAILED)
+          }
+          this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600${sealedNote(sealing)}; read back byte for byte)`)
+        }
       }
     }
     const foundRows = report.found.map((f) => ({
@@ -77,5 +103,33 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     if (report.found.length === 0) {
       throw new RecoverError(`no token in ${flags.from} matches an authorization in ${path}`, ExitCode.NOT_FOUND, set.notes.length > 0 ? set.notes.join('; ') : undefined)
     }
+  }
+}
+
+/**
+ * The candidates of the --from file: as collectCandidates reads it, or, for
+ * an age file, from its plaintext decrypted in memory (never written out): a
+ * text as text, a bolt file byte by byte (token-shaped strings).
+ */
+async function candidatesFrom(from: string, identities: string[] | undefined): Promise<CandidateSet> {
+  const head = Buffer.alloc(256)
+  let n = 0
+  try {
+    const fd = fs.openSync(from, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY)
+    try {
+      if (fs.fstatSync(fd).isFile()) n = fs.readSync(fd, head, 0, head.length, 0)
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch {
+    // collectCandidates says what is wrong with the path
+  }
+  if (ageFileKind(head.subarray(0, n)) === null) return collectCandidates(from)
+  const {bytes} = await readInputFile(from, identities)
+  const bolt = bytes.length >= 20 && bytes.readUInt32LE(16) === 0xed0cdaed
+  return {
+    kind: bolt ? 'bolt' : 'text',
+    candidates: tokensInText(bytes.toString(bolt ? 'latin1' : 'utf8'), `${from} (decrypted)`),
+    notes: bolt ? [`${from} is an encrypted bolt file: only its bytes were searched (decrypt it to a file to read its records too)`] : [],
   }
 }

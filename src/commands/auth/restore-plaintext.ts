@@ -1,12 +1,11 @@
-import * as fs from 'node:fs'
-
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag, writeFlags} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {performWrite} from '../../cli/write.js'
-import {ExitCode, NotFoundError, RecoverError} from '../../errors.js'
+import {identityFlag, readInputFile} from '../../cli/encryption.js'
+import {ExitCode, RecoverError} from '../../errors.js'
 import {outputWidth} from '../../cli/terminal.js'
 import {renderTable} from '../../platform/format.js'
 import {assertWritableSchema} from '../../recovery/auth-write.js'
@@ -14,17 +13,19 @@ import {applyRestore, parseExport, planRestore, verifyRestore, type RestorePlan}
 
 export default class AuthRestorePlaintext extends BaseCommand {
   static override summary = 'Store exported tokens raw again (before downgrading below 2.8)'
-  static override description = `The downgrade helper: influxd ≤ 2.7 cannot use hashed tokens. For each token in EXPORT (written by "auth export" or "auth rescue": JSON, YAML, CSV, env lines INFLUX_TOKEN_<ID>=…, or any text holding 88-character tokens) whose hash matches a hashed record, the record is stored raw again exactly as 2.7 had it ("token" right after "id", "hashedToken" removed, every other byte unchanged), the raw index entry is added and the hashed index entry removed. Entries whose token does not match their record's hash are refused and listed; exit 1 when nothing matched.
+  static override description = `The downgrade helper: influxd ≤ 2.7 cannot use hashed tokens. For each token in EXPORT (written by "auth export" or "auth rescue": JSON, YAML, CSV, env lines INFLUX_TOKEN_<ID>=…, or any text holding 88-character tokens) whose hash matches a hashed record (an age-encrypted EXPORT is decrypted in memory with --identity KEYFILE; without it, exit 2), the record is stored raw again exactly as 2.7 had it ("token" right after "id", "hashedToken" removed, every other byte unchanged), the raw index entry is added and the hashed index entry removed. Entries whose token does not match their record's hash are refused and listed; exit 1 when nothing matched.
 
 This puts plaintext tokens back into the file: anyone who can read it can use them. It asks for confirmation on a terminal and needs --yes otherwise. Safe write as for every write command: lock, verified backup unless --no-backup, one transaction, verified afterwards (undone, exit 6 on failure), --dry-run to check only.`
 
   static override examples = [
     {description: 'Check first, then restore', command: '<%= config.bin %> <%= command.id %> --from tokens.yaml --dry-run'},
     {description: 'Restore without a prompt', command: '<%= config.bin %> <%= command.id %> --bolt-path /var/lib/influxdb2/influxd.bolt --from tokens.json --yes'},
+    {description: 'From an encrypted export (auth export --recipient, or the guard\'s)', command: '<%= config.bin %> <%= command.id %> --from /var/lib/influx-recover/exports/20260101T120000Z-131.yaml.age --identity key.txt --yes'},
   ]
 
   static override flags = {
     from: Flags.string({description: 'the export file holding the tokens', helpValue: 'EXPORT', required: true}),
+    identity: identityFlag,
     ...influxdFileFlags,
     ...writeFlags,
     json: jsonFlag,
@@ -33,13 +34,8 @@ This puts plaintext tokens back into the file: anyone who can read it can use th
   async run(): Promise<void> {
     const {flags} = await this.parse(AuthRestorePlaintext)
     this.jsonMode = flags.json
-    let text: string
-    try {
-      text = fs.readFileSync(flags.from, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`export file not found: ${flags.from}`)
-      throw new RecoverError(`cannot read ${flags.from}: ${(err as Error).message}`)
-    }
+    // an age file is decrypted in memory only: its plaintext never touches the disk
+    const text = (await readInputFile(flags.from, flags.identity, 'export file')).bytes.toString('utf8')
     const {format, entries} = parseExport(text)
     if (entries.length === 0) throw new RecoverError(`${flags.from} holds no tokens (read as ${format})`, ExitCode.ERROR)
     const {path} = await findInfluxdFile(flags['bolt-path'])
