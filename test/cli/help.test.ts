@@ -10,7 +10,7 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import {errorLines, runCli} from '../helpers/cli.js'
 import {ROOT} from '../helpers/oracle.js'
 
-const TOPICS = ['auth', 'bolt', 'org', 'user'] as const
+const TOPICS = ['auth', 'bolt', 'org', 'user', 'v1'] as const
 
 let config: Config
 let ours: Command.Loadable[]
