@@ -218,10 +218,10 @@ export function runDoctor(input: DoctorInput): DoctorReport {
 export function v1Check(h: V1Health): DoctorCheck {
   const counts = `${h.count} v1 login(s): ${h.active} active, ${h.withPassword} with a password`
   const broken = [...h.undecodable, ...h.indexProblems]
-  if (broken.length > 0) {
-    return {name: 'v1auth', verdict: 'FAIL', message: `${counts}; ${broken.length} problem(s): ${broken[0]}`, hint: 'influxd cannot log these in (or finds the wrong login); "influx-recover v1 auth delete --id ID" or "--username NAME" removes a broken login or index entry, "v1 auth list" shows the rest', details: [...broken, ...h.ownerProblems]}
-  }
   const warnings = [...h.ownerProblems, ...h.orphanPasswords.map((id) => `password ${id} belongs to no v1 login (influxd's delete leaves it behind)`)]
+  if (broken.length > 0) {
+    return {name: 'v1auth', verdict: 'FAIL', message: `${counts}; ${broken.length} problem(s): ${broken[0]}`, hint: 'influxd cannot log these in (or finds the wrong login); "influx-recover v1 auth delete --id ID" or "--username NAME" removes a broken login or index entry, "v1 auth list" shows the rest', details: [...broken, ...warnings]}
+  }
   if (warnings.length > 0) {
     return {
       name: 'v1auth', verdict: 'WARN', message: `${counts}; ${h.ownerProblems.length} login(s) with a missing or refused user or org, ${h.orphanPasswords.length} orphaned password(s)`,
