@@ -95,7 +95,8 @@ describe('--help output', () => {
     expect(r.status).toBe(0)
     const expected = ours.filter((c) => c.id.startsWith(`${topic}:`) && !c.hidden).map((c) => c.id.replaceAll(':', ' '))
     expect(expected.length).toBeGreaterThan(0)
-    for (const id of expected) expect(r.stdout).toMatch(new RegExp(`^  ${id} `, 'm'))
+    // a command one level further down (v1 auth list) is listed under its subtopic (v1 auth)
+    for (const id of expected) expect(r.stdout).toMatch(new RegExp(`^  ${id.split(' ').slice(0, 2).join(' ')} `, 'm'))
     expect(runCli([topic, '--help']).stdout).toBe(r.stdout)
   })
 
