@@ -117,6 +117,17 @@ export const COMMANDS: Command[] = [
   {id: 'user create', kind: 'write', args: (c) => ['user', 'create', ...bp(c), '--username', 'corpus-user', '--password-stdin', ...backup(c)], input: () => 'corpus-password-1\n'},
   {id: 'user set-password', kind: 'write', args: (c) => ['user', 'set-password', ...bp(c), '--username', 'testuser', '--password-stdin', ...backup(c)], input: () => 'corpus-password-2\n'},
   {id: 'user update', kind: 'write', args: (c) => ['user', 'update', ...bp(c), '--username', 'testuser', '--password-stdin', ...backup(c)], input: () => 'corpus-password-3\n'},
+  {id: 'user rename', kind: 'write', args: (c) => ['user', 'rename', ...bp(c), '--username', 'testuser', '--name', 'corpus-renamed', ...backup(c)]},
+  {id: 'user active', kind: 'write', args: (c) => ['user', 'active', ...bp(c), '--username', 'testuser', ...backup(c)]},
+  {id: 'user inactive', kind: 'write', args: (c) => ['user', 'inactive', ...bp(c), '--username', 'testuser', '--force', ...backup(c)]},
+  {id: 'user delete', kind: 'write', args: (c) => ['user', 'delete', ...bp(c), '--username', 'testuser', '--force', ...backup(c)]},
+  {id: 'auth update', kind: 'write', args: (c) => ['auth', 'update', ...bp(c), '--id', RO_TOKEN_ID, '--read-bucket', '7451ab8b9b7df592', ...backup(c)]},
+  {id: 'v1 auth list', kind: 'read', args: (c) => ['v1', 'auth', 'list', ...bp(c)]},
+  {id: 'v1 auth create', kind: 'write', args: (c) => ['v1', 'auth', 'create', ...bp(c), '--username', 'corpus-v1', '--org', 'myorg', '--read-bucket', '7451ab8b9b7df592', '--password-stdin', ...backup(c)], input: () => 'corpus-password-4\n'},
+  {id: 'v1 auth set-password', kind: 'write', args: (c) => ['v1', 'auth', 'set-password', ...bp(c), '--username', 'corpus-v1', '--password-stdin', ...backup(c)], input: () => 'corpus-password-5\n'},
+  {id: 'v1 auth set-active', kind: 'write', args: (c) => ['v1', 'auth', 'set-active', ...bp(c), '--username', 'corpus-v1', ...backup(c)]},
+  {id: 'v1 auth set-inactive', kind: 'write', args: (c) => ['v1', 'auth', 'set-inactive', ...bp(c), '--username', 'corpus-v1', ...backup(c)]},
+  {id: 'v1 auth delete', kind: 'write', args: (c) => ['v1', 'auth', 'delete', ...bp(c), '--username', 'corpus-v1', ...backup(c)]},
   {id: 'org list', kind: 'read', args: (c) => ['org', 'list', ...bp(c)]},
 ]
 
