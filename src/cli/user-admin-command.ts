@@ -6,6 +6,7 @@
 import {Flags} from '@oclif/core'
 
 import type {Tx} from '../bbolt/index.js'
+import {AUTH_TENANT_BUCKETS} from '../influxd/buckets.js'
 import {type Column} from '../platform/format.js'
 import {planLines} from '../recovery/change-set.js'
 import {quotedName} from '../recovery/name-rules.js'
@@ -50,7 +51,7 @@ export abstract class UserAdminCommand extends BaseCommand {
     if (flags.id !== undefined) user = {id: flags.id}
     else if (flags.username !== undefined) user = {name: flags.username}
     else {
-      const names = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: false}, ({db}) => db.view((tx) => userNames(tx)))
+      const names = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, ({db}) => db.view((tx) => userNames(tx)))
       user = {name: await chooseOne('user', names, {flag: 'username', alternatives: ['id'], interactive: canAsk()})}
     }
     let name = user.name ?? user.id ?? ''
