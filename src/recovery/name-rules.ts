@@ -45,3 +45,11 @@ export function checkNewName(name: string, what: string): void {
     throw new UsageError(`${what} ${quotedName(name)} cannot be used: ${problem}`, 'use printable characters without leading or trailing spaces')
   }
 }
+
+const CANONICAL_ID = /^[0-9a-f]{16}$/
+
+/** A key or index value from the file, for a message: an ID as it is, anything else quoted and escaped. */
+export function shownValue(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes).toString('utf8')
+  return CANONICAL_ID.test(text) ? text : quotedName(text)
+}

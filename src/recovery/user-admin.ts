@@ -32,7 +32,7 @@ import {tokenFingerprint} from '../influxd/token.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {assertWritableSchema, tokenLabel} from './auth-write.js'
 import {ChangeSet, requiredBucket} from './change-set.js'
-import {checkNewName, quotedName} from './name-rules.js'
+import {checkNewName, quotedName, shownValue} from './name-rules.js'
 import {findOrg, findUser, type TenantRef} from './tenants.js'
 import {scanTokens, type OwnedToken} from './token-scan.js'
 import {describeMapping, mappingsOfUser, ownersOfOrg, removeUserMappings} from './user-mappings.js'
@@ -188,13 +188,13 @@ export function renameUser(tx: Tx, input: {user: TenantRef; name: string}): User
   }
   const index = requiredBucket(tx, USER_INDEX)
   const taken = index.get(userIndexKey(input.name))
-  if (taken !== undefined) throw new RecoverError(`user with name ${quotedName(input.name)} already exists (${taken.toString('latin1')})`, ExitCode.ERROR, 'choose another name, or rename or delete that user first')
+  if (taken !== undefined) throw new RecoverError(`user with name ${quotedName(input.name)} already exists (${shownValue(taken)})`, ExitCode.ERROR, 'choose another name, or rename or delete that user first')
   const rec: User = {...u.record, name: input.name}
   result.changes.put(USERS, idKey(u.id), encodeUser(rec))
   const oldKey = userIndexKey(u.name)
   const cur = index.get(oldKey)
   if (cur?.toString('latin1') === u.id) result.changes.remove(USER_INDEX, oldKey)
-  else if (cur !== undefined) result.notes.push(`the old name's index entry leads to another user (${cur.toString('latin1')}); it stays`)
+  else if (cur !== undefined) result.notes.push(`the old name's index entry leads to another user (${shownValue(cur)}); it stays`)
   result.changes.put(USER_INDEX, userIndexKey(input.name), Buffer.from(u.id, 'latin1'))
   result.notes.push(`the user logs in as ${quotedName(input.name)} now; token descriptions that name ${quotedName(u.name)} keep the old name`)
   return result

@@ -16,6 +16,7 @@ import {URMS, URMS_BY_USER_INDEX, USERS, idKey, urmByUserIndexKey} from '../infl
 import {ID_LENGTH} from '../influxd/ids.js'
 import {decodeUserResourceMapping, type UserResourceMapping} from '../influxd/records.js'
 import type {ChangeSet} from './change-set.js'
+import {shownValue} from './name-rules.js'
 
 export interface UserMapping {
   /** the mapping's key in userresourcemappingsv1 (resourceID + userID) */
@@ -91,7 +92,7 @@ export function mappingsOfUser(tx: Tx, userID: string): UserMapping[] {
 
 /** How a mapping is named in messages: `owner of orgs dd7cd2292f6e974a`. */
 export function describeMapping(m: UserMapping): string {
-  if (m.record === undefined) return `mapping ${m.key.toString('latin1')} (${m.error})`
+  if (m.record === undefined) return `mapping ${shownValue(m.key)} (${m.error})`
   return `${m.record.userType} of ${m.record.resourceType} ${m.record.resourceID}`
 }
 

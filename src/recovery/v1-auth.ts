@@ -43,7 +43,7 @@ import {
 import {ExitCode, NotFoundError, RecoverError, UsageError} from '../errors.js'
 import {assertWritableSchema, bucketPermission} from './auth-write.js'
 import {ChangeSet, requiredBucket} from './change-set.js'
-import {checkNewName, quotedName} from './name-rules.js'
+import {checkNewName, quotedName, shownValue} from './name-rules.js'
 import {findOrg, findUser, type TenantRef} from './tenants.js'
 import {ownersOfOrg} from './user-mappings.js'
 import {HIDDEN_HASH, INFLUXD_BCRYPT_RE, passwordMatches} from './user-write.js'
@@ -212,7 +212,7 @@ function findV1(tx: Tx, ref: V1AuthRef, leftovers = false): FoundV1 {
     id = formatID(parseID(indexed))
   } catch {
     if (leftovers) return {id: indexed.toString('latin1'), leftover: {password: false, indexKey: key}}
-    throw new RecoverError(`the v1 index maps ${quotedName(username)} to ${JSON.stringify(indexed.toString('latin1'))}, which is not an ID`, ExitCode.CORRUPT, `"influx-recover v1 auth delete --username ${username}" removes the broken entry`)
+    throw new RecoverError(`the v1 index maps ${quotedName(username)} to ${shownValue(indexed)}, which is not an ID`, ExitCode.CORRUPT, `"influx-recover v1 auth delete --username ${quotedName(username)}" removes the broken entry`)
   }
   const found = decodeAt(tx, id)
   if (found !== undefined) return {id, ...found}
@@ -360,7 +360,7 @@ export function precheckCreateV1(tx: Tx, input: Omit<CreateV1Input, 'passwordHas
   }
   const existing = index.get(legacyAuthIndexKey(input.username))
   if (existing !== undefined) {
-    throw new RecoverError(`authorization with username ${quotedName(input.username)} already exists (${existing.toString('latin1')})`, ExitCode.ERROR, 'v1 user names are unique: choose another, or change that one ("v1 auth set-password", "v1 auth delete")')
+    throw new RecoverError(`authorization with username ${quotedName(input.username)} already exists (${shownValue(existing)})`, ExitCode.ERROR, 'v1 user names are unique: choose another, or change that one ("v1 auth set-password", "v1 auth delete")')
   }
   const permissions: Permission[] = []
   const seen = new Set<string>()
@@ -378,7 +378,7 @@ export function precheckCreateV1(tx: Tx, input: Omit<CreateV1Input, 'passwordHas
   }
   const notes: string[] = []
   if (user.record.status !== 'active') {
-    notes.push(`user ${quotedName(user.name)} has status ${JSON.stringify(user.record.status)}: influxd refuses v1 logins unless the user's status is exactly "active" ("influx-recover user active --username ${user.name}")`)
+    notes.push(`user ${quotedName(user.name)} has status ${JSON.stringify(user.record.status)}: influxd refuses v1 logins unless the user's status is exactly "active" ("influx-recover user active --username ${quotedName(user.name)}")`)
   }
   return {org: {id: org.id, name: org.name}, user: {id: user.id, name: user.name, status: user.record.status}, permissions, notes}
 }
@@ -467,7 +467,7 @@ export function setV1Status(tx: Tx, input: {ref: V1AuthRef; status: Authorizatio
     const key = legacyAuthIndexKey(rec.token)
     const cur = index.get(key)
     if (cur === undefined) changes.put(LEGACY_AUTHORIZATION_INDEX, key, Buffer.from(found.id, 'latin1'))
-    else if (cur.toString('latin1') !== found.id) notes.push(`the user name ${quotedName(rec.token)} is indexed to another authorization (${cur.toString('latin1')}): influxd finds that one at login`)
+    else if (cur.toString('latin1') !== found.id) notes.push(`the user name ${quotedName(rec.token)} is indexed to another authorization (${shownValue(cur)}): influxd finds that one at login`)
   }
   const names = new Names(tx)
   const user = rec.userID ? names.user(rec.userID) : null
@@ -512,7 +512,7 @@ export function deleteV1Authorization(tx: Tx, input: {ref: V1AuthRef}): V1WriteR
     const k = legacyAuthIndexKey(found.record.token)
     const cur = index.get(k)
     if (cur?.toString('latin1') === found.id) indexKeys.push(k)
-    else if (cur !== undefined) notes.push(`the user name ${quotedName(found.record.token)} is indexed to another authorization (${cur.toString('latin1')}); that entry stays`)
+    else if (cur !== undefined) notes.push(`the user name ${quotedName(found.record.token)} is indexed to another authorization (${shownValue(cur)}); that entry stays`)
   } else if (found.record === undefined && found.leftover === undefined) {
     index.forEach((k, v) => {
       if (v !== null && v.toString('latin1') === found.id) indexKeys.push(Buffer.from(k))
@@ -604,7 +604,7 @@ export function v1Health(tx: Tx): V1Health {
     else {
       const to = index?.get(legacyAuthIndexKey(a.token))
       if (to === undefined) h.indexProblems.push(`${shown}: its user name has no index entry (influxd cannot find it at login)`)
-      else if (to.toString('latin1') !== key) h.indexProblems.push(`${shown}: its user name is indexed to ${to.toString('latin1')}`)
+      else if (to.toString('latin1') !== key) h.indexProblems.push(`${shown}: its user name is indexed to ${shownValue(to)}`)
     }
     const user = a.userID ? names.user(a.userID) : null
     if (!a.userID) h.ownerProblems.push(`${shown} has no user`)
@@ -617,12 +617,12 @@ export function v1Health(tx: Tx): V1Health {
     const token = tokenOf.get(id)
     if (broken.has(id)) return // reported as undecodable
     const name = k.toString('utf8')
-    if (token === undefined) h.indexProblems.push(`index entry ${quotedName(name)} leads to ${id}, which does not exist ("influx-recover v1 auth delete --username ${quotedName(name)}" removes it)`)
-    else if (token !== name) h.indexProblems.push(`index entry ${quotedName(name)} leads to ${id}, whose user name is ${quotedName(token)}`)
+    const to = v === null ? id : shownValue(v)
+    if (token === undefined) h.indexProblems.push(`index entry ${quotedName(name)} leads to ${to}, which does not exist ("influx-recover v1 auth delete --username ${quotedName(name)}" removes it)`)
+    else if (token !== name) h.indexProblems.push(`index entry ${quotedName(name)} leads to ${to}, whose user name is ${quotedName(token)}`)
   })
   passwords?.forEach((k) => {
-    const id = k.toString('latin1')
-    if (records.get(k) === undefined) h.orphanPasswords.push(id)
+    if (records.get(k) === undefined) h.orphanPasswords.push(shownValue(k))
   })
   return h
 }

@@ -10,8 +10,8 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {buildInfluxFile, hashOf, operatorPerms, ORG, TOKENS, USER, type InfluxFileSpec} from '../helpers/influx-builder.js'
 import {copyInto, errorLines, makeTempDir, removeDir, runCli, sha256, type CliResult} from '../helpers/cli.js'
-import {auditLines, contents, diff, get, goAccepts} from '../helpers/kv.js'
-import {fixture} from '../helpers/oracle.js'
+import {auditLines, contents, diff, get, goWritesAfter} from '../helpers/kv.js'
+import {fixture, oracleCheck} from '../helpers/oracle.js'
 
 const tmp = makeTempDir('ir-auth-update-')
 afterAll(() => removeDir(tmp))
@@ -25,6 +25,12 @@ const FIX_CUSTOM_TOKEN = '4-pZrlm84u9uiMVrPBeITe46KxfdEnvTX5H2CZh38BtAsXX4O47b8Q
 const MYBUCKET = '7451ab8b9b7df592'
 const TZ = {TZ: 'Asia/Kolkata'}
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d*[1-9])?\+05:30$/
+
+/** Go's check passes, and Go's bbolt can keep writing the file (a copy). */
+function goAccepts(file: string): void {
+  oracleCheck(file)
+  goWritesAfter(file)
+}
 
 let seq = 0
 function copyOf(src: string): string {
