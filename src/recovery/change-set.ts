@@ -8,6 +8,7 @@
  */
 import type {Bucket, Tx} from '../bbolt/index.js'
 import {ExitCode, RecoverError} from '../errors.js'
+import {escapeInvisible} from './name-rules.js'
 
 export interface PlanStep {
   action: 'add' | 'change' | 'remove'
@@ -92,7 +93,7 @@ export class ChangeSet {
   }
 }
 
-/** The plan as lines: `add    usersv1[KEY] = VALUE`. */
+/** The plan as lines: `add    usersv1[KEY] = VALUE` (keys and values from the file with invisible characters escaped). */
 export function planLines(plan: readonly PlanStep[]): string[] {
-  return plan.map((s) => `${s.action.padEnd(6)} ${s.bucket}[${s.key}]${s.value !== undefined ? ` = ${s.value}` : ''}`)
+  return plan.map((s) => escapeInvisible(`${s.action.padEnd(6)} ${s.bucket}[${s.key}]${s.value !== undefined ? ` = ${s.value}` : ''}`))
 }

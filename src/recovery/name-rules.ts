@@ -33,9 +33,14 @@ export function nameProblem(name: string): string | undefined {
   return undefined
 }
 
+/** Text from the file with every control or invisible formatting character written as \uXXXX (for human output). */
+export function escapeInvisible(text: string): string {
+  return text.replace(new RegExp(FORBIDDEN.source, 'gu'), (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`)
+}
+
 /** A name quoted for a message, every control or invisible character escaped (nothing from a name reaches a terminal raw). */
 export function quotedName(name: string): string {
-  return JSON.stringify(name).replace(new RegExp(FORBIDDEN.source, 'gu'), (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`)
+  return escapeInvisible(JSON.stringify(name))
 }
 
 /** Refuses (exit 2) a name that breaks the rules above; `what` names it, e.g. "the new user name". */

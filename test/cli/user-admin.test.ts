@@ -238,6 +238,27 @@ describe('user administration on engine-built files', () => {
     goAccepts(file)
   })
 
+  it('a hostile name stored in the file never reaches the terminal raw: tables, messages and notes escape it', () => {
+    const EVIL = 'r\u001b[2J\u001b[31mx'
+    const file = built({
+      users: [{id: USER, name: 'admin'}, {id: READER, name: EVIL}],
+      legacy: [{id: '0d00000000001000', username: `v1\u001b[31m`, orgID: ORG, userID: READER, perms: `{"action":"read","resource":{"type":"buckets","orgID":"${ORG}"}}`, description: 'd\u0007'}],
+    })
+    const runs = [
+      user(file, ['delete', '--id', READER, '--yes']),
+      user(file, ['delete', '--id', READER, '--force', '--dry-run']),
+      user(file, ['inactive', '--id', READER, '--yes', '--dry-run']),
+      runCli(['v1', 'auth', 'list', '--bolt-path', file]),
+      user(file, ['rename', '--id', READER, '--name', 'clean', '--yes']),
+    ]
+    expect(runs.map((r) => r.status)).toEqual([1, 0, 0, 0, 0])
+    for (const r of runs) {
+      expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/)
+    }
+    expect(runs[0]!.stderr).toContain('refusing to delete user "r\\u001b[2J\\u001b[31mx"')
+    goAccepts(file)
+  })
+
   it('active fixes the empty status "influxd recovery user create" leaves; inactive needs no --force when another user holds an operator token', () => {
     const file = built({tokens: [
       {id: '0c00000000001000', token: TOKENS.operator, description: 'admin op', orgID: ORG, userID: USER, perms: operatorPerms('2.2+')},
