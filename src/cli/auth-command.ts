@@ -11,8 +11,9 @@ import type {Tx} from '../bbolt/index.js'
 import {HASH_VARIANTS, type HashVariant} from '../influxd/hashing.js'
 import {type Column} from '../platform/format.js'
 import type {AuthorizationStatus} from '../influxd/records.js'
+import {UsageError} from '../errors.js'
 import {
-  peekAuthorization, planDocument, planLines, recordDocument, setStatus, tokenDocument, verify, type AuthWriteResult,
+  peekAuthorization, PERMISSION_FLAG_TYPES, planDocument, planLines, recordDocument, setStatus, tokenDocument, verify, type AuthWriteResult, type PermissionRequest,
 } from '../recovery/auth-write.js'
 import {orgNames, userNames, type TenantRef} from '../recovery/tenants.js'
 import {BaseCommand, jsonFlag, writeFlags} from './base-command.js'
@@ -55,6 +56,37 @@ export const storageFlags = {
     allowNo: true,
   }),
   variant: variantFlag,
+}
+
+function typeHelp(type: string, action: 'read' | 'write'): string {
+  const scope = type === 'orgs' || type === 'users' ? `all ${type} (influx auth create does not limit these to the org)` : `the org's ${type}`
+  return `grant ${action} on ${scope}; refused when the file's schema does not know the type`
+}
+
+/** The permission flags of `influx auth create`: --all-access, --operator, buckets, --read-TYPE/--write-TYPE for 22 types (2.2+). */
+export const permissionFlags = {
+  'all-access': Flags.boolean({description: 'grant all permissions in the org (the set "influx auth create --all-access" builds)', default: false, exclusive: ['operator']}),
+  operator: Flags.boolean({description: 'grant all permissions in all orgs (an operator token)', default: false, exclusive: ['all-access']}),
+  'read-bucket': Flags.string({description: 'grant read on this bucket (ID; repeatable)', helpValue: 'ID', multiple: true, helpGroup: 'PERMISSION'}),
+  'write-bucket': Flags.string({description: 'grant write on this bucket (ID; repeatable)', helpValue: 'ID', multiple: true, helpGroup: 'PERMISSION'}),
+  ...(Object.fromEntries(PERMISSION_FLAG_TYPES.flatMap((type) => (['read', 'write'] as const).map((action) => [
+    `${action}-${type}`,
+    Flags.boolean({description: typeHelp(type, action), default: false, helpGroup: 'PERMISSION'}),
+  ]))) as Record<string, ReturnType<typeof Flags.boolean>>),
+}
+
+/** The permission request the permission flags ask for; undefined when none was given. */
+export function permissionRequestOf(flags: Record<string, unknown>): PermissionRequest | undefined {
+  const read = PERMISSION_FLAG_TYPES.filter((t) => flags[`read-${t}`] === true)
+  const write = PERMISSION_FLAG_TYPES.filter((t) => flags[`write-${t}`] === true)
+  const readBuckets = (flags['read-bucket'] as string[] | undefined) ?? []
+  const writeBuckets = (flags['write-bucket'] as string[] | undefined) ?? []
+  const custom = read.length + write.length + readBuckets.length + writeBuckets.length > 0
+  if (flags.operator === true || flags['all-access'] === true) {
+    if (custom) throw new UsageError(`cannot compose other permissions with ${flags.operator === true ? 'operator' : 'all access'} permissions`, 'give either --operator, --all-access, or individual permission flags')
+    return {kind: flags.operator === true ? 'operator' : 'all-access'}
+  }
+  return custom ? {kind: 'custom', readBuckets, writeBuckets, read, write} : undefined
 }
 
 export interface AuthWriteFlagValues {

@@ -439,7 +439,7 @@ export function createOperator(tx: Tx, input: CreateOperatorInput): AuthWriteRes
   })
 }
 
-function bucketPermission(tx: Tx, action: 'read' | 'write', idText: string, orgID: string, orgName: string): Permission {
+export function bucketPermission(tx: Tx, action: 'read' | 'write', idText: string, orgID: string, orgName: string): Permission {
   let id: string
   try {
     id = formatID(parseID(idText))

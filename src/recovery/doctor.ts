@@ -18,6 +18,7 @@ import {tokensMatchingHashes} from './hash-upgrade.js'
 import {TokenIndexScan} from './indexes.js'
 import {authRow, type AuthRow} from './list.js'
 import {eachAuthorization, readModel, type Decoded, type ReadModel} from './read-model.js'
+import {v1Health, type V1Health} from './v1-auth.js'
 
 export type Verdict = 'PASS' | 'WARN' | 'FAIL'
 
@@ -146,7 +147,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
         tally.add(d)
         indexScan.add(d)
       }
-      return {schema, model, tally, indexes: indexScan.finish(tx)}
+      return {schema, model, tally, indexes: indexScan.finish(tx), v1: v1Health(tx)}
     })
   } catch (err) {
     // a damaged tree can stop the reading part way: what was found so far is the report
@@ -154,7 +155,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     add({name: 'records', verdict: 'FAIL', message: `the InfluxDB content cannot be read: ${err.message}`, hint: 'restore a backup; "influx-recover bolt check FILE" lists the structural problems'})
     return {path: input.path, checks, ok: false}
   }
-  const {schema, model, tally, indexes} = result
+  const {schema, model, tally, indexes, v1} = result
 
   if (schema.problems.length > 0) {
     add({name: 'schema', verdict: 'FAIL', message: `${schema.influxdRange} (highest finished migration ${schema.highestFinished}), but: ${schema.problems[0]}`, hint: 'influxd may refuse this file; this tool will not write to it', details: schema.problems})
@@ -206,6 +207,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     })
   }
 
+  add(v1Check(v1))
   if (input.metaCodec !== undefined) add(bucketsCheck(db, input.path, input.metaCodec))
   add(guardCheck(input, tally.rawFingerprints, schema.level === '2.8+'))
 
@@ -306,4 +308,22 @@ function bucketsCheck(db: DB, path: string, codec: MetaCodec): DoctorCheck {
     }
   }
   return {name: 'buckets', verdict: 'PASS', message: `${c.buckets} bucket(s), each with its database in meta.db${c.undecodable.length > 0 ? ` (${c.undecodable.length} undecodable record(s): see records)` : ''}`}
+}
+
+/** The v1 logins (legacy buckets): counts, and what influxd's own deletes and damage leave behind. */
+export function v1Check(h: V1Health): DoctorCheck {
+  const counts = `${h.count} v1 login(s): ${h.active} active, ${h.withPassword} with a password`
+  const broken = [...h.undecodable, ...h.indexProblems]
+  const warnings = [...h.ownerProblems, ...h.orphanPasswords.map((id) => `password ${id} belongs to no v1 login (influxd's delete leaves it behind)`)]
+  if (broken.length > 0) {
+    return {name: 'v1auth', verdict: 'FAIL', message: `${counts}; ${broken.length} problem(s): ${broken[0]}`, hint: 'influxd cannot log these in (or finds the wrong login); "influx-recover v1 auth delete --id ID" or "--username NAME" removes a broken login or index entry, "v1 auth list" shows the rest', details: [...broken, ...warnings]}
+  }
+  if (warnings.length > 0) {
+    return {
+      name: 'v1auth', verdict: 'WARN', message: `${counts}; ${h.ownerProblems.length} login(s) with a missing or refused user or org, ${h.orphanPasswords.length} orphaned password(s)`,
+      hint: h.orphanPasswords.length > 0 ? `"influx-recover v1 auth delete --id ${h.orphanPasswords[0]}" removes an orphaned password; "user active" fixes a user status influxd refuses` : '"influx-recover user active --username NAME" fixes a user status influxd refuses',
+      details: warnings,
+    }
+  }
+  return {name: 'v1auth', verdict: 'PASS', message: h.count === 0 ? 'no v1 logins' : `${counts}; index and passwords consistent`}
 }

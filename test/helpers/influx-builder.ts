@@ -86,7 +86,13 @@ export interface InfluxFileSpec {
   orgs?: Array<{id: string; name: string}>
   owners?: Array<{userID: string; orgID: string}>
   tokens?: TokenSpec[]
-  legacy?: Array<{id: string; username: string; orgID: string; userID: string; perms: string}>
+  legacy?: Array<{id: string; username: string; orgID: string; userID: string; perms: string; status?: string; description?: string}>
+  /** legacy/authorizationPasswordv1 entries: [authorization ID, stored hash] (with or without a login) */
+  legacyPasswords?: Array<[string, string]>
+  /** member mappings of users to orgs (owners: see owners) */
+  members?: Array<{userID: string; orgID: string}>
+  /** bucketsv1 records with their bucketindexv1 entries */
+  buckets?: Array<{id: string; orgID: string; name: string}>
   /** extra raw index entries: [bucket, key, value] */
   extraIndex?: Array<[string, string, string]>
   pageSize?: number
@@ -136,6 +142,15 @@ export function buildInfluxFile(path: string, spec: InfluxFileSpec): void {
       put(tx, 'userresourcemappingsv1', key, `{"userID":"${userID}","userType":"owner","mappingType":"user","resourceType":"orgs","resourceID":"${orgID}"}`)
       if (spec.migrations >= 2) put(tx, 'userresourcemappingsbyuserindexv1', `${userID}/${key}`, key)
     }
+    for (const {userID, orgID} of spec.members ?? []) {
+      const key = orgID + userID
+      put(tx, 'userresourcemappingsv1', key, `{"userID":"${userID}","userType":"member","mappingType":"user","resourceType":"orgs","resourceID":"${orgID}"}`)
+      if (spec.migrations >= 2) put(tx, 'userresourcemappingsbyuserindexv1', `${userID}/${key}`, key)
+    }
+    for (const b of spec.buckets ?? []) {
+      put(tx, 'bucketsv1', b.id, `{"id":"${b.id}","orgID":"${b.orgID}","type":0,"name":${JSON.stringify(b.name)},"description":"","retentionPeriod":0,"shardGroupDuration":604800000000000,"createdAt":"2024-01-02T03:04:05.5Z","updatedAt":"2024-01-02T03:04:05.5Z"}`)
+      put(tx, 'bucketindexv1', b.orgID + b.name, b.id)
+    }
     for (const t of spec.tokens ?? []) {
       const hash = t.hashed && t.token ? hashOf(t.token, t.hashed) : undefined
       const storeToken = !t.hashed || t.both
@@ -152,9 +167,10 @@ export function buildInfluxFile(path: string, spec: InfluxFileSpec): void {
       if (hash && spec.migrations >= 21) put(tx, 'authorizationhashedindexv1', hash, t.id)
     }
     for (const l of spec.legacy ?? []) {
-      put(tx, 'legacy/authorizationsv1', l.id, `{"id":"${l.id}","token":${JSON.stringify(l.username)},"status":"active","description":"v1 user","orgID":"${l.orgID}","userID":"${l.userID}","permissions":[${l.perms}],"createdAt":"2024-01-02T03:04:05Z","updatedAt":"2024-01-02T03:04:05Z"}`)
+      put(tx, 'legacy/authorizationsv1', l.id, `{"id":"${l.id}","token":${JSON.stringify(l.username)},"status":"${l.status ?? 'active'}","description":${JSON.stringify(l.description ?? 'v1 user')},"orgID":"${l.orgID}","userID":"${l.userID}","permissions":[${l.perms}],"createdAt":"2024-01-02T03:04:05Z","updatedAt":"2024-01-02T03:04:05Z"}`)
       put(tx, 'legacy/authorizationindexv1', l.username, l.id)
     }
+    for (const [id, hash] of spec.legacyPasswords ?? []) put(tx, 'legacy/authorizationPasswordv1', id, hash)
     for (const [bucket, key, value] of spec.extraIndex ?? []) put(tx, bucket, key, value)
   }, {pageSize: spec.pageSize ?? 4096})
   db.close()

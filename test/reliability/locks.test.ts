@@ -157,6 +157,20 @@ const CASES: Case[] = [
   {name: 'user set-password --password-stdin', command: 'user set-password', args: () => ['user', 'set-password', ...bp(), '--username', 'testuser', '--password-stdin'], input: `${PASSWORD}\n`},
   {name: 'user set-password (no user given)', command: 'user set-password', args: () => ['user', 'set-password', ...bp(), '--password-stdin'], input: `${PASSWORD}\n`},
   {name: 'user update --id --password-file', command: 'user update', args: () => ['user', 'update', ...bp(), '--id', '08371db1dd8c8000', '--password-file', join(inDir, 'password.txt')]},
+  {name: 'user rename', command: 'user rename', args: () => ['user', 'rename', ...bp(), '--username', 'testuser', '--name', 'renamed', '--yes']},
+  {name: 'user active (already active)', command: 'user active', args: () => ['user', 'active', ...bp(), '--id', '08371db1dd8c8000']},
+  {name: 'user inactive --force', command: 'user inactive', args: () => ['user', 'inactive', ...bp(), '--username', 'testuser', '--force', '--yes']},
+  {name: 'user delete --force', command: 'user delete', args: () => ['user', 'delete', ...bp(), '--username', 'testuser', '--force', '--yes']},
+  {name: 'user delete (no user given)', command: 'user delete', args: () => ['user', 'delete', ...bp(), '--yes']},
+  {name: 'auth update', command: 'auth update', args: () => ['auth', 'update', ...bp(), '--id', READ_ID, '--read-bucket', '7451ab8b9b7df592', '--yes']},
+  // v1 logins
+  {name: 'v1 auth list', command: 'v1 auth list', args: () => ['v1', 'auth', 'list', ...bp()]},
+  {name: 'v1 auth create --password-stdin', command: 'v1 auth create', args: () => ['v1', 'auth', 'create', ...bp(), '--username', 'lockv1', '--org', 'myorg', '--read-bucket', '7451ab8b9b7df592', '--password-stdin'], input: `${PASSWORD}\n`},
+  {name: 'v1 auth create --no-password --dry-run', command: 'v1 auth create', args: () => ['v1', 'auth', 'create', ...bp(), '--username', 'lockv1', '--org', 'myorg', '--read-bucket', '7451ab8b9b7df592', '--no-password', '--dry-run']},
+  {name: 'v1 auth set-password --password-file', command: 'v1 auth set-password', args: () => ['v1', 'auth', 'set-password', ...bp(), '--username', 'lockv1', '--password-file', join(inDir, 'password.txt')]},
+  {name: 'v1 auth set-active', command: 'v1 auth set-active', args: () => ['v1', 'auth', 'set-active', ...bp(), '--username', 'lockv1']},
+  {name: 'v1 auth set-inactive', command: 'v1 auth set-inactive', args: () => ['v1', 'auth', 'set-inactive', ...bp(), '--username', 'lockv1', '--yes']},
+  {name: 'v1 auth delete', command: 'v1 auth delete', args: () => ['v1', 'auth', 'delete', ...bp(), '--id', '0000000000001000', '--yes']},
   {name: 'org list', command: 'org list', args: () => ['org', 'list', ...bp()]},
   {name: 'org list --json --lock-timeout 2', command: 'org list', args: () => ['org', 'list', ...bp(), '--json'], timeout: 2},
   // the guard: run waits its fixed 1 s and exits 0 with one line (influxd must start anyway); status shows the rest, then exit 3
@@ -292,7 +306,7 @@ describe('every command against a file Go bbolt holds open read-write (a running
       results.set(c.name, await runTimed(args, c.input))
     }))
     elapsedMs = performance.now() - start
-  }, 120_000)
+  }, 300_000)
 
   afterAll(async () => {
     await holder?.release()

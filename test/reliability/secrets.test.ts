@@ -206,6 +206,42 @@ const CASES: Case[] = [
   {name: 'user set-password', command: 'user set-password', args: (c) => ['user', 'set-password', '--bolt-path', c.db, '--username', 'testuser', '--password-stdin', '--json'], input: `${P[4]}\n`, given: [P[4]!], status: 0},
   {name: 'user set-password, unknown user', command: 'user set-password', args: (c) => ['user', 'set-password', '--bolt-path', c.db, '--username', 'nobody', '--password-stdin'], input: `${P[5]}\n`, given: [P[5]!], status: 5},
   {name: 'user update --id --password-file', command: 'user update', args: (c) => ['user', 'update', '--bolt-path', c.db, '--id', USER_ID, '--password-file', c.input('password-6.txt')], given: [P[6]!], status: 0},
+  {name: 'user rename', command: 'user rename', args: (c) => ['user', 'rename', '--bolt-path', c.db, '--username', 'testuser', '--name', 'renamed', '--yes', '--json'], status: 0},
+  {name: 'user inactive --force', command: 'user inactive', args: (c) => ['user', 'inactive', '--bolt-path', c.db, '--username', 'testuser', '--force', '--yes'], status: 0},
+  {name: 'user inactive, last operator', command: 'user inactive', args: (c) => ['user', 'inactive', '--bolt-path', c.db, '--username', 'testuser', '--yes'], status: 1},
+  {name: 'user active (already active)', command: 'user active', args: (c) => ['user', 'active', '--bolt-path', c.db, '--id', USER_ID, '--json'], status: 0},
+  {name: 'user delete --force (tokens go too)', command: 'user delete', args: (c) => ['user', 'delete', '--bolt-path', c.db, '--username', 'testuser', '--force', '--yes'], status: 0},
+  {name: 'user delete --force --dry-run --json (hashed file)', command: 'user delete', db: 'hashed', args: (c) => ['user', 'delete', '--bolt-path', c.db, '--username', 'testuser', '--force', '--dry-run', '--json'], status: 0},
+  {name: 'user delete, owns tokens', command: 'user delete', args: (c) => ['user', 'delete', '--bolt-path', c.db, '--username', 'testuser', '--yes'], status: 1},
+  {name: 'auth update --dry-run', command: 'auth update', args: (c) => ['auth', 'update', '--bolt-path', c.db, '--id', READ_ID, '--read-bucket', '7451ab8b9b7df592', '--dry-run'], status: 0},
+  {name: 'auth update --json (hashed file)', command: 'auth update', db: 'hashed', args: (c) => ['auth', 'update', '--bolt-path', c.db, '--id', READ_ID, '--description', 'x', '--yes', '--json'], status: 0},
+  {name: 'v1 auth create --password-stdin', command: 'v1 auth create', args: (c) => ['v1', 'auth', 'create', '--bolt-path', c.db, '--username', 'grafana', '--org', 'myorg', '--read-bucket', '7451ab8b9b7df592', '--password-stdin', '--json'], input: `${P[8]}\n`, given: [P[8]!], status: 0},
+  {name: 'v1 auth create --password-file --dry-run', command: 'v1 auth create', args: (c) => ['v1', 'auth', 'create', '--bolt-path', c.db, '--username', 'grafana', '--org', 'myorg', '--read-bucket', '7451ab8b9b7df592', '--password-file', c.input('password-9.txt'), '--dry-run'], given: [P[9]!], status: 0},
+  {name: 'v1 auth create, password too short', command: 'v1 auth create', args: (c) => ['v1', 'auth', 'create', '--bolt-path', c.db, '--username', 'grafana', '--org', 'myorg', '--read-bucket', '7451ab8b9b7df592', '--password-stdin'], input: 'short77\n', given: ['short77'], status: 2},
+  {
+    name: 'v1 auth set-password, list, set-inactive, set-active, delete', command: 'v1 auth set-password',
+    prepare: (c) => {
+      const r = runCli(['v1', 'auth', 'create', '--bolt-path', c.db, '--username', 'grafana', '--org', 'myorg', '--read-bucket', '7451ab8b9b7df592', '--password-file', c.input('password-0.txt'), '--no-backup'])
+      expect(r.status, r.stderr).toBe(0)
+    },
+    args: (c) => ['v1', 'auth', 'set-password', '--bolt-path', c.db, '--username', 'grafana', '--password-file', c.input('password-1.txt'), '--json'],
+    given: [P[0]!, P[1]!],
+    status: 0,
+    check: (_r, c) => {
+      for (const args of [['list'], ['list', '--json'], ['list', '--format', 'yaml'], ['set-inactive', '--username', 'grafana', '--yes'], ['set-active', '--username', 'grafana', '--json'], ['delete', '--username', 'grafana', '--yes', '--json']]) {
+        const r = runCli(['v1', 'auth', ...args, '--bolt-path', c.db])
+        expect(r.status, r.stderr).toBe(0)
+        for (const out of [r.stdout, r.stderr]) {
+          expect(out).not.toMatch(/\$2[aby]\$/)
+          for (const pw of P) expect(out.includes(pw)).toBe(false)
+        }
+      }
+    },
+  },
+  {name: 'v1 auth list (no logins)', command: 'v1 auth list', args: (c) => ['v1', 'auth', 'list', '--bolt-path', c.db, '--json'], status: 0},
+  {name: 'v1 auth set-active, unknown', command: 'v1 auth set-active', args: (c) => ['v1', 'auth', 'set-active', '--bolt-path', c.db, '--username', 'nobody'], status: 5},
+  {name: 'v1 auth set-inactive, unknown', command: 'v1 auth set-inactive', args: (c) => ['v1', 'auth', 'set-inactive', '--bolt-path', c.db, '--id', '0000000000001000', '--yes'], status: 5},
+  {name: 'v1 auth delete, unknown', command: 'v1 auth delete', args: (c) => ['v1', 'auth', 'delete', '--bolt-path', c.db, '--username', 'nobody', '--yes'], status: 5},
   {name: 'org list --format yaml', command: 'org list', args: (c) => ['org', 'list', '--bolt-path', c.db, '--format', 'yaml'], status: 0},
   // the guard: its export holds the tokens (0600), its manifest and everything it prints none
   {
@@ -340,7 +376,7 @@ describe('secrets sweep over every command', () => {
     const all = await inPool(4, CASES.map((c, i) => () => runCase(c, i)))
     elapsedMs = performance.now() - start
     CASES.forEach((c, i) => outcomes.set(c.name, all[i]!))
-  }, 300_000)
+  }, 600_000)
 
   afterAll(() => {
     if (base) removeDir(base)
@@ -446,7 +482,7 @@ describe('secrets never come from the command line', () => {
       for (const name of Object.keys(cmd.args)) expect(name, `${cmd.id} argument ${name}`).not.toMatch(secretish)
     }
     // the commands that take secrets do have their stdin and file inputs
-    for (const [id, what] of [['auth:create-operator', 'token'], ['auth:create', 'token'], ['auth:rotate', 'token'], ['auth:verify', 'token'], ['user:create', 'password'], ['user:set-password', 'password'], ['user:update', 'password']] as const) {
+    for (const [id, what] of [['auth:create-operator', 'token'], ['auth:create', 'token'], ['auth:rotate', 'token'], ['auth:verify', 'token'], ['user:create', 'password'], ['user:set-password', 'password'], ['user:update', 'password'], ['v1:auth:create', 'password'], ['v1:auth:set-password', 'password']] as const) {
       const cmd = commands.find((c) => c.id === id)!
       expect(cmd.flags[`${what}-stdin`]?.type, id).toBe('boolean')
       expect(cmd.flags[`${what}-file`]?.type, id).toBe('option')
@@ -505,5 +541,5 @@ describe('secrets never come from the command line', () => {
         expect(r.stdout.includes(s), show).toBe(false)
       }
     })
-  }, 300_000)
+  }, 600_000)
 })

@@ -1,19 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {AuthWriteCommand, authWriteFlags, storageFlags, tokenInputFlags, variantOf} from '../../cli/auth-command.js'
+import {AuthWriteCommand, authWriteFlags, permissionFlags, permissionRequestOf, storageFlags, tokenInputFlags, variantOf} from '../../cli/auth-command.js'
 import {UsageError} from '../../errors.js'
-import {createAuthorization, PERMISSION_FLAG_TYPES, type PermissionRequest} from '../../recovery/auth-write.js'
-
-function typeHelp(type: string, action: 'read' | 'write'): string {
-  const scope = type === 'orgs' || type === 'users' ? `all ${type} (influx auth create does not limit these to the org)` : `the org's ${type}`
-  return `grant ${action} on ${scope}; refused when the file's schema does not know the type`
-}
-
-/** --read-<type> and --write-<type> for every token resource type (22, InfluxDB 2.2+). */
-const typeFlags = Object.fromEntries(PERMISSION_FLAG_TYPES.flatMap((type) => (['read', 'write'] as const).map((action) => [
-  `${action}-${type}`,
-  Flags.boolean({description: typeHelp(type, action), default: false, helpGroup: 'PERMISSION'}),
-]))) as Record<string, ReturnType<typeof Flags.boolean>>
+import {createAuthorization} from '../../recovery/auth-write.js'
 
 export default class AuthCreate extends AuthWriteCommand {
   static override summary = 'Create an API token offline with the permission flags of "influx auth create"'
@@ -33,11 +22,7 @@ The record is what influxd writes: status active, snowflake ID, local-time times
     user: Flags.string({char: 'u', description: 'name of the user the token belongs to [default: chosen on a terminal]', helpValue: 'NAME', aliases: ['username'], exclusive: ['user-id']}),
     'user-id': Flags.string({description: 'ID of the user (instead of --user)', helpValue: 'ID', exclusive: ['user']}),
     description: Flags.string({char: 'd', description: 'description of the token [default: empty]', helpValue: 'TEXT'}),
-    'all-access': Flags.boolean({description: 'grant all permissions in the org (the set "influx auth create --all-access" builds)', default: false, exclusive: ['operator']}),
-    operator: Flags.boolean({description: 'grant all permissions in all orgs (an operator token)', default: false, exclusive: ['all-access']}),
-    'read-bucket': Flags.string({description: 'grant read on this bucket (ID; repeatable)', helpValue: 'ID', multiple: true, helpGroup: 'PERMISSION'}),
-    'write-bucket': Flags.string({description: 'grant write on this bucket (ID; repeatable)', helpValue: 'ID', multiple: true, helpGroup: 'PERMISSION'}),
-    ...typeFlags,
+    ...permissionFlags,
     ...tokenInputFlags,
     ...storageFlags,
     ...authWriteFlags,
@@ -46,20 +31,8 @@ The record is what influxd writes: status active, snowflake ID, local-time times
   async run(): Promise<void> {
     const {flags} = await this.parse(AuthCreate)
     this.jsonMode = flags.json
-    const all = flags as unknown as Record<string, unknown>
-    const read = PERMISSION_FLAG_TYPES.filter((t) => all[`read-${t}`] === true)
-    const write = PERMISSION_FLAG_TYPES.filter((t) => all[`write-${t}`] === true)
-    const readBuckets = flags['read-bucket'] ?? []
-    const writeBuckets = flags['write-bucket'] ?? []
-    const custom = read.length + write.length + readBuckets.length + writeBuckets.length > 0
-    let permissions: PermissionRequest
-    if (flags.operator || flags['all-access']) {
-      if (custom) throw new UsageError(`cannot compose other permissions with ${flags.operator ? 'operator' : 'all access'} permissions`, 'give either --operator, --all-access, or individual permission flags')
-      permissions = {kind: flags.operator ? 'operator' : 'all-access'}
-    } else {
-      if (!custom) throw new UsageError('no permissions given: a token must grant something', 'pass --all-access, --operator, --read-bucket ID, --write-bucket ID, or --read-TYPE/--write-TYPE flags (see --help)')
-      permissions = {kind: 'custom', readBuckets, writeBuckets, read, write}
-    }
+    const permissions = permissionRequestOf(flags as unknown as Record<string, unknown>)
+    if (permissions === undefined) throw new UsageError('no permissions given: a token must grant something', 'pass --all-access, --operator, --read-bucket ID, --write-bucket ID, or --read-TYPE/--write-TYPE flags (see --help)')
     const token = await this.readToken(flags)
     const interactive = this.interactive(flags['token-stdin'])
     let tenants = {user: {}, org: {}}
