@@ -1,12 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {confirmSecretsOnTerminal} from '../../cli/prompt.js'
+import {escapeValues, hasUnsafeChars} from '../../platform/format.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {AUTHORIZATIONS} from '../../influxd/buckets.js'
 import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
-import {collectExport, EXPORT_FORMATS, exportToFile, exportToText, type ExportFormat} from '../../recovery/export.js'
+import {collectExport, EXPORT_FORMATS, exportToFile, exportToText, renderExport, type ExportFormat} from '../../recovery/export.js'
 import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
 
 export default class AuthExport extends BaseCommand {
@@ -15,7 +17,7 @@ export default class AuthExport extends BaseCommand {
 
 Formats: yaml (default), json, csv (one header line, RFC 4180), env (INFLUX_TOKEN_<ID>=token lines, each after a comment naming the token).
 
-The file is created exclusively with mode 0600 (an existing file is never overwritten: exit 1), fsynced with its directory, then read back and checked token by token against the database; only then is success reported. If the check fails the file is deleted and the command exits 6. "--output -" prints to stdout instead (checked the same way before printing). The database is only read (shared lock).`
+The file is created exclusively with mode 0600 (an existing file is never overwritten: exit 1), fsynced with its directory, then read back and checked token by token against the database; only then is success reported. If the check fails the file is deleted and the command exits 6. "--output -" prints to stdout instead (checked the same way before printing); on a terminal it first asks (or needs --yes), and values holding control characters are shown escaped there (a pipe gets them exact). The database is only read (shared lock).`
 
   static override examples = [
     {description: 'Capture every token before upgrading to InfluxDB 2.9', command: '<%= config.bin %> <%= command.id %> --output /root/influx-tokens.yaml'},
@@ -27,6 +29,7 @@ The file is created exclusively with mode 0600 (an existing file is never overwr
     output: Flags.string({char: 'o', description: 'the new file to write ("-" for stdout); never overwritten', helpValue: 'FILE', required: true}),
     format: Flags.option({options: EXPORT_FORMATS, default: 'yaml' as const, description: 'file format'})(),
     variant: Flags.option({options: HASH_VARIANTS, default: 'sha256' as const, description: 'hash variant of the "hash" field (influxd 2.9 writes sha256)'})(),
+    yes: Flags.boolean({char: 'y', description: 'with "--output -" on a terminal: print the tokens without asking', default: false}),
   }
 
   async run(): Promise<void> {
@@ -34,13 +37,20 @@ The file is created exclusively with mode 0600 (an existing file is never overwr
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const format = flags.format as ExportFormat
     const variant = flags.variant as HashVariant
+    if (flags.output === '-') await confirmSecretsOnTerminal('the plaintext of every raw token', {yes: flags.yes})
     const res = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, ({db}) => {
       db.view((tx) => requireBuckets(tx, AUTHORIZATIONS))
       const current = () => db.view((tx) => collectExport(tx, variant))
       return flags.output === '-' ? exportToText(format, current(), current) : exportToFile(flags.output, format, current(), current)
     })
     if (res.path === null) {
-      await this.write(res.text)
+      if (process.stdout.isTTY !== true || !hasUnsafeChars(res.text)) {
+        await this.write(res.text)
+        return
+      }
+      // raw control or bidi characters (csv, env values) are for files and pipes: a person sees them escaped
+      await this.write(renderExport(escapeValues(res.doc), format))
+      this.note('note: values holding control or bidi characters are shown escaped on a terminal; --output FILE (or a pipe) keeps them exact')
       return
     }
     this.note(`exported ${res.doc.exported.length} token(s) to ${res.path} (mode 0600, checked against the database)`)

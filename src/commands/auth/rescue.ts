@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag, stringifyJson} from '../../cli/base-command.js'
+import {confirmSecretsOnTerminal} from '../../cli/prompt.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {AUTHORIZATIONS} from '../../influxd/buckets.js'
 import {requireBuckets} from '../../recovery/read-model.js'
@@ -25,7 +26,8 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
 
   static override flags = {
     from: Flags.string({description: 'the file to recover tokens from (an older bolt file or a text file)', helpValue: 'FILE', required: true}),
-    output: Flags.string({char: 'o', description: 'write the recovered tokens here (new file, mode 0600); "-" for stdout', helpValue: 'FILE'}),
+    output: Flags.string({char: 'o', description: 'write the recovered tokens here (new file, mode 0600); "-" for stdout (on a terminal: asked first, or --yes)', helpValue: 'FILE'}),
+    yes: Flags.boolean({char: 'y', description: 'with "--output -" on a terminal: print the tokens without asking', default: false}),
     ...influxdFileFlags,
     json: jsonFlag,
   }
@@ -34,6 +36,8 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     const {flags} = await this.parse(AuthRescue)
     this.jsonMode = flags.json
     const {path} = await findInfluxdFile(flags['bolt-path'])
+    if (flags.output === '-' && flags.json) throw new RecoverError('--output - and --json both write to stdout', ExitCode.USAGE, 'write the tokens to a file with --output FILE')
+    if (flags.output === '-') await confirmSecretsOnTerminal('the plaintext of the tokens recovered', {yes: flags.yes})
     const set = collectCandidates(flags.from)
     const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, (ctx) => ctx.db.view((tx) => {
       requireBuckets(tx, AUTHORIZATIONS)
@@ -42,7 +46,6 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     // on failure the notes become the error's hint: an error is one Error: line and one Hint: line
     if (report.found.length > 0) for (const n of set.notes) this.note(`note: ${n}`)
     const toStdout = flags.output === '-'
-    if (toStdout && flags.json) throw new RecoverError('--output - and --json both write to stdout', ExitCode.USAGE, 'write the tokens to a file with --output FILE')
     if (flags.output !== undefined && report.found.length > 0) {
       const text = `${stringifyJson(rescueDocument(report.found), 2)}\n`
       if (toStdout) await this.write(text)
@@ -65,10 +68,10 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
       const out = toStdout ? (l: string) => this.note(l) : undefined
       const lines = [summary]
       if (foundRows.length > 0) {
-        lines.push('recovered:', renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'stored', header: 'Stored'}, {key: 'fingerprint', header: 'Fingerprint'}, {key: 'where', header: 'Found in'}], foundRows, {maxWidth: outputWidth()}).trimEnd())
+        lines.push('recovered:', ...renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'stored', header: 'Stored'}, {key: 'fingerprint', header: 'Fingerprint'}, {key: 'where', header: 'Found in'}], foundRows, {maxWidth: outputWidth()}).trimEnd().split('\n'))
       }
       if (report.missing.length > 0) {
-        lines.push('still missing (hashed, no plaintext found):', renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'status', header: 'Status'}, {key: 'userName', header: 'User'}, {key: 'orgName', header: 'Org'}], report.missing, {maxWidth: outputWidth()}).trimEnd())
+        lines.push('still missing (hashed, no plaintext found):', ...renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'status', header: 'Status'}, {key: 'userName', header: 'User'}, {key: 'orgName', header: 'Org'}], report.missing, {maxWidth: outputWidth()}).trimEnd().split('\n'))
       }
       if (out) for (const l of lines) out(l)
       else await this.lines(lines)
