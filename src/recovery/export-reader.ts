@@ -20,8 +20,9 @@
  *    'single quotes' keep every character (a line break included), "double
  *    quotes" take \\ escapes of $ ` " \ and a line break, an unquoted \ keeps
  *    the next character, adjacent parts are one word, `export` and comments
- *    are allowed. A value a shell would expand ($, `) is refused rather than
- *    read differently.
+ *    are allowed. A value a shell would expand ($, `), and a CR outside
+ *    quotes (a CRLF file: the shell keeps it in the value), are refused
+ *    rather than read differently.
  *  - text: anything else: token-shaped strings and values of keys named like
  *    "token" (rescue's text scanner), matched by hash alone.
  *
@@ -223,14 +224,18 @@ export function parseEnv(text: string): EnvAssignment[] {
   let i = 0
   let line = 1
   const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t'
-  const crlf = (k: number): boolean => text[k] === '\r' && (text[k + 1] === '\n' || k + 1 === n)
+  // a shell keeps a CR in the value (it is no separator): refused rather than read as part of a token
+  const refuseCr = (k: number): void => {
+    if (text[k] === '\r') throw new ExportReadError(`env line ${line}: a carriage return outside quotes (a shell would keep it in the value); convert the file to LF line ends`)
+  }
   const skipComment = (): void => {
     const nl = text.indexOf('\n', i)
     i = nl === -1 ? n : nl
   }
   while (i < n) {
     const c = text[i]!
-    if (isBlank(c) || crlf(i)) { i++; continue }
+    refuseCr(i)
+    if (isBlank(c)) { i++; continue }
     if (c === '\n') { i++; line++; continue }
     if (c === '#') { skipComment(); continue }
     const start = line
@@ -250,7 +255,8 @@ export function parseEnv(text: string): EnvAssignment[] {
     let value = ''
     while (i < n) {
       const ch = text[i]!
-      if (isBlank(ch) || ch === '\n' || crlf(i)) break
+      refuseCr(i)
+      if (isBlank(ch) || ch === '\n') break
       if (ch === "'") {
         const q = text.indexOf("'", i + 1)
         if (q === -1) throw new ExportReadError(`env line ${start}: a single quote is never closed`)
@@ -287,7 +293,8 @@ export function parseEnv(text: string): EnvAssignment[] {
         i++
       }
     }
-    while (i < n && (isBlank(text[i]) || crlf(i))) i++
+    while (i < n && isBlank(text[i])) i++
+    refuseCr(i)
     if (text[i] === '#') skipComment()
     if (i < n && text[i] !== '\n') throw new ExportReadError(`env line ${line}: text after the value`)
     out.push({name, value, line: start, exported})
