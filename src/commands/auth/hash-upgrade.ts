@@ -15,6 +15,7 @@ import {plaintextCopies} from '../../recovery/doctor.js'
 import {addToExport, EXPORT_FORMATS, exportToFile, type ExportDocument, type ExportFormat} from '../../recovery/export.js'
 import {applyHashUpgrade, findPlaintext, planHashUpgrade, scrub, verifyHashUpgrade, type ScrubReport} from '../../recovery/hash-upgrade.js'
 import {authRow} from '../../recovery/list.js'
+import {escapeControls} from '../../platform/format.js'
 import {readTenants} from '../../recovery/read-model.js'
 
 const TYPED_CONFIRMATION = 'hash without export'
@@ -22,7 +23,7 @@ const TYPED_CONFIRMATION = 'hash without export'
 async function ask(question: string): Promise<string> {
   const rl = createInterface({input: process.stdin, output: process.stderr})
   try {
-    return (await rl.question(question)).trim()
+    return (await rl.question(escapeControls(question))).trim()
   } finally {
     rl.close()
   }
