@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {confirmSecretsOnTerminal} from '../../cli/prompt.js'
-import {escapeValues, hasUnsafeChars} from '../../platform/format.js'
+import {escapeValues} from '../../platform/format.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {AUTHORIZATIONS} from '../../influxd/buckets.js'
 import {requireBuckets} from '../../recovery/read-model.js'
@@ -44,13 +44,11 @@ The file is created exclusively with mode 0600 (an existing file is never overwr
       return flags.output === '-' ? exportToText(format, current(), current) : exportToFile(flags.output, format, current(), current)
     })
     if (res.path === null) {
-      if (process.stdout.isTTY !== true || !hasUnsafeChars(res.text)) {
-        await this.write(res.text)
-        return
-      }
-      // raw control or bidi characters (csv, env values) are for files and pipes: a person sees them escaped
-      await this.write(renderExport(escapeValues(res.doc), format))
-      this.note('note: values holding control or bidi characters are shown escaped on a terminal; --output FILE (or a pipe) keeps them exact')
+      // json and yaml write control and bidi characters as \u escapes; csv fields and env values hold them raw,
+      // which is right for files and pipes: on a terminal a person sees them escaped
+      const shown = process.stdout.isTTY === true && (format === 'csv' || format === 'env') ? renderExport(escapeValues(res.doc), format) : res.text
+      await this.write(shown)
+      if (shown !== res.text) this.note('note: values holding control or bidi characters are shown escaped on a terminal; --output FILE (or a pipe) keeps them exact')
       return
     }
     this.note(`exported ${res.doc.exported.length} token(s) to ${res.path} (mode 0600, checked against the database)`)
