@@ -172,7 +172,9 @@ export function describeError(err: unknown, commandId?: string): ErrorReport {
  * from a value (a name, a path) and is shown as \n rather than joined.
  */
 function ownLine(message: string): string {
-  return oneLine(escapeControls(message))
+  // oclif rewrites the message of an error thrown while parsing a flag: "Parsing --flag \n\t<message>\nSee more help with --help"
+  const parsed = /^Parsing (--[\w-]+) \n\t([\s\S]*?)\n(?:See more help with --help)?$/.exec(message)
+  return oneLine(escapeControls(parsed === null ? message : `Parsing ${parsed[1]} ${parsed[2]}`))
 }
 
 function describeRaw(err: unknown, help: string, commandId: string | undefined): ErrorReport {
