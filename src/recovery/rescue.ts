@@ -254,7 +254,7 @@ export function collectCandidates(path: string, opts: ScanOptions = {}): Candida
     fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`file not found: ${path}`)
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') throw new NotFoundError(`file not found: ${path}`)
     throw new RecoverError(`cannot open ${path}: ${(err as Error).message}`)
   }
   try {
