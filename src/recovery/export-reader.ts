@@ -495,13 +495,15 @@ export function readExport(input: string | Uint8Array, format: ExportFormat): To
 }
 
 const ENV_TOKEN_LINE = /^[ \t]*(?:export[ \t]+)?INFLUX_TOKEN_[0-9A-Fa-f]{16}=/m
+const ENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*=/
 
 /**
  * The tokens in any input `auth restore-plaintext` accepts (see the module
  * comment), with the format it was read as: JSON when it starts with `{` or
- * `[`; env when a line assigns INFLUX_TOKEN_<ID>; CSV when its first line is a
- * header naming a token column; YAML when it is a list of tokens or an object
- * holding one; text otherwise.
+ * `[`; CSV when its first line (blank and # lines aside) is a header naming a
+ * token column; env when it is the env export, or its first line is an
+ * assignment and a line assigns INFLUX_TOKEN_<ID>; YAML when it is a list of
+ * tokens or an object holding one; text otherwise.
  */
 export function readTokenInput(input: string | Uint8Array): {format: TokenInputFormat; entries: TokenEntry[]} {
   const text = inputText(input)
@@ -516,8 +518,10 @@ export function readTokenInput(input: string | Uint8Array): {format: TokenInputF
     }
     if (json && objectList(doc) !== undefined) return {format: 'json', entries: fromDocument(doc, 'json', false)}
   }
-  if (text.startsWith(ENV_HEADER) || ENV_TOKEN_LINE.test(text)) return {format: 'env', entries: fromEnv(text, false)}
-  if (CSV_TOKEN_HEADER.test(firstContentLine(text))) return {format: 'csv', entries: fromCsv(text, false)}
+  // by the first line that says something: a quoted CSV field or a YAML value may hold a line that looks like env
+  const first = firstContentLine(text)
+  if (CSV_TOKEN_HEADER.test(first)) return {format: 'csv', entries: fromCsv(text, false)}
+  if (text.startsWith(ENV_HEADER) || (ENV_ASSIGNMENT.test(first) && ENV_TOKEN_LINE.test(text))) return {format: 'env', entries: fromEnv(text, false)}
   let doc: unknown
   try {
     doc = parseYamlText(text)

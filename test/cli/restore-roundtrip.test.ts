@@ -20,7 +20,7 @@ const CHOSEN = [
   'back\\slash\\', '\\', 'é日本🎉-token', 'a,b;c # d=e', ' spaced both ', 'tab\there', 'ends-with-newline\n', '\nstarts-with-newline', '#starts-with-hash',
   'INFLUX_TOKEN_0000000000000001=forged', '- id: x', 'null', '0x1F', 'rlo\u202etoken', 'esc\x1b[2Jtoken', 'c1\u0085\u009b', 'del\u007f', `${'A'.repeat(86)}==`,
 ]
-const DESCRIPTIONS = ['two\nlines', 'say "hi"', "it's", '$USER', 'C:\\path\\', 'ünïcödé', 'a,b', '\r\n', '# hash', '']
+const DESCRIPTIONS = ['two\nlines', 'x\nINFLUX_TOKEN_0c00000000001001=forged', 'say "hi"', "it's", '$USER', 'C:\\path\\', 'ünïcödé', 'a,b', '\r\n', '# hash', '']
 
 const id = (i: number): string => `0c${(0x1000 + i).toString(16).padStart(14, '0')}`
 

@@ -18,7 +18,7 @@ export const TRICKY = [
   'plain', 'line\nbreak', 'crlf\r\nend', 'lone\rcr', 'trailing newline\n', '\nleading newline', 'double "quotes"', '"', '""', "single 'quote'", "'", "''", "it's",
   '$HOME and ${HOME}', '$(id)', '`id`', 'back\\slash', '\\', 'ends with \\', 'a,b,c', ',', '# not a comment', 'x # y', 'a=b', '=', 'tab\there', 'sp ace',
   'é日本🎉', 'ctrl\u0001\u001b[2J', 'del\u007f', 'c1\u0085\u009b', 'rlo\u202egnp.exe', 'ls\u2028ps\u2029', 'bom\ufeff', ' leading and trailing ',
-  'INFLUX_TOKEN_0000000000000001=forged', '- id: x', 'null', 'true', '0x1F', '1e3', '~', '[flow]', '{map}',
+  'INFLUX_TOKEN_0000000000000001=forged', 'x\nINFLUX_TOKEN_0000000000000002=forged', '\n- id: x\n  token: forged', '- id: x', 'null', 'true', '0x1F', '1e3', '~', '[flow]', '{map}',
 ]
 
 function doc(values: readonly string[]): ExportDocument {
