@@ -15,6 +15,7 @@ import {UsageError} from '../errors.js'
 import {
   peekAuthorization, PERMISSION_FLAG_TYPES, planDocument, planLines, recordDocument, setStatus, tokenDocument, verify, type AuthWriteResult, type PermissionRequest,
 } from '../recovery/auth-write.js'
+import {checkChosenToken} from '../recovery/input-rules.js'
 import {orgNames, userNames, type TenantRef} from '../recovery/tenants.js'
 import {BaseCommand, jsonFlag, writeFlags} from './base-command.js'
 import {withDataFile, type DataFileContext} from './data-file.js'
@@ -122,9 +123,14 @@ export interface NamedTenants {
 }
 
 export abstract class AuthWriteCommand extends BaseCommand {
-  /** The token from --token-stdin / --token-file (undefined: generate one). */
-  protected readToken(flags: {'token-stdin': boolean; 'token-file'?: string}): Promise<string | undefined> {
-    return readSecret({fromStdin: flags['token-stdin'], file: flags['token-file'], what: 'token', warn: (l) => this.note(l)})
+  /**
+   * The token from --token-stdin / --token-file (undefined: generate one),
+   * checked by the input rules (exit 2; a warning when short).
+   */
+  protected async readToken(flags: {'token-stdin': boolean; 'token-file'?: string}): Promise<string | undefined> {
+    const token = await readSecret({fromStdin: flags['token-stdin'], file: flags['token-file'], what: 'token', warn: (l) => this.note(l)})
+    if (token !== undefined) checkChosenToken(token, (l) => this.note(l))
+    return token
   }
 
   /**

@@ -15,7 +15,7 @@ import {Args, Command, Errors, Flags} from '@oclif/core'
 import {BoltError, type BoltErrorKind} from '../bbolt/errors.js'
 import {ENCODINGS} from '../bbolt/encoding.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
-import {cellText, escapeControls, fitTable, renderJSON, type Column, type Row} from '../platform/format.js'
+import {cellText, escapeControls, escapeValues, fitTable, renderJSON, type Column, type Row} from '../platform/format.js'
 import {type Color, outputWidth, stderrPaint, stdoutPaint, wrap} from './terminal.js'
 
 const BOLT_EXIT: Record<BoltErrorKind, ExitCode> = {
@@ -163,16 +163,31 @@ const CHECKED_CORRUPT_HINT = 'if this is the right file ("influx-recover locate"
  */
 export function describeError(err: unknown, commandId?: string): ErrorReport {
   const help = commandId ? `run "influx-recover ${commandId} --help" for its flags and examples` : 'see --help'
+  const report = describeRaw(err, help, commandId)
+  return {...report, message: escapeControls(report.message), ...(report.hint !== undefined ? {hint: escapeControls(report.hint)} : {})}
+}
+
+/**
+ * Our own messages are one line by construction: a line break in one comes
+ * from a value (a name, a path) and is shown as \n rather than joined.
+ */
+function ownLine(message: string): string {
+  // oclif rewrites the message of an error thrown while parsing a flag: "Parsing --flag \n\t<message>\nSee more help with --help"
+  const parsed = /^Parsing (--[\w-]+) \n\t([\s\S]*?)\n(?:See more help with --help)?$/.exec(message)
+  return oneLine(escapeControls(parsed === null ? message : `Parsing ${parsed[1]} ${parsed[2]}`))
+}
+
+function describeRaw(err: unknown, help: string, commandId: string | undefined): ErrorReport {
   if (err instanceof RecoverError) {
-    let hint = err.hint ? oneLine(err.hint) : undefined
+    let hint = err.hint ? ownLine(err.hint) : undefined
     if (hint === undefined && err.exitCode === ExitCode.CORRUPT) hint = commandId === 'bolt check' ? CHECKED_CORRUPT_HINT : CORRUPT_HINT
     if (hint === undefined && err.exitCode === ExitCode.USAGE) hint = help
-    return {exitCode: err.exitCode, message: withoutParsingPrefix(oneLine(err.message)), hint}
+    return {exitCode: err.exitCode, message: withoutParsingPrefix(ownLine(err.message)), hint}
   }
   if (err instanceof BoltError) {
     const exitCode = BOLT_EXIT[err.kind] ?? ExitCode.ERROR
     const hint = err.kind === 'corrupt' ? (commandId === 'bolt check' ? CHECKED_CORRUPT_HINT : CORRUPT_HINT) : exitCode === ExitCode.USAGE ? help : undefined
-    return {exitCode, message: oneLine(err.message), hint}
+    return {exitCode, message: ownLine(err.message), hint}
   }
   if (isOclifParseError(err)) return describeParseError(err as Error, help)
   if (err instanceof Errors.CLIError) {
@@ -202,9 +217,23 @@ export abstract class BaseCommand extends Command {
     return writeStdout(text)
   }
 
-  /** Writes lines to stdout (each followed by a newline). */
+  /**
+   * Writes lines to stdout (each followed by a newline). Each is one line of
+   * human text: control and bidi characters in it (from names, descriptions,
+   * paths) are shown escaped, a line break included, so no value can act on
+   * the terminal or forge a line.
+   */
   protected async lines(lines: string[]): Promise<void> {
-    if (lines.length > 0) await writeStdout(`${lines.join('\n')}\n`)
+    if (lines.length > 0) await writeStdout(`${lines.map(escapeControls).join('\n')}\n`)
+  }
+
+  /**
+   * Values of a data format (csv, yaml) as they may go to stdout: exact in a
+   * pipe or file, every string passed through escapeControls when stdout is a
+   * terminal (a person reads it there).
+   */
+  protected forStdout<T>(value: T): T {
+    return process.stdout.isTTY === true ? escapeValues(value) : value
   }
 
   /**
@@ -227,7 +256,7 @@ export abstract class BaseCommand extends Command {
     await this.write(fitted.text)
     if (fitted.shortened) {
       const note = `(shortened to fit ${maxWidth} columns; ${opts.wholeWith ?? '--json'} shows everything)`
-      this.note(wrap(note, maxWidth, '', ' ').join('\n'))
+      for (const line of wrap(note, maxWidth, '', ' ')) this.note(line)
     }
   }
 
@@ -286,9 +315,9 @@ export abstract class BaseCommand extends Command {
     await flush()
   }
 
-  /** A note on stderr (never on stdout). */
+  /** A one-line note on stderr (never on stdout); control and bidi characters shown escaped, as in lines(). */
   protected note(text: string): void {
-    process.stderr.write(`${text}\n`)
+    process.stderr.write(`${escapeControls(text)}\n`)
   }
 
   /** The data file from FILE or --bolt-path: exactly one of them. */
@@ -343,7 +372,7 @@ export function writeStdout(chunk: string | Uint8Array): Promise<void> {
         stdoutBroken = true
         return
       }
-      process.stderr.write(`Error: cannot write to stdout: ${err.message}\n`)
+      process.stderr.write(`Error: cannot write to stdout: ${escapeControls(err.message)}\n`)
       process.exit(ExitCode.ERROR)
     })
   }

@@ -198,11 +198,11 @@ async function capture(
   db: DB,
   c: {boltPath: string; txid: number; raw: string[]; uncaptured: number; recipients: SourcedKey[]; exportDir: string; time: Date},
 ): Promise<GuardRunOutcome> {
-  const {collectExport, compareExport, parseExport, renderExport} = await import('../recovery/export.js')
+  const [{collectExport, compareExport, renderExport}, {readExport}] = await Promise.all([import('../recovery/export.js'), import('../recovery/export-reader.js')])
   const doc = db.view((tx) => collectExport(tx))
   const text = renderExport(doc, 'yaml')
   // the plaintext is proven before it is encrypted: parsed back and compared with the database
-  const problems = compareExport(parseExport(text, 'yaml'), db.view((tx) => collectExport(tx)))
+  const problems = compareExport(readExport(text, 'yaml'), db.view((tx) => collectExport(tx)))
   const fingerprints = doc.exported.map((e) => e.fingerprint)
   if (fingerprints.length !== c.raw.length || !c.raw.every((f) => fingerprints.includes(f))) problems.push('the export lists other tokens than the scan found')
   if (problems.length > 0) return {kind: 'problem', message: `the export does not match the database (${problems[0]}): nothing captured`}

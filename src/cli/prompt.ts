@@ -5,6 +5,8 @@
  * names the flag to pass and the names that exist.
  */
 import {ExitCode, NotFoundError, RecoverError, UsageError} from '../errors.js'
+import {escapeControls, hasUnsafeChars} from '../platform/format.js'
+import {confirm} from './write.js'
 
 export interface SelectChoice {
   name: string
@@ -41,9 +43,18 @@ export function canAsk(): boolean {
   return process.stdin.isTTY === true && process.stderr.isTTY === true
 }
 
-/** `a, b, c` with each name quoted when it needs to be. */
+/** `a, b, c` with each name quoted when it needs to be (control and bidi characters as escapes). */
 export function listNames(names: readonly string[]): string {
-  return names.map((n) => (/^[\w.@+-]+$/.test(n) ? n : JSON.stringify(n))).join(', ')
+  return names.map((n) => (/^[\w.@+-]+$/.test(n) ? n : escapeControls(JSON.stringify(n)))).join(', ')
+}
+
+/**
+ * How a name is offered in the picker: as is when printable, else with its
+ * control and bidi characters escaped and in quotes, so it cannot act on the
+ * terminal and cannot pass for another name.
+ */
+export function choiceLabel(name: string): string {
+  return hasUnsafeChars(name) ? escapeControls(JSON.stringify(name)) : name
 }
 
 function isPromptExit(err: unknown): boolean {
@@ -66,13 +77,29 @@ export async function chooseOne(what: string, names: readonly string[], opts: Ch
   const unique = [...new Set(names)]
   try {
     const answer = await prompt(
-      {message: `Which ${what}?`, choices: unique.map((n) => ({name: n, value: n}))},
+      {message: `Which ${what}?`, choices: unique.map((n) => ({name: choiceLabel(n), value: n}))},
       {output: opts.output ?? process.stderr},
     )
-    if (!unique.includes(answer)) throw new RecoverError(`the answer ${JSON.stringify(answer)} is not one of the ${what}s offered`, ExitCode.ERROR)
+    if (!unique.includes(answer)) throw new RecoverError(`the answer ${escapeControls(JSON.stringify(answer))} is not one of the ${what}s offered`, ExitCode.ERROR)
     return answer
   } catch (err) {
     if (isPromptExit(err)) throw new RecoverError(`cancelled: no ${what} chosen, nothing was written`, ExitCode.ERROR)
     throw err
+  }
+}
+
+/**
+ * Before plaintext tokens go to stdout: when stdout is a terminal (where
+ * they stay on screen and in scrollback) the operator is asked first on
+ * stderr, or must have passed --yes; without a terminal to ask on, exit 2.
+ * Output to a pipe or file is not asked about.
+ */
+export async function confirmSecretsOnTerminal(what: string, opts: {yes: boolean; stdout?: {isTTY?: boolean}}): Promise<void> {
+  if ((opts.stdout ?? process.stdout).isTTY !== true || opts.yes) return
+  if (!canAsk()) {
+    throw new UsageError(`refusing to print ${what} to the terminal without confirmation`, 'pass --yes to print them anyway, or write them to a new file with --output FILE')
+  }
+  if (!(await confirm(`print ${what} to this terminal (it stays on screen and in the scrollback)?`))) {
+    throw new RecoverError('cancelled: nothing was printed', ExitCode.ERROR)
   }
 }

@@ -11,6 +11,7 @@ import * as fs from 'node:fs'
 import {password as inquirerPassword} from '@inquirer/prompts'
 
 import {ExitCode, NotFoundError, RecoverError, UsageError} from '../errors.js'
+import {escapeControls} from '../platform/format.js'
 
 export type SecretKind = 'token' | 'password'
 
@@ -30,10 +31,25 @@ function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as {code: unknown}).code) : undefined
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream, what: SecretKind): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk as Uint8Array))
-  return Buffer.concat(chunks).toString('utf8')
+  return secretText(Buffer.concat(chunks), what, 'on stdin')
+}
+
+// ignoreBOM: a leading U+FEFF is part of the secret's bytes, kept like any other
+const UTF8 = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
+
+/**
+ * A secret's bytes as text: they must be valid UTF-8, else exit 2 (never
+ * turned into U+FFFD, which would store the hash of a value nobody typed).
+ */
+export function secretText(bytes: Uint8Array, what: SecretKind, where: string): string {
+  try {
+    return UTF8.decode(bytes)
+  } catch {
+    throw new UsageError(`the ${what} ${where} is not valid UTF-8 text; nothing was written`, `influxd compares the exact bytes of a ${what}: give it as UTF-8 text`)
+  }
 }
 
 function stripLineEnd(s: string): string {
@@ -76,7 +92,7 @@ function readSecretFile(path: string, what: SecretKind, warn: (line: string) => 
       const mode = (st.mode & 0o777).toString(8).padStart(3, '0')
       warn(`Warning: the ${what} file ${path} can be read by other users (mode ${mode}); consider chmod 600 ${path}`)
     }
-    return secretFromFileText(fs.readFileSync(fd).toString('utf8'))
+    return secretFromFileText(secretText(fs.readFileSync(fd), what, 'in the file'))
   } finally {
     fs.closeSync(fd)
   }
@@ -89,13 +105,13 @@ function readSecretFile(path: string, what: SecretKind, warn: (line: string) => 
  */
 export async function readSecret(opts: ReadSecretOptions): Promise<string | undefined> {
   const {what} = opts
-  const warn = opts.warn ?? ((line: string) => void process.stderr.write(`${line}\n`))
+  const warn = opts.warn ?? ((line: string) => void process.stderr.write(`${escapeControls(line)}\n`))
   if (opts.fromStdin && opts.file !== undefined) {
     throw new UsageError(`give the ${what} either with --${what}-stdin or with --${what}-file, not both`)
   }
   let secret: string
   if (opts.fromStdin) {
-    secret = secretFromStdinText(await readAll(opts.stdin ?? process.stdin), what)
+    secret = secretFromStdinText(await readAll(opts.stdin ?? process.stdin, what), what)
   } else if (opts.file !== undefined) {
     if (opts.file === '') throw new UsageError(`--${what}-file needs a path`)
     secret = readSecretFile(opts.file, what, warn)
@@ -136,7 +152,7 @@ export async function promptPassword(opts: PromptPasswordOptions = {}): Promise<
     return opts.validate ? opts.validate(value) : true
   }
   try {
-    const first = await prompt({message: opts.message ?? 'Password', mask: '*', validate}, context)
+    const first = await prompt({message: escapeControls(opts.message ?? 'Password'), mask: '*', validate}, context)
     const second = await prompt({message: 'Confirm password', mask: '*'}, context)
     if (first !== second) throw new UsageError('the two passwords do not match, nothing was written')
     return first

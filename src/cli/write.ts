@@ -23,6 +23,7 @@ import type {Tx} from '../bbolt/tx.js'
 import {appendAudit, fileSha256} from '../platform/audit.js'
 import {backupFile} from '../platform/backup.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
+import {escapeControls} from '../platform/format.js'
 import {requireConsistent, type DataFileContext} from './data-file.js'
 import {phase} from './test-hooks.js'
 
@@ -87,10 +88,11 @@ function testHook(name: string): boolean {
   return (process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes(name)
 }
 
-async function confirm(question: string): Promise<boolean> {
+/** Asks a yes/no question on stderr (the question shown with control and bidi characters escaped). */
+export async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({input: process.stdin, output: process.stderr})
   try {
-    const answer = await rl.question(`${question} [y/N] `)
+    const answer = await rl.question(`${escapeControls(question)} [y/N] `)
     return /^y(es)?$/i.test(answer.trim())
   } finally {
     rl.close()

@@ -6,7 +6,7 @@ import {progressBar} from '../cli/progress.js'
 import {outputWidth, stdoutPaint, verdictColor, wrap} from '../cli/terminal.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {loadMetaCodec} from '../influxd/metadata.js'
-import {displayWidth} from '../platform/format.js'
+import {displayWidth, escapeControls} from '../platform/format.js'
 import {runDoctor, unopenableReport, type DoctorCheck, type DoctorReport} from '../recovery/doctor.js'
 
 export default class Doctor extends BaseCommand {
@@ -47,17 +47,18 @@ export default class Doctor extends BaseCommand {
       const width = outputWidth()
       const paint = stdoutPaint()
       const indent = ' '.repeat(16)
+      // names, descriptions and paths in the messages are escaped before the verdict is painted
       const line = (c: DoctorCheck): string[] => {
-        const [head, ...more] = wrap(c.message, width, `${c.verdict.padEnd(4)}  ${c.name.padEnd(9)} `, indent, displayWidth)
+        const [head, ...more] = wrap(escapeControls(c.message), width, `${c.verdict.padEnd(4)}  ${c.name.padEnd(9)} `, indent, displayWidth)
         const color = verdictColor(c.verdict)
         return [
           color ? paint(color, c.verdict) + head!.slice(c.verdict.length) : head!,
           ...more,
-          ...(c.verdict !== 'PASS' ? (c.details ?? []).slice(0, 10).flatMap((d) => wrap(d, width, `${indent}- `, `${indent}  `, displayWidth)) : []),
-          ...(c.hint ? wrap(c.hint, width, `${indent}next: `, `${indent}      `, displayWidth) : []),
+          ...(c.verdict !== 'PASS' ? (c.details ?? []).slice(0, 10).flatMap((d) => wrap(escapeControls(d), width, `${indent}- `, `${indent}  `, displayWidth)) : []),
+          ...(c.hint ? wrap(escapeControls(c.hint), width, `${indent}next: `, `${indent}      `, displayWidth) : []),
         ]
       }
-      await this.lines(report.checks.flatMap(line))
+      await this.write(`${report.checks.flatMap(line).join('\n')}\n`)
     }
     if (!report.ok) this.exit(ExitCode.ERROR)
   }

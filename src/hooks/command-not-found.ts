@@ -14,6 +14,7 @@ import type {Hook} from '@oclif/core'
 import {SECRET_INPUT_HINT} from '../cli/base-command.js'
 import {stderrPaint} from '../cli/terminal.js'
 import {ExitCode} from '../errors.js'
+import {escapeControls} from '../platform/format.js'
 
 /** A command-like name: never as long or as mixed as a token. */
 const COMMAND_WORD_RE = /^[a-z][a-z0-9-]{0,23}$/
@@ -74,7 +75,7 @@ const hook: Hook.CommandNotFound = async function (opts) {
     if (words.some((w) => shownWord(w) === '(not shown)')) hint += `; ${SECRET_INPUT_HINT}`
   }
   const paint = stderrPaint()
-  process.stderr.write(`${paint('red', 'Error:')} ${message}\n${paint('cyan', 'Hint:')} ${hint}\n`)
+  process.stderr.write(`${paint('red', 'Error:')} ${escapeControls(message)}\n${paint('cyan', 'Hint:')} ${escapeControls(hint)}\n`)
   this.exit(ExitCode.USAGE)
 }
 

@@ -3,22 +3,28 @@
  * description and rows and returns complete text ending in "\n":
  *
  *  - table:   aligned for people: plain spaces, a header row, two spaces between
- *             columns, no trailing spaces; control characters in cells are shown
- *             escaped (a value from a damaged or hostile file cannot move the
- *             cursor or recolour the terminal); fits `maxWidth` by shortening the
+ *             columns, no trailing spaces; control and bidi characters in cells
+ *             are shown escaped (escapeControls: a value from a damaged or
+ *             hostile file cannot move the cursor, retitle or recolour the
+ *             terminal or reorder a line); fits `maxWidth` by shortening the
  *             widest columns with "…". Widths are terminal columns: combining
  *             marks count 0, East Asian wide/fullwidth characters and emoji 2
  *             (a fixed range table, close to wcwidth), everything else 1.
  *  - influxd: byte for byte what `influxd recovery ... list` prints (influx-cli
- *             tabwriter: tab padding, header row); cells are not escaped.
+ *             tabwriter: tab padding, header row) for printable data; control
+ *             and bidi characters in cells are shown escaped, as in the table.
  *  - json:    the rows as an array of objects keyed by column key, 2-space
- *             indent; bigints are written as exact JSON integers.
+ *             indent; bigints are written as exact JSON integers; the control
+ *             and bidi characters JSON.stringify leaves raw are \u escapes.
  *  - yaml:    the same objects through the `yaml` package, no line folding.
  *  - csv:     RFC 4180 fields (quoted when they contain `"`, `,`, CR or LF; quotes
  *             doubled), a header row of the column keys, and LF line ends (not
  *             RFC 4180's CRLF: this is meant for pipes and files on Unix; every
  *             common CSV reader accepts LF). No spreadsheet-formula escaping:
  *             values such as tokens are written exactly.
+ *
+ * yaml and csv keep data exact; a command printing them to a terminal passes
+ * the values through escapeValues first (see docs/output-and-input.md).
  */
 import {randomBytes} from 'node:crypto'
 
@@ -90,15 +96,55 @@ export function cellText(v: unknown): string {
   return renderJSON(v, 0).trimEnd()
 }
 
-/** Control characters (C0, DEL, C1) shown as escapes so a cell stays on one line and harmless. */
+/**
+ * The characters no human output shows raw (docs/output-and-input.md): C0
+ * controls, DEL, C1 controls, the line and paragraph separators, and the bidi
+ * controls (U+061C, U+200E/U+200F, U+202A–U+202E, U+2066–U+2069). Raw, they
+ * could clear the screen, retitle the terminal, write the clipboard (OSC 52),
+ * forge lines or reverse the order of what a person reads.
+ */
+// eslint-disable-next-line no-control-regex
+export const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
+const UNSAFE_CHARS_G = new RegExp(UNSAFE_CHARS.source, 'g')
+/** UNSAFE_CHARS without the C0 controls: what JSON.stringify leaves raw */
+const UNSAFE_IN_JSON_G = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/** Whether s holds a character that human output shows escaped (UNSAFE_CHARS). */
+export function hasUnsafeChars(s: string): boolean {
+  return UNSAFE_CHARS.test(s)
+}
+
+/** One unsafe character as a visible escape: \n, \t, \r, \x1b (below U+0100), \u202e. */
+function visibleEscape(c: string): string {
+  if (c === '\n') return '\\n'
+  if (c === '\t') return '\\t'
+  if (c === '\r') return '\\r'
+  const code = c.charCodeAt(0)
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+}
+
+/**
+ * Every UNSAFE_CHARS character shown as a visible escape (`\x1b`, `\n`,
+ * `\u202e`), so a value stays on one line and cannot act on the terminal.
+ * Printable text is returned unchanged (the same string).
+ */
 export function escapeControls(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
-    if (c === '\n') return '\\n'
-    if (c === '\t') return '\\t'
-    if (c === '\r') return '\\r'
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
-  })
+  return UNSAFE_CHARS.test(s) ? s.replace(UNSAFE_CHARS_G, visibleEscape) : s
+}
+
+/**
+ * A value with every string in it (deeply: arrays and plain objects) passed
+ * through escapeControls: what csv and yaml print on a terminal.
+ */
+export function escapeValues<T>(value: T): T {
+  if (typeof value === 'string') return escapeControls(value) as T
+  if (Array.isArray(value)) return value.map((v) => escapeValues(v)) as T
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[escapeControls(k)] = escapeValues(v)
+    return out as T
+  }
+  return value
 }
 
 // Code point ranges that take two terminal columns (East Asian Wide and Fullwidth, emoji).
@@ -238,8 +284,8 @@ export function fitTable(allColumns: readonly Column[], rows: readonly Row[], op
 /** The rows as `influxd recovery ... list` prints them (influx-cli tabwriter). */
 export function renderInfluxd(columns: readonly Column[], rows: readonly Row[]): string {
   return influxCliTable(
-    columns.map((c) => c.header ?? c.key),
-    rows.map((r) => columns.map((c) => cellText(field(r, c.key)))),
+    columns.map((c) => escapeControls(c.header ?? c.key)),
+    rows.map((r) => columns.map((c) => escapeControls(cellText(field(r, c.key))))),
   )
 }
 
@@ -262,14 +308,25 @@ export function renderJSON(value: unknown, indent = 2): string {
   // one and throws on the first bigint, which is rare (bucket sequences).
   try {
     const plain = JSON.stringify(value, null, indent)
-    return `${plain ?? 'null'}\n`
+    return `${jsonEscapeUnsafe(plain ?? 'null')}\n`
   } catch (err) {
     if (!(err instanceof TypeError)) throw err
   }
   const {tag, quoted} = bigintTagging()
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${tag}${v.toString()}` : v), indent)
   // JSON.stringify(undefined) is undefined: print null rather than nothing
-  return `${(text ?? 'null').replace(quoted, '$1')}\n`
+  return `${jsonEscapeUnsafe((text ?? 'null').replace(quoted, '$1'))}\n`
+}
+
+/**
+ * JSON text with the UNSAFE_CHARS JSON.stringify leaves raw (DEL, C1, the
+ * separators, bidi controls) written as \\u escapes: the same JSON value,
+ * harmless on a terminal. Outside strings JSON holds none of them.
+ */
+export function jsonEscapeUnsafe(json: string): string {
+  UNSAFE_IN_JSON_G.lastIndex = 0
+  if (!UNSAFE_IN_JSON_G.test(json)) return json
+  return json.replace(UNSAFE_IN_JSON_G, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /** YAML text (the `yaml` package; no line folding, no anchors/aliases). bigints are plain integers. */

@@ -12,17 +12,16 @@
  */
 import * as fs from 'node:fs'
 import {dirname} from 'node:path'
-import {parse as parseYaml} from 'yaml'
 
 import type {Tx} from '../bbolt/index.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {DEFAULT_HASH_VARIANT, hashWithFingerprint, type HashVariant} from '../influxd/hashing.js'
-import {csvField, renderJSON} from '../platform/format.js'
+import {csvField, escapeControls, jsonEscapeUnsafe, renderJSON} from '../platform/format.js'
 import {modeProblem} from '../platform/posix.js'
+import {ENV_HEADER, EXPORT_CSV_COLUMNS, readExport, yamlPlainSafe, type ExportFormat, type TokenEntry} from './export-reader.js'
 import {eachAuthRow, type AuthRow} from './list.js'
 
-export const EXPORT_FORMATS = ['yaml', 'json', 'csv', 'env'] as const
-export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+export {EXPORT_FORMATS, type ExportFormat} from './export-reader.js'
 
 export interface ExportedToken {
   id: string
@@ -80,44 +79,33 @@ export function addToExport(doc: ExportDocument, r: AuthRow, hashed?: {hash: str
   }
 }
 
-const CSV_COLUMNS = ['id', 'exportable', 'description', 'userName', 'orgName', 'kind', 'status', 'token', 'fingerprint', 'hash', 'reason'] as const
-
 const ENV_SAFE = /^[A-Za-z0-9_\-=.+/:@%,]+$/
 
 function envValue(token: string): string {
   return ENV_SAFE.test(token) ? token : `'${token.replace(/'/g, `'\\''`)}'`
 }
 
-/** A comment line: no line break can end it early. */
+/** A comment line, for people: control and bidi characters escaped, so no line break can end it early and `cat` shows it harmlessly. */
 function comment(text: string): string {
-  return `# ${text.replace(/[\r\n]+/g, ' ')}`
+  return `# ${escapeControls(text)}`
 }
 
 /**
  * A YAML 1.2 double-quoted scalar: JSON's escaping (every JSON string is a
  * valid double-quoted YAML scalar with the same value), plus \u escapes for
  * the characters YAML does not allow raw (DEL, C1 controls, U+2028/U+2029,
- * BOM, U+FFFE/U+FFFF).
+ * BOM, U+FFFE/U+FFFF) and for the bidi controls (harmless when the file is
+ * shown in a terminal).
  */
 function yamlQuoted(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-}
-
-const PLAIN_CHARS = /^[A-Za-z0-9_$][A-Za-z0-9_$=/+.-]*$/
-/** what YAML 1.1 or 1.2 could read as something other than a string */
-const NOT_A_STRING = /^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]+|0o[0-7]+|0b[01_]+|\.(?:inf|nan)|y|n|yes|no|on|off|true|false|null)$/i
-
-/** A string YAML reads back as that same string without quotes: ids, tokens, hashes, fingerprints, names like "myorg". */
-function plainSafe(s: string): boolean {
-  return PLAIN_CHARS.test(s) && !NOT_A_STRING.test(s)
+  return jsonEscapeUnsafe(JSON.stringify(s)).replace(/[\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 function yamlScalar(v: unknown): string {
   if (v === null || v === undefined) return 'null'
   if (typeof v === 'boolean') return String(v)
   const s = String(v)
-  return plainSafe(s) ? s : yamlQuoted(s)
+  return yamlPlainSafe(s) ? s : yamlQuoted(s)
 }
 
 function yamlList(name: string, items: readonly object[]): string {
@@ -145,78 +133,6 @@ function renderExportYaml(doc: ExportDocument): string {
   return `variant: ${yamlScalar(doc.variant)}\n${yamlList('exported', doc.exported)}${yamlList('notExportable', doc.notExportable)}`
 }
 
-const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
-
-/**
- * One `  - key: value` or `    key: value` line, as the regular expression
- * /^( {2}- | {4})([A-Za-z]+): (null|true|false|".*"|[^"].*)$/ reads it
- * (`.` matches no \r, U+2028 or U+2029), without running one per line.
- */
-function yamlField(line: string): {first: boolean; key: string; value: string} | undefined {
-  const first = line.startsWith('  - ')
-  if (!first && !line.startsWith('    ')) return undefined
-  let i = 4
-  while (i < line.length && isLetter(line.charCodeAt(i))) i++
-  if (i === 4 || line.charCodeAt(i) !== 0x3a || line.charCodeAt(i + 1) !== 0x20) return undefined
-  const value = line.slice(i + 2)
-  if (value === '' || value.includes('\r') || value.includes('\u2028') || value.includes('\u2029')) return undefined
-  if (value.startsWith('"') && (value.length < 2 || !value.endsWith('"'))) return undefined
-  return {first, key: line.slice(4, i), value}
-}
-
-const YAML_LIST = /^([A-Za-z]+):( \[\])?$/
-
-/**
- * Reads the layout renderExportYaml writes (and only that); undefined for
- * any other text, which then goes to the general YAML parser. A quoted value
- * is read with JSON.parse, which means the same as YAML wherever it succeeds.
- */
-function parseExportYamlLayout(text: string): Record<string, unknown> | undefined {
-  const doc: Record<string, unknown> = {}
-  let list: Array<Record<string, unknown>> | null = null
-  let item: Record<string, unknown> | null = null
-  if (!text.endsWith('\n')) return undefined
-  // line by line without an array of every line: each dies young
-  for (let start = 0, end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
-    const line = text.slice(start, end)
-    const f = yamlField(line)
-    if (f !== undefined) {
-      if (list === null) return undefined
-      if (f.first) list.push((item = {}))
-      else if (item === null) return undefined
-      let v: unknown
-      try {
-        const text = f.value
-        if (text === 'null') v = null
-        else if (text === 'true') v = true
-        else if (text === 'false') v = false
-        else if (text.startsWith('"')) v = JSON.parse(text)
-        else if (plainSafe(text)) v = text
-        else return undefined
-      } catch {
-        return undefined
-      }
-      if (f.key in item) return undefined
-      item[f.key] = v
-      continue
-    }
-    if (line.startsWith('variant: ')) {
-      const text = line.slice(9)
-      if (plainSafe(text)) doc.variant = text
-      else return undefined
-      list = null
-      continue
-    }
-    const l = YAML_LIST.exec(line)
-    if (l === null || l[1]! in doc) return undefined
-    list = []
-    item = null
-    doc[l[1]!] = list
-    if (l[2] !== undefined) list = null
-  }
-  return doc
-}
-
 export function renderExport(doc: ExportDocument, format: ExportFormat): string {
   switch (format) {
     case 'json':
@@ -224,13 +140,13 @@ export function renderExport(doc: ExportDocument, format: ExportFormat): string 
     case 'yaml':
       return renderExportYaml(doc)
     case 'csv': {
-      const rows: string[][] = [[...CSV_COLUMNS]]
+      const rows: string[][] = [[...EXPORT_CSV_COLUMNS]]
       for (const e of doc.exported) rows.push([e.id, 'true', e.description, e.userName ?? '', e.orgName ?? '', e.kind, e.status, e.token, e.fingerprint, e.hash, ''])
       for (const n of doc.notExportable) rows.push([n.id, 'false', n.description ?? '', n.userName ?? '', n.orgName ?? '', n.kind ?? '', n.status ?? '', '', '', '', n.reason])
       return rows.map((r) => `${r.map(csvField).join(',')}\n`).join('')
     }
     case 'env': {
-      const out: string[] = [comment(`influx-recover auth export: ${doc.exported.length} token(s); hashes use influxdb2-${doc.variant}`)]
+      const out: string[] = [`${ENV_HEADER} ${doc.exported.length} token(s); hashes use influxdb2-${doc.variant}`]
       for (const e of doc.exported) {
         out.push(comment(`${e.id} "${e.description}" user=${e.userName ?? '?'} org=${e.orgName ?? '?'} kind=${e.kind} status=${e.status} sha256=${e.fingerprint} hash=${e.hash}`))
         out.push(`INFLUX_TOKEN_${e.id.toUpperCase()}=${envValue(e.token)}`)
@@ -241,116 +157,30 @@ export function renderExport(doc: ExportDocument, format: ExportFormat): string 
   }
 }
 
-// ---------------------------------------------------------------- reading an export back
-
-/** id → token as read back from an export text. */
-export interface ParsedExport {
-  tokens: Map<string, {token: string; hash?: string; fingerprint?: string}>
-}
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  let i = 0
-  while (i < text.length) {
-    const ch = text[i]!
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"'
-          i += 2
-          continue
-        }
-        quoted = false
-      } else field += ch
-      i++
-      continue
-    }
-    if (ch === '"') quoted = true
-    else if (ch === ',') {
-      row.push(field)
-      field = ''
-    } else if (ch === '\n') {
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else if (ch !== '\r') field += ch
-    i++
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field)
-    rows.push(row)
-  }
-  return rows
-}
-
-function parseEnvValue(v: string): string {
-  if (!v.startsWith("'")) return v
-  let out = ''
-  let i = 1
-  while (i < v.length) {
-    const end = v.indexOf("'", i)
-    if (end < 0) throw new Error('unterminated quote')
-    out += v.slice(i, end)
-    i = end + 1
-    if (v.startsWith("\\''", i)) {
-      out += "'"
-      i += 3
-    } else if (i < v.length) throw new Error('unexpected text after a quote')
-  }
-  return out
-}
-
-/** Parses an export text; throws with the reason when it is not one. */
-export function parseExport(text: string, format: ExportFormat): ParsedExport {
-  const tokens = new Map<string, {token: string; hash?: string; fingerprint?: string}>()
-  const add = (id: string, e: {token: string; hash?: string; fingerprint?: string}): void => {
-    if (tokens.has(id)) throw new Error(`token ${id} appears twice`)
-    tokens.set(id, e)
-  }
-  if (format === 'json' || format === 'yaml') {
-    const doc = (format === 'json' ? JSON.parse(text) : (parseExportYamlLayout(text) ?? parseYaml(text))) as {exported?: unknown}
-    if (!Array.isArray(doc?.exported)) throw new Error('no "exported" list')
-    for (const e of doc.exported as Array<Record<string, unknown>>) {
-      if (typeof e.id !== 'string' || typeof e.token !== 'string') throw new Error('an entry without id or token')
-      add(e.id, {token: e.token, hash: String(e.hash), fingerprint: String(e.fingerprint)})
-    }
-  } else if (format === 'csv') {
-    const [header, ...rows] = parseCsv(text)
-    if (header === undefined || header.join(',') !== CSV_COLUMNS.join(',')) throw new Error('unexpected CSV header')
-    for (const r of rows) {
-      if (r.length !== CSV_COLUMNS.length) throw new Error(`a CSV row with ${r.length} fields`)
-      if (r[1] === 'true') add(r[0]!, {token: r[7]!, fingerprint: r[8], hash: r[9]})
-    }
-  } else {
-    for (const line of text.split('\n')) {
-      if (line === '' || line.startsWith('#')) continue
-      const m = /^INFLUX_TOKEN_([0-9A-F]{16})=(.*)$/.exec(line)
-      if (m === null) throw new Error('a line that is neither a comment nor INFLUX_TOKEN_<ID>=…')
-      add(m[1]!.toLowerCase(), {token: parseEnvValue(m[2]!)})
-    }
-  }
-  return {tokens}
-}
+// ---------------------------------------------------------------- checking an export read back
 
 /**
- * Mismatches between an export read back and the database now: every raw
- * token of the file must be there under its id, with the right hash and
- * fingerprint (where the format carries them).
+ * Mismatches between an export read back (export-reader.ts) and the database
+ * now: every raw token of the file must be there under its id, once, with the
+ * right hash and fingerprint (where the format carries them), and nothing
+ * else.
  */
-export function compareExport(parsed: ParsedExport, expected: ExportDocument): string[] {
+export function compareExport(entries: readonly TokenEntry[], expected: ExportDocument): string[] {
   const problems: string[] = []
+  const byId = new Map<string, TokenEntry>()
+  for (const e of entries) {
+    const id = e.id ?? ''
+    if (byId.has(id)) problems.push(`token ${id} appears twice in the export`)
+    byId.set(id, e)
+  }
   for (const e of expected.exported) {
-    const got = parsed.tokens.get(e.id) ?? parsed.tokens.get(e.id.toLowerCase())
+    const got = byId.get(e.id.toLowerCase())
     if (got === undefined) problems.push(`token ${e.id} is missing from the export`)
     else if (got.token !== e.token) problems.push(`token ${e.id}: the exported value differs from the database`)
     else if (got.hash !== undefined && got.hash !== e.hash) problems.push(`token ${e.id}: the exported hash differs from ${expected.variant} of the token`)
     else if (got.fingerprint !== undefined && got.fingerprint !== e.fingerprint) problems.push(`token ${e.id}: the exported fingerprint is wrong`)
   }
-  if (parsed.tokens.size !== expected.exported.length) problems.push(`the export holds ${parsed.tokens.size} token(s), the database ${expected.exported.length}`)
+  if (entries.length !== expected.exported.length) problems.push(`the export holds ${entries.length} token(s), the database ${expected.exported.length}`)
   return problems
 }
 
@@ -422,7 +252,7 @@ export function exportToFile(path: string, format: ExportFormat, doc: ExportDocu
     const st = fs.statSync(path)
     const modeIssue = modeProblem(st, 0o600, path)
     problems = modeIssue === undefined ? [] : [modeIssue]
-    problems.push(...compareExport(parseExport(fs.readFileSync(path, 'utf8'), format), current()))
+    problems.push(...compareExport(readExport(fs.readFileSync(path), format), current()))
     if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
   } catch (err) {
     problems = [`the export cannot be read back: ${(err as Error).message}`]
@@ -448,7 +278,7 @@ export async function exportSealed(
   path: string | null, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, seal: (plaintext: string) => Promise<Buffer>,
 ): Promise<ExportResult & {sealed: Buffer}> {
   const text = renderExport(doc, format)
-  const checked = compareExport(parseExport(text, format), current())
+  const checked = compareExport(readExport(text, format), current())
   if (testHook('fail-export-verify')) checked.push('forced failure (test hook)')
   if (checked.length > 0) throw new RecoverError(`the export does not match the database: ${checked[0]}; nothing was written`, ExitCode.VERIFY_FAILED)
   const sealed = await seal(text)
@@ -472,7 +302,7 @@ export async function exportSealed(
 /** The export text for stdout, checked (parsed back and compared) before it is printed. */
 export function exportToText(format: ExportFormat, doc: ExportDocument, current: () => ExportDocument): ExportResult {
   const text = renderExport(doc, format)
-  const problems = compareExport(parseExport(text, format), current())
+  const problems = compareExport(readExport(text, format), current())
   if (problems.length > 0) throw new RecoverError(`the export does not match the database: ${problems[0]}`, ExitCode.VERIFY_FAILED)
   return {doc, path: null, text}
 }

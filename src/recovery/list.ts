@@ -3,12 +3,17 @@
  * format, plus the exact tables `influxd recovery ... list` prints.
  */
 import type {Tx} from '../bbolt/index.js'
+import {NotFoundError, UsageError} from '../errors.js'
+import {AUTHORIZATIONS, idKey} from '../influxd/buckets.js'
+import {formatID, parseID} from '../influxd/ids.js'
 import {parseTokenHash} from '../influxd/hashing.js'
 import type {Permission} from '../influxd/permission.js'
 import {formatPermissionsInfluxd, tokenKind, type TokenKind} from '../influxd/permissions.js'
+import {escapeControls} from '../platform/format.js'
 import {influxCliTable} from '../platform/tabwriter.js'
 import type {Authorization} from '../influxd/records.js'
 import {eachAuthorization, readTenants, type Decoded, type ReadModel, type Tenants} from './read-model.js'
+import {existing, orgNames, userNames} from './tenants.js'
 
 export type TokenState = 'raw' | 'hashed' | 'none'
 
@@ -86,6 +91,36 @@ export function authRows(model: ReadModel, opts: {redact?: boolean} = {}): AuthR
   return model.authorizations.map((d) => authRow(d, model, opts))
 }
 
+/**
+ * Checks a filter against the file the way the write commands check their
+ * flags: an --id that is not an ID is a usage error (exit 2); an ID, user or
+ * org that does not exist is a NotFoundError (exit 5) naming what does. A
+ * filter that names existing things but matches no token is not an error.
+ * Returns the filter with the ID in its canonical form.
+ */
+export function checkAuthFilter(tx: Tx, f: AuthFilter): AuthFilter {
+  const out = {...f}
+  if (f.id !== undefined) {
+    try {
+      out.id = formatID(parseID(f.id))
+    } catch (err) {
+      throw new UsageError(`invalid --id ${JSON.stringify(f.id)}: ${(err as Error).message}`, 'an ID is 16 hexadecimal digits, as "auth list" shows them')
+    }
+    if (tx.bucket(Buffer.from(AUTHORIZATIONS))?.get(idKey(out.id)) === undefined) {
+      throw new NotFoundError(`authorization ${out.id} does not exist`, '"influx-recover auth list" lists the tokens with their IDs')
+    }
+  }
+  if (f.user !== undefined) {
+    const names = userNames(tx)
+    if (!names.includes(f.user)) throw new NotFoundError(`user ${JSON.stringify(f.user)} does not exist; ${existing(names, 'user')}`, '"influx-recover user list" lists them with their IDs')
+  }
+  if (f.org !== undefined) {
+    const names = orgNames(tx)
+    if (!names.includes(f.org)) throw new NotFoundError(`org ${JSON.stringify(f.org)} does not exist; ${existing(names, 'org')}`, '"influx-recover org list" lists them with their IDs')
+  }
+  return out
+}
+
 export function filterAuthRows(rows: AuthRow[], f: AuthFilter): AuthRow[] {
   return rows.filter((r) => {
     if (f.id !== undefined && r.id.toLowerCase() !== f.id.toLowerCase()) return false
@@ -116,14 +151,16 @@ export function* eachAuthRow(tx: Tx, filter: AuthFilter = {}, opts: {redact?: bo
 /**
  * The table `influxd recovery auth list` (v2.9.1) prints: ID, User Name,
  * User ID, Description, Token (raw token, REDACTED when only a hash is
- * stored, N/A when neither), Permissions as Go's %v of the slice.
+ * stored, N/A when neither), Permissions as Go's %v of the slice. Control
+ * and bidi characters are shown escaped (escapeControls), so the equality
+ * holds for printable data.
  */
 export function influxdAuthTable(rows: AuthRow[]): string {
   return influxCliTable(
     ['ID', 'User Name', 'User ID', 'Description', 'Token', 'Permissions'],
     rows.map((r) => {
       const token = r.tokenState === 'raw' ? (r.token ?? 'REDACTED') : r.tokenState === 'hashed' ? 'REDACTED' : 'N/A'
-      return [r.id, r.userName ?? '', r.userID ?? '', r.description ?? (r.error ? `(undecodable: ${r.error})` : ''), token, formatPermissionsInfluxd(r.permissions ?? null)]
+      return [r.id, r.userName ?? '', r.userID ?? '', r.description ?? (r.error ? `(undecodable: ${r.error})` : ''), token, formatPermissionsInfluxd(r.permissions ?? null)].map(escapeControls)
     }),
   )
 }
@@ -161,8 +198,8 @@ export function orgRows(model: ReadModel): OrgRow[] {
   })
 }
 
-/** `influxd recovery user list` / `org list`: columns ID and Name. */
+/** `influxd recovery user list` / `org list`: columns ID and Name (escaped as in influxdAuthTable). */
 export function influxdIdNameTable(rows: Array<{id: string; name?: string}>): string {
-  return influxCliTable(['ID', 'Name'], rows.map((r) => [r.id, r.name ?? '']))
+  return influxCliTable(['ID', 'Name'], rows.map((r) => [escapeControls(r.id), escapeControls(r.name ?? '')]))
 }
 

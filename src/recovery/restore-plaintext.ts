@@ -4,10 +4,13 @@
  * in the form influxd ≤ 2.7 reads: `token` right after `id`, `hashedToken`
  * gone, every other byte of the record unchanged; the raw index entry back,
  * the hashed index entry removed. Entries whose token does not match their
- * record's hash are refused.
+ * record's hash are refused. The input is read by export-reader.ts.
+ *
+ * Completeness: every hashed record the input does not restore is listed in
+ * the plan (`uncovered`); the command writes nothing unless there are none or
+ * the operator allows a partial restore. Before a downgrade below 2.8 a
+ * token left hashed is a token lost.
  */
-import {parse as parseYaml} from 'yaml'
-
 import type {Tx} from '../bbolt/index.js'
 import {AUTHORIZATIONS, AUTHORIZATION_HASHED_INDEX, AUTHORIZATION_INDEX, idKey, tokenIndexKey} from '../influxd/buckets.js'
 import {allTokenHashes, parseTokenHash, verifyToken, type HashVariant} from '../influxd/hashing.js'
@@ -15,113 +18,8 @@ import {decodeAuthorization, encodeAuthorization, type Authorization} from '../i
 import {tokenFingerprint} from '../influxd/token.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import {checkTokenIndexes} from './indexes.js'
+import type {TokenEntry} from './export-reader.js'
 import {readModel} from './read-model.js'
-import {tokensInText} from './rescue.js'
-
-export interface ExportEntry {
-  /** the authorization id the export names, when it names one */
-  id?: string
-  token: string
-  /** where in the file, for messages ("entry 2", "line 5") */
-  where: string
-}
-
-const ENV_RE = /^\s*(?:export\s+)?INFLUX_TOKEN_([0-9A-Fa-f]{16})\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S*))\s*$/
-
-function fromObjects(list: unknown[], label: string): ExportEntry[] {
-  const out: ExportEntry[] = []
-  list.forEach((item, i) => {
-    if (item === null || typeof item !== 'object') return
-    const o = item as Record<string, unknown>
-    const token = o.token
-    if (typeof token !== 'string' || token === '') return
-    const id = typeof o.id === 'string' && o.id !== '' ? o.id : undefined
-    out.push({...(id !== undefined ? {id} : {}), token, where: `${label} ${i + 1}`})
-  })
-  return out
-}
-
-/** The list of objects in a parsed JSON/YAML document: the document itself, or its tokens/authorizations array. */
-function objectList(doc: unknown): unknown[] | undefined {
-  if (Array.isArray(doc)) return doc
-  if (doc !== null && typeof doc === 'object') {
-    for (const key of ['tokens', 'authorizations', 'exported']) {
-      const v = (doc as Record<string, unknown>)[key]
-      if (Array.isArray(v)) return v
-    }
-  }
-  return undefined
-}
-
-/** One CSV line split into fields (RFC 4180 quoting). */
-function csvLine(line: string): string[] {
-  const out: string[] = []
-  let cur = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++ } else if (ch === '"') quoted = false
-      else cur += ch
-    } else if (ch === '"') quoted = true
-    else if (ch === ',') { out.push(cur); cur = '' } else cur += ch
-  }
-  out.push(cur)
-  return out
-}
-
-/**
- * The entries of an export file: a JSON or YAML list of objects with `id` and
- * `token` (or an object holding such a list), CSV with a header naming `id`
- * and `token`, env lines `INFLUX_TOKEN_<ID>=token`; failing all of these, any
- * token-shaped strings in the text (matched by hash alone).
- */
-export function parseExport(text: string): {format: string; entries: ExportEntry[]} {
-  const trimmed = text.trim()
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    try {
-      const list = objectList(JSON.parse(trimmed))
-      if (list) return {format: 'json', entries: fromObjects(list, 'entry')}
-    } catch {
-      // not JSON after all: try the other forms
-    }
-  }
-  const lines = text.split(/\r?\n/)
-  const envEntries: ExportEntry[] = []
-  lines.forEach((l, i) => {
-    const m = ENV_RE.exec(l)
-    if (m) {
-      const token = m[2] ?? m[3] ?? m[4] ?? ''
-      if (token !== '') envEntries.push({id: m[1]!.toLowerCase(), token, where: `line ${i + 1}`})
-    }
-  })
-  if (envEntries.length > 0) return {format: 'env', entries: envEntries}
-  const header = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('#'))
-  if (header >= 0) {
-    const cols = csvLine(lines[header]!).map((c) => c.trim().toLowerCase())
-    const ti = cols.indexOf('token')
-    if (cols.length > 1 && ti >= 0) {
-      const ii = cols.indexOf('id')
-      const entries: ExportEntry[] = []
-      for (let i = header + 1; i < lines.length; i++) {
-        if (lines[i]!.trim() === '') continue
-        const f = csvLine(lines[i]!)
-        const token = f[ti] ?? ''
-        if (token === '') continue
-        const id = ii >= 0 ? f[ii]?.trim() : undefined
-        entries.push({...(id ? {id} : {}), token, where: `line ${i + 1}`})
-      }
-      return {format: 'csv', entries}
-    }
-  }
-  try {
-    const list = objectList(parseYaml(text))
-    if (list) return {format: 'yaml', entries: fromObjects(list, 'entry')}
-  } catch {
-    // not YAML either
-  }
-  return {format: 'text', entries: tokensInText(text, 'text').map((c) => ({token: c.token, where: c.where}))}
-}
 
 export interface Restored {
   id: string
@@ -140,14 +38,24 @@ export interface Refused {
   reason: string
 }
 
+/** A hashed record the input does not restore. */
+export interface Uncovered {
+  id: string
+  description: string
+  /** why: no entry names or matches it, or the entries that name it were refused */
+  reason: string
+}
+
 export interface RestorePlan {
   restore: Array<Restored & {token: string}>
   alreadyRaw: Array<{id: string; where: string}>
   refused: Refused[]
+  /** every record stored hashed (no raw token) that stays hashed after the plan, in key order */
+  uncovered: Uncovered[]
 }
 
 /** Which entries can be restored, checked against the records (no write). */
-export function planRestore(tx: Tx, entries: readonly ExportEntry[]): RestorePlan {
+export function planRestore(tx: Tx, entries: readonly TokenEntry[]): RestorePlan {
   const model = readModel(tx)
   const byId = new Map<string, Authorization>()
   const byHash = new Map<string, Authorization>()
@@ -156,7 +64,7 @@ export function planRestore(tx: Tx, entries: readonly ExportEntry[]): RestorePla
     byId.set(a.id.toLowerCase(), a)
     if (a.hashedToken) byHash.set(a.hashedToken, a)
   }
-  const plan: RestorePlan = {restore: [], alreadyRaw: [], refused: []}
+  const plan: RestorePlan = {restore: [], alreadyRaw: [], refused: [], uncovered: []}
   const taken = new Set<string>()
   for (const e of entries) {
     const fingerprint = tokenFingerprint(e.token)
@@ -192,6 +100,12 @@ export function planRestore(tx: Tx, entries: readonly ExportEntry[]): RestorePla
       id: a.id, description: a.description, fingerprint, variant: parseTokenHash(a.hashedToken).variant,
       hashedToken: a.hashedToken, where: e.where, token: e.token,
     })
+  }
+  const refusedIds = new Set(plan.refused.flatMap((r) => (r.id !== undefined ? [r.id.toLowerCase()] : [])))
+  for (const {record: a} of model.authorizations) {
+    if (!a || a.token || !a.hashedToken || taken.has(a.id)) continue
+    const reason = refusedIds.has(a.id.toLowerCase()) ? 'the input names it, but its entry was refused' : 'the input holds no token for it'
+    plan.uncovered.push({id: a.id, description: a.description, reason})
   }
   return plan
 }

@@ -80,7 +80,8 @@ export function orgNames(tx: Tx): string[] {
   return names(tx, ORG_KIND)
 }
 
-function existing(list: string[], what: string): string {
+/** `the users in the file: "a", "b"` (or that there are none), for not-found messages. */
+export function existing(list: string[], what: string): string {
   if (list.length === 0) return `the file has no ${what}s`
   return `the ${what}s in the file: ${list.map((n) => JSON.stringify(n)).join(', ')}`
 }

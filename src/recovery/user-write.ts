@@ -26,6 +26,7 @@ import * as B from '../influxd/buckets.js'
 import {SnowflakeGenerator} from '../influxd/ids.js'
 import {decodeUserResourceMapping, encodeUser, encodeUserResourceMapping, type User, type UserStatus} from '../influxd/records.js'
 import {detectSchema} from '../influxd/schema.js'
+import {checkNewName} from './input-rules.js'
 import {findOrg, findUser, type TenantRef} from './tenants.js'
 
 // ---------------------------------------------------------------- passwords
@@ -176,12 +177,12 @@ export interface CreateUserInput {
 
 /**
  * The checks of createUser that need no write (also usable in a read-only
- * transaction, e.g. before asking for a password): a non-empty name not yet
- * taken, a schema this tool can write, and the --owner-of organization. Returns that organization.
+ * transaction, e.g. before asking for a password): a name the input rules
+ * accept (input-rules.ts) not yet taken, a schema this tool can write, and the --owner-of organization. Returns that organization.
  */
 export function precheckCreateUser(tx: Tx, input: {name: string; ownerOf?: string}): OrgRef | undefined {
   const {name} = input
-  if (name.length === 0) throw new UsageError('the user name cannot be empty')
+  checkNewName(name, 'user')
   requireWritable(tx)
   requireBucket(tx, B.USERS)
   const index = requireBucket(tx, B.USER_INDEX)

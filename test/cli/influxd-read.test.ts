@@ -67,7 +67,10 @@ describe('auth list on the real files', () => {
     expect(op).toHaveLength(1)
     expect(op[0].token).toBeUndefined()
     expect(JSON.parse(runCli(['auth', 'list', '--bolt-path', V29, '--id', '08371DEAE98C8000', '--json']).stdout)).toHaveLength(1)
-    expect(JSON.parse(runCli(['auth', 'list', '--bolt-path', V29, '--user', 'nobody', '--json']).stdout)).toEqual([])
+    // a user that does not exist is an error naming the users, as in the write commands (not an empty list)
+    const nobody = runCli(['auth', 'list', '--bolt-path', V29, '--user', 'nobody', '--json'])
+    expect(nobody.status).toBe(5)
+    expect(JSON.parse(nobody.stdout)).toMatchObject({error: {exitCode: 5, message: 'user "nobody" does not exist; the users in the file: "testuser"'}})
     expect(JSON.parse(runCli(['auth', 'list', '--bolt-path', V29, '--org', 'myorg', '--json']).stdout)).toHaveLength(2)
 
     const table = runCli(['auth', 'list', '--bolt-path', V29]).stdout.split('\n')

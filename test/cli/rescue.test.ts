@@ -172,21 +172,34 @@ describe('auth restore-plaintext', () => {
     }
   })
 
-  it('refuses entries whose hash does not match, and exits 1 when nothing matched', () => {
+  it('refuses entries whose hash does not match; records left hashed exit 5 unless --allow-partial; exit 1 when nothing matched', () => {
     const hashed = hashedCopy()
     const before = sha256(hashed)
     const bad = writeFile('bad.json', JSON.stringify([{id: FIX_CUSTOM, token: OP_TOKEN}, {id: FIX_OPERATOR, token: TOKENS.operator}]))
     const r = runCli(['auth', 'restore-plaintext', '--bolt-path', hashed, '--from', bad, '--yes'])
-    expect(r.status).toBe(1)
+    expect(r.status).toBe(5)
     expect(r.stdout).toMatch(/refused 2 entries/)
+    expect(errorLines(r.stderr).error).toMatch(/2 hashed token\(s\) .* are not covered by .*bad\.json: 08371db24dcc8000, 08371deae98c8000; nothing was written/)
     expect(r.stdout + r.stderr).not.toContain(OP_TOKEN)
     expect(sha256(hashed)).toBe(before)
+    const partial = runCli(['auth', 'restore-plaintext', '--bolt-path', hashed, '--from', bad, '--yes', '--allow-partial'])
+    expect(partial.status).toBe(1)
+    expect(sha256(hashed)).toBe(before)
     const mixed = writeFile('mixed.json', JSON.stringify([{id: FIX_CUSTOM, token: CUSTOM_TOKEN}, {id: FIX_OPERATOR, token: CUSTOM_TOKEN}]))
-    const m = runCli(['auth', 'restore-plaintext', '--bolt-path', hashed, '--from', mixed, '--yes', '--json'])
+    const refusedMixed = runCli(['auth', 'restore-plaintext', '--bolt-path', hashed, '--from', mixed, '--yes', '--json'])
+    expect(refusedMixed.status).toBe(5)
+    const refusedDoc = JSON.parse(refusedMixed.stdout) as {written: boolean; restorable: Array<{id: string}>; uncovered: Array<{id: string; reason: string}>}
+    expect(refusedDoc.written).toBe(false)
+    expect(refusedDoc.restorable.map((x) => x.id)).toEqual([FIX_CUSTOM])
+    expect(refusedDoc.uncovered).toEqual([{id: FIX_OPERATOR, description: expect.any(String), reason: 'the input names it, but its entry was refused'}])
+    expect(sha256(hashed)).toBe(before)
+    const m = runCli(['auth', 'restore-plaintext', '--bolt-path', hashed, '--from', mixed, '--yes', '--json', '--allow-partial'])
     expect(m.status, m.stderr).toBe(0)
-    const doc = JSON.parse(m.stdout) as {restored: Array<{id: string}>; refused: Array<{id: string; reason: string}>}
+    const doc = JSON.parse(m.stdout) as {complete: boolean; restored: Array<{id: string}>; refused: Array<{id: string; reason: string}>; uncovered: Array<{id: string}>}
     expect(doc.restored.map((x) => x.id)).toEqual([FIX_CUSTOM])
     expect(doc.refused.map((x) => x.id)).toEqual([FIX_OPERATOR])
+    expect(doc.complete).toBe(false)
+    expect(doc.uncovered.map((x) => x.id)).toEqual([FIX_OPERATOR])
     oracleCheck(hashed)
   })
 })

@@ -8,7 +8,10 @@ import {
   csvField,
   displayWidth,
   escapeControls,
+  escapeValues,
   formatOption,
+  hasUnsafeChars,
+  jsonEscapeUnsafe,
   OUTPUT_FORMATS,
   renderCSV,
   renderInfluxd,
@@ -92,6 +95,41 @@ describe('renderTable', () => {
   })
 })
 
+describe('escaping: what no human output shows raw', () => {
+  const unsafe = [...Array.from({length: 0x20}, (_, i) => i), 0x7f, ...Array.from({length: 0x20}, (_, i) => 0x80 + i), 0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]
+
+  it('escapes every C0 and C1 control, DEL, the separators and the bidi controls', () => {
+    for (const cp of unsafe) {
+      const c = String.fromCharCode(cp)
+      expect(hasUnsafeChars(c), cp.toString(16)).toBe(true)
+      const shown = escapeControls(`a${c}b`)
+      expect(hasUnsafeChars(shown), cp.toString(16)).toBe(false)
+      expect(shown).toMatch(cp < 0x100 ? /^a\\(?:[ntr]|x[0-9a-f]{2})b$/ : /^a\\u[0-9a-f]{4}b$/)
+    }
+    expect(escapeControls('\x1b[2J\u202e')).toBe('\\x1b[2J\\u202e')
+  })
+
+  it('leaves printable text alone, non-ASCII, emoji and joiners included', () => {
+    for (const s of ['plain', 'é日本🎉', 'עברית', 'العربية', '👨\u200d👩\u200d👧', 'nbsp\u00a0', 'back\\slash', '']) {
+      expect(hasUnsafeChars(s)).toBe(false)
+      expect(escapeControls(s)).toBe(s)
+    }
+  })
+
+  it('JSON: the characters JSON.stringify leaves raw become \\u escapes of the same value', () => {
+    const value = {name: unsafe.map((cp) => String.fromCharCode(cp)).join(''), n: 12n}
+    const text = renderJSON(value)
+    expect(hasUnsafeChars(text.slice(0, -1).replace(/\n/g, ''))).toBe(false)
+    expect(JSON.parse(text)).toEqual({name: value.name, n: 12})
+    expect(jsonEscapeUnsafe('"\u202e"')).toBe('"\\u202e"')
+  })
+
+  it('escapeValues: every string of plain objects and arrays, other values as they are', () => {
+    const d = new Date(0)
+    expect(escapeValues({a: ['x\ny', 1, null, {b: '\u202e'}], d, n: 5n})).toEqual({a: ['x\\ny', 1, null, {b: '\\u202e'}], d, n: 5n})
+  })
+})
+
 describe('cellText', () => {
   it('formats values for text cells', () => {
     expect(cellText(null)).toBe('')
@@ -110,7 +148,12 @@ describe('renderInfluxd', () => {
     expect(out).toBe('ID\t\t\tName\n08371db1dd8c8000\ttestuser\n')
   })
 
-  it('prints slices Go-%v style and leaves cells unescaped', () => {
+  it('shows control and bidi characters escaped, as the table does (equality holds for printable data)', () => {
+    const out = renderInfluxd([{key: 'id', header: 'ID'}, {key: 'name', header: 'Name'}], [{id: '1', name: 'a\tb\x1b]0;t\x07\u202ec\nd'}])
+    expect(out).toBe('ID\tName\n1\ta\\tb\\x1b]0;t\\x07\\u202ec\\nd\n')
+  })
+
+  it('prints slices Go-%v style', () => {
     const out = renderInfluxd([{key: 'id', header: 'ID'}, {key: 'p', header: 'Permissions'}], [{id: 'x', p: ['read:orgs', 'write:orgs']}])
     expect(out).toBe('ID\tPermissions\nx\t[read:orgs write:orgs]\n')
   })

@@ -195,7 +195,9 @@ const CASES: Case[] = [
   {name: 'auth rescue, nothing matches', command: 'auth rescue', db: 'hashed', args: (c) => ['auth', 'rescue', '--bolt-path', c.db, '--from', c.input('token-14.txt')], given: [T[14]!], status: 5},
   {name: 'auth restore-plaintext', command: 'auth restore-plaintext', db: 'hashed', args: (c) => ['auth', 'restore-plaintext', '--bolt-path', c.db, '--from', c.input('export.yaml'), '--yes'], status: 0},
   {name: 'auth restore-plaintext --dry-run --json', command: 'auth restore-plaintext', db: 'hashed', args: (c) => ['auth', 'restore-plaintext', '--bolt-path', c.db, '--from', c.input('export.yaml'), '--dry-run', '--json'], status: 0},
-  {name: 'auth restore-plaintext, no match', command: 'auth restore-plaintext', db: 'hashed', args: (c) => ['auth', 'restore-plaintext', '--bolt-path', c.db, '--from', c.input('token-15.txt'), '--yes'], given: [T[15]!], status: 1},
+  // nothing matches, so every hashed token is left uncovered: exit 5 naming them (with --allow-partial: exit 1)
+  {name: 'auth restore-plaintext, no match', command: 'auth restore-plaintext', db: 'hashed', args: (c) => ['auth', 'restore-plaintext', '--bolt-path', c.db, '--from', c.input('token-15.txt'), '--yes'], given: [T[15]!], status: 5},
+  {name: 'auth restore-plaintext, no match, --allow-partial', command: 'auth restore-plaintext', db: 'hashed', args: (c) => ['auth', 'restore-plaintext', '--bolt-path', c.db, '--from', c.input('token-15.txt'), '--yes', '--allow-partial'], given: [T[15]!], status: 1},
   // users, orgs
   {name: 'user list --json', command: 'user list', args: (c) => ['user', 'list', '--bolt-path', c.db, '--json'], status: 0},
   {name: 'user create --password-stdin', command: 'user create', args: (c) => ['user', 'create', '--bolt-path', c.db, '--username', 'alice', '--password-stdin', '--json'], input: `${P[0]}\n`, given: [P[0]!], status: 0},

@@ -16,6 +16,7 @@ import {addToExport, EXPORT_FORMATS, exportSealed, exportToFile, type ExportDocu
 import {encryptFlags, seal, sealedNote, sealingFromFlags} from '../../cli/encryption.js'
 import {applyHashUpgrade, findPlaintext, planHashUpgrade, scrub, verifyHashUpgrade, type ScrubReport} from '../../recovery/hash-upgrade.js'
 import {authRow} from '../../recovery/list.js'
+import {escapeControls} from '../../platform/format.js'
 import {readTenants} from '../../recovery/read-model.js'
 
 const TYPED_CONFIRMATION = 'hash without export'
@@ -23,7 +24,7 @@ const TYPED_CONFIRMATION = 'hash without export'
 async function ask(question: string): Promise<string> {
   const rl = createInterface({input: process.stdin, output: process.stderr})
   try {
-    return (await rl.question(question)).trim()
+    return (await rl.question(escapeControls(question))).trim()
   } finally {
     rl.close()
   }

@@ -8,7 +8,7 @@ import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
 import {authDocument, authJsonElement} from '../../recovery/auth-json.js'
-import {eachAuthRow, influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
+import {checkAuthFilter, eachAuthRow, influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
 
 const COLUMNS: Column[] = [
   {key: 'id', header: 'ID', minWidth: 16},
@@ -45,9 +45,9 @@ export default class AuthList extends BaseCommand {
 
   static override flags = {
     ...influxdFileFlags,
-    id: Flags.string({description: 'only the token with this ID', helpValue: 'ID'}),
-    user: Flags.string({description: 'only tokens of the user with this name', helpValue: 'NAME'}),
-    org: Flags.string({description: 'only tokens of the org with this name', helpValue: 'NAME'}),
+    id: Flags.string({description: 'only the token with this ID (exit 2 when it is not an ID, 5 when no token has it)', helpValue: 'ID'}),
+    user: Flags.string({description: 'only tokens of the user with this name (exit 5 naming the users when there is no such user)', helpValue: 'NAME'}),
+    org: Flags.string({description: 'only tokens of the org with this name (exit 5 naming the orgs when there is no such org)', helpValue: 'NAME'}),
     operator: Flags.boolean({description: 'only operator tokens', default: false}),
     redact: Flags.boolean({description: 'do not print token values', default: false}),
     format: formatFlag(),
@@ -67,7 +67,7 @@ export default class AuthList extends BaseCommand {
         const tx = db.begin(false)
         try {
           requireBuckets(tx, AUTHORIZATIONS)
-          await this.printJsonArray(eachAuthRow(tx, filter, {redact: flags.redact}), (r) => authJsonElement(r) ?? this.jsonElement(document(r)))
+          await this.printJsonArray(eachAuthRow(tx, checkAuthFilter(tx, filter), {redact: flags.redact}), (r) => authJsonElement(r) ?? this.jsonElement(document(r)))
         } finally {
           tx.rollback()
         }
@@ -77,15 +77,15 @@ export default class AuthList extends BaseCommand {
     const rows = await withDataFile(path, opened, ({db}) =>
       db.view((tx) => {
         requireBuckets(tx, AUTHORIZATIONS)
-        return listAuthorizations(tx, filter, {redact: flags.redact})
+        return listAuthorizations(tx, checkAuthFilter(tx, filter), {redact: flags.redact})
       }))
     switch (format) {
       case 'yaml':
-        await this.write(renderYAML(rows.map(document)))
+        await this.write(renderYAML(this.forStdout(rows.map(document))))
         break
       case 'csv':
         await this.write(renderCSV([...COLUMNS, {key: 'userID'}, {key: 'orgID'}, {key: 'createdAt'}, {key: 'updatedAt'}, {key: 'error'}],
-          rows.map((r) => ({...tableRow(r, flags.redact), token: r.token ?? '', userID: r.userID, orgID: r.orgID, createdAt: r.createdAt, updatedAt: r.updatedAt, error: r.error}))))
+          this.forStdout(rows.map((r) => ({...tableRow(r, flags.redact), token: r.token ?? '', userID: r.userID, orgID: r.orgID, createdAt: r.createdAt, updatedAt: r.updatedAt, error: r.error})))))
         break
       case 'influxd':
         await this.write(influxdAuthTable(flags.redact ? rows.map((r) => ({...r, token: undefined, tokenState: r.tokenState === 'raw' ? 'hashed' : r.tokenState})) : rows))

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, jsonFlag, stringifyJson} from '../../cli/base-command.js'
+import {confirmSecretsOnTerminal} from '../../cli/prompt.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {AUTHORIZATIONS} from '../../influxd/buckets.js'
 import {requireBuckets} from '../../recovery/read-model.js'
@@ -10,7 +11,7 @@ import {outputWidth} from '../../cli/terminal.js'
 import {renderTable} from '../../platform/format.js'
 import {writeSecretFile} from '../../recovery/export.js'
 import {collectCandidates, matchCandidates, rescueDocument, tokensInText, type CandidateSet} from '../../recovery/rescue.js'
-import {parseExport} from '../../recovery/restore-plaintext.js'
+import {readTokenInput} from '../../recovery/export-reader.js'
 import {encryptFlags, identityFlag, readInputFile, refuseBinaryToTerminal, seal, sealedNote, sealingFromFlags} from '../../cli/encryption.js'
 import {ageFileKind} from '../../platform/age.js'
 import * as fs from 'node:fs'
@@ -30,7 +31,8 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
 
   static override flags = {
     from: Flags.string({description: 'the file to recover tokens from (an older bolt file or a text file)', helpValue: 'FILE', required: true}),
-    output: Flags.string({char: 'o', description: 'write the recovered tokens here (new file, mode 0600); "-" for stdout', helpValue: 'FILE'}),
+    output: Flags.string({char: 'o', description: 'write the recovered tokens here (new file, mode 0600); "-" for stdout (on a terminal: asked first, or --yes)', helpValue: 'FILE'}),
+    yes: Flags.boolean({char: 'y', description: 'with "--output -" on a terminal: print the tokens without asking', default: false}),
     identity: identityFlag,
     ...encryptFlags,
     ...influxdFileFlags,
@@ -43,7 +45,12 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const sealing = await sealingFromFlags(flags)
     if (sealing !== undefined && flags.output === undefined) throw new RecoverError('--recipient, --recipients-file and --armor encrypt the --output file: give --output FILE', ExitCode.USAGE)
-    if (flags.output === '-') refuseBinaryToTerminal(sealing)
+    if (flags.output === '-' && flags.json) throw new RecoverError('--output - and --json both write to stdout', ExitCode.USAGE, 'write the tokens to a file with --output FILE')
+    if (flags.output === '-') {
+      refuseBinaryToTerminal(sealing)
+      // encrypted output shows nothing secret; plaintext on a terminal is asked for first
+      if (sealing === undefined) await confirmSecretsOnTerminal('the plaintext of the tokens recovered', {yes: flags.yes})
+    }
     const set = await candidatesFrom(flags.from, flags.identity)
     const report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: AUTH_TENANT_BUCKETS}}, (ctx) => ctx.db.view((tx) => {
       requireBuckets(tx, AUTHORIZATIONS)
@@ -52,7 +59,6 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     // on failure the notes become the error's hint: an error is one Error: line and one Hint: line
     if (report.found.length > 0) for (const n of set.notes) this.note(`note: ${n}`)
     const toStdout = flags.output === '-'
-    if (toStdout && flags.json) throw new RecoverError('--output - and --json both write to stdout', ExitCode.USAGE, 'write the tokens to a file with --output FILE')
     if (flags.output !== undefined && report.found.length > 0) {
       const text = `${stringifyJson(rescueDocument(report.found), 2)}\n`
       if (sealing === undefined) {
@@ -63,7 +69,7 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
         }
       } else {
         // the plaintext is proven before it is sealed: read back as restore-plaintext reads it, token for token
-        const back = new Map(parseExport(text).entries.map((e) => [e.id, e.token]))
+        const back = new Map(readTokenInput(text).entries.map((e) => [e.id, e.token]))
         if (back.size !== report.found.length || report.found.some((f) => back.get(f.id) !== f.token)) throw new RecoverError('the rescue output does not read back as the tokens found; nothing was written', ExitCode.VERIFY_FAILED)
         const sealed = await seal(text, sealing)
         if (toStdout) await this.write(sealed)
@@ -91,10 +97,10 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
       const out = toStdout ? (l: string) => this.note(l) : undefined
       const lines = [summary]
       if (foundRows.length > 0) {
-        lines.push('recovered:', renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'stored', header: 'Stored'}, {key: 'fingerprint', header: 'Fingerprint'}, {key: 'where', header: 'Found in'}], foundRows, {maxWidth: outputWidth()}).trimEnd())
+        lines.push('recovered:', ...renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'stored', header: 'Stored'}, {key: 'fingerprint', header: 'Fingerprint'}, {key: 'where', header: 'Found in'}], foundRows, {maxWidth: outputWidth()}).trimEnd().split('\n'))
       }
       if (report.missing.length > 0) {
-        lines.push('still missing (hashed, no plaintext found):', renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'status', header: 'Status'}, {key: 'userName', header: 'User'}, {key: 'orgName', header: 'Org'}], report.missing, {maxWidth: outputWidth()}).trimEnd())
+        lines.push('still missing (hashed, no plaintext found):', ...renderTable([{key: 'id', header: 'ID', minWidth: 16}, {key: 'description', header: 'Description'}, {key: 'status', header: 'Status'}, {key: 'userName', header: 'User'}, {key: 'orgName', header: 'Org'}], report.missing, {maxWidth: outputWidth()}).trimEnd().split('\n'))
       }
       if (out) for (const l of lines) out(l)
       else await this.lines(lines)

@@ -4,6 +4,7 @@ import {dumpRecords, formatRecord} from '../../bbolt/dump.js'
 import {BaseCommand, dataFileFlags, encodingFlag, fileArg, stdoutClosed} from '../../cli/base-command.js'
 import {resolveBucketPath} from '../../cli/bucket-path.js'
 import {withDataFile} from '../../cli/data-file.js'
+import {jsonEscapeUnsafe} from '../../platform/format.js'
 
 /** Output is sent in chunks of about this many characters. */
 const CHUNK = 256 * 1024
@@ -40,12 +41,12 @@ With --encoding base64 the output is byte-identical to the Go oracle's dump. "bo
         for (const r of dumpRecords(tx, start)) {
           buf += `${formatRecord(r, enc)}\n`
           if (buf.length >= CHUNK) {
-            await this.write(buf)
+            await this.write(jsonEscapeUnsafe(buf))
             buf = ''
             if (stdoutClosed()) return
           }
         }
-        if (buf.length > 0) await this.write(buf)
+        if (buf.length > 0) await this.write(jsonEscapeUnsafe(buf))
       } finally {
         tx.rollback()
       }

@@ -6,6 +6,7 @@ import {BaseCommand, dataFileFlags, encodingFlag, fileArg, jsonFlag} from '../..
 import {decodeArg, resolveBucketPath} from '../../cli/bucket-path.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {NotFoundError} from '../../errors.js'
+import {escapeControls} from '../../platform/format.js'
 
 export default class BoltGet extends BaseCommand {
   static override summary = 'Print the value of one key'
@@ -55,6 +56,8 @@ The --bucket path and the --key are read in the same --encoding (use hex or base
       return
     }
     const shown = encodeBytes(value, enc)
-    await this.write(`${typeof shown === 'string' ? shown : encodeBytesJson(value, enc)}\n`)
+    const text = typeof shown === 'string' ? shown : encodeBytesJson(value, enc)
+    // exact in a pipe (--raw for the bytes themselves); a terminal gets control and bidi characters escaped
+    await this.write(`${process.stdout.isTTY === true ? escapeControls(text) : text}\n`)
   }
 }

@@ -40,7 +40,7 @@ export default class OrgList extends BaseCommand {
     else {
       const cols = rows.some((r) => r.error) ? COLUMNS : COLUMNS.filter((c) => c.key !== 'error')
       if (format === 'table') await this.table(cols, rows, {wholeWith: '--format yaml or --json'})
-      else await this.write(renderRows(format, cols, rows.map((r) => ({...r}))))
+      else await this.write(renderRows(format, cols, this.forStdout(rows.map((r) => ({...r})))))
     }
   }
 }

@@ -8,6 +8,7 @@ import {promptPassword, readSecret} from '../../cli/secret-input.js'
 import {performWrite} from '../../cli/write.js'
 import {type Column} from '../../platform/format.js'
 import {AUTH_TENANT_BUCKETS} from '../../influxd/buckets.js'
+import {checkNewName} from '../../recovery/input-rules.js'
 import {
   checkPassword, createUser, describeChanges, hashPassword, passwordProblem, precheckCreateUser, verify,
 } from '../../recovery/user-write.js'
@@ -37,7 +38,7 @@ Safe write: exits 3 while influxd holds the file, refuses files whose schema thi
 
   static override flags = {
     ...influxdFileFlags,
-    username: Flags.string({char: 'u', description: 'name of the new user (exact bytes; must not exist yet)', helpValue: 'NAME', required: true}),
+    username: Flags.string({char: 'u', description: 'name of the new user (exact bytes; must not exist yet; no control or bidi characters, no white space around it)', helpValue: 'NAME', required: true}),
     'password-stdin': Flags.boolean({description: 'read the password from the first line of stdin', default: false, exclusive: ['password-file']}),
     'password-file': Flags.string({description: 'read the password from this file (one trailing newline is ignored)', helpValue: 'FILE', exclusive: ['password-stdin']}),
     'owner-of': Flags.string({description: 'make the user an owner of the organization with this name [default: no organization]', helpValue: 'ORG'}),
@@ -49,6 +50,7 @@ Safe write: exits 3 while influxd holds the file, refuses files whose schema thi
     const {flags} = await this.parse(UserCreate)
     this.jsonMode = flags.json
     const name = flags.username
+    checkNewName(name, 'user')
     const ownerOf = flags['owner-of']
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const timeoutSec = flags['lock-timeout']

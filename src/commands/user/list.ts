@@ -42,7 +42,7 @@ export default class UserList extends BaseCommand {
       const cols = rows.some((r) => r.error) ? COLUMNS : COLUMNS.filter((c) => c.key !== 'error')
       const shown = rows.map((r) => ({...r, hasPassword: format === 'table' ? (r.hasPassword ? 'yes' : 'no') : r.hasPassword}))
       if (format === 'table') await this.table(cols, shown, {color: (key, text) => (key === 'status' ? statusColor(text) : undefined), wholeWith: '--format yaml or --json'})
-      else await this.write(renderRows(format, cols, shown))
+      else await this.write(renderRows(format, cols, this.forStdout(shown)))
     }
   }
 }
