@@ -2,6 +2,7 @@
  * `auth list --json` and `--format yaml`: one document per token, and the
  * JSON text of it written directly for the streamed listing.
  */
+import {jsonEscapeUnsafe} from '../platform/format.js'
 import type {AuthRow} from './list.js'
 
 /** One JSON/YAML object per token, in a stable key order (what `auth list --json` prints for each). */
@@ -54,7 +55,8 @@ export function authJsonElement(r: AuthRow): string | undefined {
     }
     perms += '\n    ]'
   }
-  return `{\n    "id": ${str(r.id)},\n    "description": ${str(r.description)},\n    "status": ${str(r.status)},\n    "kind": ${str(r.kind)},\n    "tokenState": ${str(r.tokenState)},${
+  // as renderJSON: DEL, C1, separators and bidi controls (which JSON.stringify leaves raw) as \u escapes
+  return jsonEscapeUnsafe(`{\n    "id": ${str(r.id)},\n    "description": ${str(r.description)},\n    "status": ${str(r.status)},\n    "kind": ${str(r.kind)},\n    "tokenState": ${str(r.tokenState)},${
     r.token !== undefined ? `\n    "token": ${str(r.token)},` : ''}${r.hashedToken !== undefined ? `\n    "hashedToken": ${str(r.hashedToken)},` : ''
-  }\n    "userID": ${strOrNull(r.userID)},\n    "userName": ${strOrNull(r.userName)},\n    "orgID": ${strOrNull(r.orgID)},\n    "orgName": ${strOrNull(r.orgName)},\n    "permissions": ${perms},\n    "createdAt": ${str(r.createdAt)},\n    "updatedAt": ${str(r.updatedAt)}\n  }`
+  }\n    "userID": ${strOrNull(r.userID)},\n    "userName": ${strOrNull(r.userName)},\n    "orgID": ${strOrNull(r.orgID)},\n    "orgName": ${strOrNull(r.orgName)},\n    "permissions": ${perms},\n    "createdAt": ${str(r.createdAt)},\n    "updatedAt": ${str(r.updatedAt)}\n  }`)
 }

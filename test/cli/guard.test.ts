@@ -309,8 +309,10 @@ describe('the drop-in run as systemd runs it', () => {
     await runAsSystemd()
     const [manifest, exported] = exportsIn() as [string, string]
     fs.appendFileSync(path.join(exportDir, exported), 'x')
+    const before = new Set(exportsIn())
     expect((await runAsSystemd()).stdout).toMatch(/captured 2 raw token/)
-    const newest = exportsIn().filter((f) => f.endsWith('.age')).pop()!
+    // the new one (within the same second and txid it is named …-TXID-2, which sorts first)
+    const newest = exportsIn().find((f) => f.endsWith('.age') && !before.has(f))!
     fs.rmSync(path.join(exportDir, newest.replace('.yaml.age', '.manifest.json')))
     expect((await runAsSystemd()).stdout).toMatch(/captured 2 raw token/)
     expect(exportsIn()).toContain(manifest)
@@ -428,22 +430,24 @@ describe('guard run: every problem exits 0 with one line and changes nothing', (
 
 describe('guard run starts fast', () => {
   it('loads neither oclif nor the YAML library nor the age library when there is nothing to capture; age only when it captures', () => {
-    const hook = path.join(tmp, 'hook.mjs')
-    const reg = path.join(tmp, 'register.mjs')
+    // every file Node compiles or loads (CommonJS: the bundle and its lazy parts are CommonJS)
+    const hook = path.join(tmp, 'hook.cjs')
     const log = path.join(tmp, 'loaded.txt')
-    fs.writeFileSync(hook, `import {appendFileSync} from 'node:fs'\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r }\n`)
-    fs.writeFileSync(reg, `import {register} from 'node:module'\nregister(${JSON.stringify(`file://${hook}`)})\n`)
+    fs.writeFileSync(hook, `const M = require('node:module'); const fs = require('node:fs')
+for (const ext of Object.keys(M._extensions)) { const orig = M._extensions[ext]; M._extensions[ext] = function (m, f) { fs.appendFileSync(${JSON.stringify(log)}, f + '\\n'); return orig.call(this, m, f) } }
+`)
     const run = (): string => {
       fs.rmSync(log, {force: true})
-      const r = spawnSync(process.execPath, ['--import', reg, ...CLI.slice(1), 'guard', 'run', '--bolt-path', db, '--export-dir', exportDir, '--recipient', key.recipient], {encoding: 'utf8'})
+      const r = spawnSync(process.execPath, ['--require', hook, ...CLI.slice(1), 'guard', 'run', '--bolt-path', db, '--export-dir', exportDir, '--recipient', key.recipient], {encoding: 'utf8'})
       expect(r.status).toBe(0)
       return fs.readFileSync(log, 'utf8')
     }
     const capturing = run()
-    expect(capturing).toContain('/node_modules/age-encryption/')
+    expect(capturing).toContain('/dist/guard-run.cjs')
+    expect(capturing).toContain('/dist/lazy-age-encryption.cjs')
     const idle = run()
-    expect(idle).toContain('/dist/cli/guard-run.js')
-    for (const heavy of ['/node_modules/@oclif/', '/node_modules/age-encryption/', '/node_modules/yaml/', '/node_modules/proper-lockfile/', '/dist/recovery/export.js']) expect(idle).not.toContain(heavy)
+    expect(idle).toContain('/dist/guard-run.cjs')
+    for (const heavy of ['/dist/influx-recover.cjs', '/node_modules/@oclif/', 'age-encryption', 'yaml', 'proper-lockfile']) expect(idle).not.toContain(heavy)
   })
 })
 
