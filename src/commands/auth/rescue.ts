@@ -47,7 +47,7 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
       const text = `${stringifyJson(rescueDocument(report.found), 2)}\n`
       if (toStdout) await this.write(text)
       else {
-        writeSecretFile(flags.output, text)
+        writeSecretFile(flags.output, text, 'rescue output')
         this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600): keep it secret, delete it when done`)
       }
     }
