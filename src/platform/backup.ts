@@ -167,7 +167,9 @@ function tempName(base: string, now: Date): string {
  * Removes the temporary files of backups of `base` in `dir` that no live run
  * holds (a run killed with SIGKILL, a power cut): each is opened without
  * following a link, must be a regular file of ours, and is removed only when
- * an exclusive flock on it can be taken at once. Returns the paths removed;
+ * an exclusive flock on it can be taken at once (a run killed between naming
+ * the backup and removing the temporary name leaves a second name of a whole
+ * backup: removing it is just as right). Returns the paths removed;
  * never throws (what cannot be removed stays for doctor to report).
  */
 export async function removeAbandonedBackups(dir: string, base: string): Promise<string[]> {
@@ -189,7 +191,8 @@ export async function removeAbandonedBackups(dir: string, base: string): Promise
     }
     try {
       const st = fs.fstatSync(fd)
-      if (!st.isFile() || st.nlink !== 1 || (owner !== undefined && st.uid !== owner)) continue
+      // unlink removes a name, never what a second hard link names: only the owner matters here
+      if (!st.isFile() || (owner !== undefined && st.uid !== owner)) continue
       try {
         await flockWithTimeout(fd, 'exclusive', 0, p)
       } catch {
@@ -277,6 +280,8 @@ export async function backupFile(source: string | BackupSource, opts: BackupOpti
     // marks it as written by a live run: only an abandoned one can be flocked by another
     await flockWithTimeout(t.fd, 'exclusive', 0, t.path)
     stopInterrupt = onInterrupt(() => {
+      // once published, the temporary file's inode is the backup: never discarded
+      if (temp === undefined) return undefined
       t.discard()
       return `the unfinished backup ${t.path} was removed`
     })

@@ -104,9 +104,9 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-function busyWithOtherRun(path: string, lockDir: string): LockedError {
+function busyWithOtherRun(path: string, lockDir: string, owner: string | undefined): LockedError {
   return new LockedError(
-    `${path} is being modified by another influx-recover run (its lock directory ${lockDir} exists)`,
+    `${path} is being modified by another influx-recover run (its lock directory ${lockDir} exists${owner ? `, ${owner}` : ''})`,
     `wait for it to finish; if no other run exists (one was killed on another host), the directory is taken over once it has not been refreshed for ${LOCKFILE_STALE_MS / 1000} s`,
   )
 }
@@ -146,10 +146,10 @@ function leftoverNotEmpty(lockDir: string, why: string): RecoverError {
   )
 }
 
-/** Who owns a directory, when not the user running this: for messages. */
-function ownerNote(st: Stats): string {
+/** "owned by uid 999 (influxdb)" when not owned by the user running this, else undefined: for messages. */
+function foreignOwner(st: Stats | undefined): string | undefined {
   const me = expectedOwner()
-  return me !== undefined && st.uid !== me ? ` (owned by ${describeUid(st.uid)})` : ''
+  return st !== undefined && me !== undefined && st.uid !== me ? `owned by ${describeUid(st.uid)}` : undefined
 }
 
 /**
@@ -201,7 +201,7 @@ async function acquireLockfile(
           await refuseForeignLockEntry(lockDir)
           const st = await fsp.lstat(lockDir).catch(() => undefined)
           throw new RecoverError(
-            `${lockDir}${st ? ownerNote(st) : ''} is left over from an influx-recover run that was killed, and cannot be removed: ${message(e)}`,
+            `${lockDir}${foreignOwner(st) ? ` (${foreignOwner(st)})` : ''} is left over from an influx-recover run that was killed, and cannot be removed: ${message(e)}`,
             ExitCode.ERROR,
             `remove it (rmdir -- ${shellQuote(lockDir)}) and run the command again`,
           )
@@ -209,7 +209,7 @@ async function acquireLockfile(
       }
     }
     const remaining = deadline - performance.now()
-    if (remaining <= 0) throw busyWithOtherRun(path, lockDir)
+    if (remaining <= 0) throw busyWithOtherRun(path, lockDir, foreignOwner(await fsp.lstat(lockDir).catch(() => undefined)))
     await sleep(Math.min(RETRY_INTERVAL_MS, remaining))
   }
 }

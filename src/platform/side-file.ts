@@ -23,7 +23,7 @@
  * not checked there (Windows has neither in this form).
  */
 import * as fs from 'node:fs'
-import {basename, dirname} from 'node:path'
+import {dirname} from 'node:path'
 
 import {ExitCode, RecoverError} from '../errors.js'
 
@@ -92,22 +92,22 @@ export function shellQuote(s: string): string {
 
 /**
  * Why `st` (from lstat or fstat) is not acceptable for a side file, or
- * undefined when it is. `directory`: a directory is what is expected (the
- * lock directory); otherwise a regular file with exactly one link.
+ * undefined when it is: a regular file with exactly one link, ours, not
+ * writable by group or others.
  */
-export function sideFileProblem(st: fs.Stats, opts: {directory?: boolean} = {}): string | undefined {
-  if (opts.directory ? !st.isDirectory() : !st.isFile()) return `is ${kindOf(st)}, not ${opts.directory ? 'a directory' : 'a regular file'}`
+export function sideFileProblem(st: fs.Stats): string | undefined {
+  if (!st.isFile()) return `is ${kindOf(st)}, not a regular file`
   // A hard link to a file elsewhere (say /etc/shadow, planted by the
   // directory's owner) would pass every other check as root's own file.
-  if (!opts.directory && st.nlink > 1) return `has ${st.nlink} hard links (it may be another file under a second name)`
+  if (st.nlink > 1) return `has ${st.nlink} hard links (it may be another file under a second name)`
   const owner = expectedOwner()
   if (owner !== undefined && st.uid !== owner) return `is owned by ${describeUid(st.uid)}, not by ${describeUid(owner)} who runs this command`
   if (!IS_WINDOWS && (st.mode & 0o022) !== 0) return `is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8).padStart(3, '0')})`
   return undefined
 }
 
+/** The same file: device and inode (on Windows, volume serial and file index). */
 export function sameFile(a: fs.Stats, b: fs.Stats): boolean {
-  // Windows may report ino 0 where the file index is unknown: compare what there is
   return a.dev === b.dev && a.ino === b.ino
 }
 
@@ -353,9 +353,4 @@ export function writeNewSideFile(path: string, data: string | Buffer, what: stri
   }
   f.close()
   syncDir(dirname(path))
-}
-
-/** `.name` for a hidden file beside `name` in the same directory. */
-export function hiddenName(name: string): string {
-  return basename(name).startsWith('.') ? basename(name) : `.${basename(name)}`
 }

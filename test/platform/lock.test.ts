@@ -161,6 +161,22 @@ describe('lockDataFile', () => {
       await lock(true)
     })
 
+    it('network filesystem: another user\'s live lock directory is named with its owner (exit 3)', async () => {
+      const lockDir = lockfilePathFor(file)
+      await fsp.mkdir(lockDir)
+      const saved = process.env.INFLUX_RECOVER_TEST_HOOKS
+      if (process.getuid?.() === 0) await fsp.chown(lockDir, 65534, 65534)
+      else process.env.INFLUX_RECOVER_TEST_HOOKS = `euid-${(process.getuid?.() ?? 0) + 1}`
+      try {
+        const err = await expectRecoverError(() => lock(true, 0.2, false), ExitCode.LOCKED)
+        expect(err.message).toMatch(new RegExp(`\\(its lock directory .* exists, owned by uid \\d+`))
+      } finally {
+        if (saved === undefined) delete process.env.INFLUX_RECOVER_TEST_HOOKS
+        else process.env.INFLUX_RECOVER_TEST_HOOKS = saved
+      }
+      expect(await exists(lockDir)).toBe(true)
+    })
+
     it('network filesystem: retries within the timeout and wins once the other run finishes', async () => {
       const unlock = await lockfile.lock(file, {lockfilePath: lockfilePathFor(file), realpath: false})
       setTimeout(() => void unlock(), 200)

@@ -215,16 +215,20 @@ describe('the lock directory (defect 12)', () => {
 })
 
 describe('backup names and backup temporary files', () => {
-  it('links planted at the backup names of the next seconds are never followed: the backup takes the next free name', () => {
+  it('symlinks, dangling ones, FIFOs and foreign files planted at the backup names of the next seconds are never followed or replaced: the backup takes the next free name', () => {
     const s = scene()
-    const planted: string[] = []
+    const planted: Array<{p: string; kind: Plant}> = []
+    const kinds: Plant[] = ['symlink to a file', 'dangling symlink', 'FIFO', 'foreign file', 'symlink to a directory']
     const now = Date.now()
-    for (let t = -1; t <= 30; t++) {
+    for (let t = -1; t <= 40; t++) {
       const stamp = new Date(now + t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')
       const p = path.join(s.dir, `influxd.bolt.influx-recover-${stamp}.bak`)
-      fs.symlinkSync(s.victim, p)
-      planted.push(p)
+      const kind = kinds[(t + 1) % kinds.length]!
+      if (kind === 'dangling symlink') fs.symlinkSync(path.join(s.victimDir, `made-${t}`), p)
+      else plant(s, kind, p)
+      planted.push({p, kind})
     }
+    const before = JSON.stringify(planted.map(({p}) => [fs.lstatSync(p).mode, fs.lstatSync(p).isSymbolicLink() ? fs.readlinkSync(p) : fs.lstatSync(p).size]))
     const victimBefore = fs.readFileSync(s.victim, 'utf8')
     const r = runCli(['auth', 'create-operator', '--bolt-path', s.db, '--username', 'testuser', '--org', 'myorg', '--token-stdin'], {input: `${TOKEN}\n`})
     expect(r.status, r.stderr).toBe(0)
@@ -232,8 +236,10 @@ describe('backup names and backup temporary files', () => {
     expect(backup).toMatch(/\.influx-recover-\d{8}T\d{6}Z-2\.bak$/)
     expect(fs.lstatSync(backup).isFile()).toBe(true)
     oracleCheck(backup)
-    for (const p of planted) expect(fs.readlinkSync(p)).toBe(s.victim)
+    expect(JSON.stringify(planted.map(({p}) => [fs.lstatSync(p).mode, fs.lstatSync(p).isSymbolicLink() ? fs.readlinkSync(p) : fs.lstatSync(p).size]))).toBe(before)
     expect(fs.readFileSync(s.victim, 'utf8')).toBe(victimBefore)
+    expect(fs.readdirSync(s.victimDir).filter((n) => n.startsWith('made-'))).toEqual([])
+    expect(fs.readdirSync(path.join(s.victimDir, 'd'))).toEqual([])
   })
 
   it('things named like a backup temporary file that are not an abandoned one of ours are left alone (and doctor reports them)', () => {
