@@ -21,6 +21,13 @@ export interface OpenOptions {
   cacheBytes?: number
   /** do not persist a freelist on commit (like Go's NoFreelistSync) */
   noFreelistSync?: boolean
+  /**
+   * an already-open descriptor of the file (opened read-write unless
+   * readOnly) to use instead of opening `path`, which then only names it in
+   * messages: the caller's lock and this engine see one file even if the
+   * path changes meanwhile. The caller keeps it: close() leaves it open.
+   */
+  fd?: number
 }
 
 export interface CreateOptions {
@@ -59,7 +66,8 @@ export class DB {
     const ops = options.fileOps ?? realFileOps
     // O_NONBLOCK: a FIFO must fail below, not hang the open.
     const flags = (readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR) | fs.constants.O_NONBLOCK
-    const fd = ioCall(`open ${path}`, () => fs.openSync(path, flags))
+    const owned = options.fd === undefined
+    const fd = options.fd ?? ioCall(`open ${path}`, () => fs.openSync(path, flags))
     try {
       const st = fs.fstatSync(fd)
       if (!st.isFile()) throw corrupt(`${path} is not a regular file`)
@@ -67,7 +75,7 @@ export class DB {
       const {pageSize, metas, active} = readMetas(fd, ops, size, path)
       return new DB(path, fd, {...options, readOnly, noFreelistSync: options.noFreelistSync ?? false}, pageSize, metas, active)
     } catch (err) {
-      fs.closeSync(fd)
+      if (owned) fs.closeSync(fd)
       throw err
     }
   }
@@ -281,7 +289,7 @@ export class DB {
     if (this.closed) return
     this.tx?.rollback()
     this.closed = true
-    fs.closeSync(this.fd)
+    if (this.options.fd === undefined) fs.closeSync(this.fd)
   }
 }
 

@@ -44,7 +44,9 @@ export function ioCall<T>(what: string, fn: () => T): T {
   } catch (err) {
     if (err instanceof BoltError) throw err
     const e = err as NodeJS.ErrnoException
-    throw new BoltError('io', `${what}: ${e.code ?? ''}${e.code ? ' ' : ''}${e.message}`, {cause: err})
+    // Node's messages already start with the code ("ENOSPC: no space left on device, write")
+    const code = e.code && !e.message.startsWith(`${e.code}:`) ? `${e.code} ` : ''
+    throw new BoltError('io', `${what}: ${code}${e.message}`, {cause: err})
   }
 }
 

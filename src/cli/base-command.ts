@@ -163,7 +163,7 @@ const CHECKED_CORRUPT_HINT = 'if this is the right file ("influx-recover locate"
  */
 export function describeError(err: unknown, commandId?: string): ErrorReport {
   const help = commandId ? `run "influx-recover ${commandId} --help" for its flags and examples` : 'see --help'
-  const report = describeRaw(err, help, commandId)
+  const report = diskFullReport(err) ?? describeRaw(err, help, commandId)
   return {...report, message: escapeControls(report.message), ...(report.hint !== undefined ? {hint: escapeControls(report.hint)} : {})}
 }
 
@@ -197,6 +197,21 @@ function describeRaw(err: unknown, help: string, commandId: string | undefined):
   }
   if (err instanceof Error) return {exitCode: ExitCode.ERROR, message: oneLine(err.message) || err.name}
   return {exitCode: ExitCode.ERROR, message: oneLine(String(err))}
+}
+
+/** ENOSPC/EDQUOT of an engine or system call (not already explained by a RecoverError): one line and what to do. */
+function diskFullReport(err: unknown): ErrorReport | undefined {
+  if (err instanceof RecoverError) return undefined
+  const codeOf = (e: unknown): string | undefined => (typeof e === 'object' && e !== null && 'code' in e ? String((e as {code: unknown}).code) : undefined)
+  const code = codeOf(err) ?? codeOf((err as {cause?: unknown} | null)?.cause)
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return undefined
+  const what = code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on the device'
+  const during = err instanceof BoltError ? ` during "${oneLine(err.message).split(':')[0]}"` : ''
+  return {
+    exitCode: ExitCode.ERROR,
+    message: `${what}${during}: nothing was committed${err instanceof BoltError ? ', the file is as it was' : ''}`,
+    hint: 'free some space on that filesystem (df -h shows which), or put the backup on another one with --backup-dir DIR, then run the command again',
+  }
 }
 
 function isExitError(err: unknown): boolean {

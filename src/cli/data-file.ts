@@ -1,13 +1,15 @@
 /**
  * Opening a data file for one command: pre-check the path (never create a
  * missing file, never hang on a FIFO), take the lock influxd would conflict
- * with (shared to read, exclusive to write), open the engine, run, and always
- * close and release — also when the command fails.
+ * with (shared to read, exclusive to write) on the one descriptor of the real
+ * file, open the engine on that descriptor, run, and always close and
+ * release — also when the command fails.
  */
 import {check} from '../bbolt/check.js'
 import {DB} from '../bbolt/db.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import type {DataFileLock} from '../platform/lock.js'
+import {onInterrupt} from '../platform/interrupt.js'
 import {lockDataFile} from '../platform/lock.js'
 import {assertOpenableDataFile} from '../platform/file-check.js'
 import {faultyFileOps, installTestReports, phase} from './test-hooks.js'
@@ -21,6 +23,8 @@ export interface DataFileContext {
   write: boolean
   /** true when the consistency check already passed on open (opts.check) */
   checked: boolean
+  /** runs fn when the command is done with the file (before the lock is released), also after an error */
+  onClose(fn: () => void): void
 }
 
 export interface DataFileOptions {
@@ -63,30 +67,42 @@ export const SCAN_CACHE_BYTES = 2 << 20
 
 export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (ctx: DataFileContext) => Promise<T> | T): Promise<T> {
   installTestReports()
-  const {realPath} = await assertOpenableDataFile(path, {write: opts.write})
+  await assertOpenableDataFile(path, {write: opts.write})
   const lock = await lockDataFile(path, {write: opts.write, timeoutSec: opts.timeoutSec})
+  const {realPath} = lock
+  // a write exits 130/143 with one line on SIGINT/SIGTERM (what is half done says so itself)
+  const stopInterrupt = opts.write ? onInterrupt(() => undefined) : undefined
   let db: DB | undefined
   let failed = false
+  const closers: Array<() => void> = []
   try {
-    db = DB.open(path, {readOnly: !opts.write, fileOps: opts.write ? faultyFileOps() : undefined, ...(opts.cacheBytes !== undefined ? {cacheBytes: opts.cacheBytes} : {})})
+    // the engine reads and writes through the locked descriptor: one file, one identity
+    db = DB.open(path, {fd: lock.fd, readOnly: !opts.write, fileOps: opts.write ? faultyFileOps() : undefined, ...(opts.cacheBytes !== undefined ? {cacheBytes: opts.cacheBytes} : {})})
     // writes always check the whole file; a scope only narrows a read
     const scope = typeof opts.check === 'object' && !opts.write ? opts.check.topLevel : undefined
     const wholeFile = opts.check !== undefined && opts.check !== false && scope === undefined
     phase('open')
     if (opts.check) requireConsistent(db, path, opts.write ? 'write' : 'read', scope)
     phase('pre-check')
-    return await fn({path, realPath, db, lock, write: opts.write, checked: wholeFile})
+    return await fn({path, realPath, db, lock, write: opts.write, checked: wholeFile, onClose: (f) => void closers.push(f)})
   } catch (err) {
     failed = true
     throw err
   } finally {
+    for (const f of closers.reverse()) {
+      try {
+        f()
+      } catch {
+        // a cleanup must not hide the command's own outcome
+      }
+    }
     try {
       db?.close()
     } finally {
       // A release error must not hide the command's own error.
       await lock.release().catch((err: unknown) => {
         if (!failed) throw err
-      })
+      }).finally(() => stopInterrupt?.())
     }
   }
 }

@@ -6,6 +6,7 @@
 import {Flags} from '@oclif/core'
 
 import {requireBoltPath} from '../platform/locate.js'
+import {locationWarnings} from '../platform/ownership.js'
 import {lockTimeoutFlag} from './base-command.js'
 
 export const influxdFileFlags = {
@@ -25,5 +26,7 @@ export interface FoundFile {
 /** The file to work on; exit 5 naming every place looked when there is none. */
 export async function findInfluxdFile(boltPath: string | undefined): Promise<FoundFile> {
   const res = await requireBoltPath({boltPath})
+  // on stderr, so --json output stays one document; the command still runs
+  for (const w of locationWarnings(res.path, res.namedBy)) process.stderr.write(`${w}\n`)
   return {path: res.path, foundBy: res.source === 'flag' ? '--bolt-path' : res.source}
 }

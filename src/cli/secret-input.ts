@@ -81,9 +81,12 @@ function readSecretFile(path: string, what: SecretKind, warn: (line: string) => 
   try {
     fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
   } catch (err) {
+    // The path is not shown: a file that cannot be opened may well be the
+    // secret itself, typed where its file's name belongs.
     const code = errnoCode(err)
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`${what} file not found: ${path}`)
-    throw new RecoverError(`cannot open the ${what} file ${path}: ${(err as Error).message}`)
+    const hint = `give the path of a file holding the ${what}, or pipe the ${what} in with --${what}-stdin`
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') throw new NotFoundError(`${what} file not found (the name given to --${what}-file is not shown, in case it is the ${what} itself)`, hint)
+    throw new RecoverError(`cannot open the ${what} file given to --${what}-file (${code ?? 'error'}; its name is not shown, in case it is the ${what} itself)`, ExitCode.ERROR, hint)
   }
   try {
     const st = fs.fstatSync(fd)

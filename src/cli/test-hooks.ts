@@ -13,22 +13,28 @@ export function crashPoint(point: string): void {
 /**
  * Test-only I/O faults: INFLUX_RECOVER_TEST_HOOKS=fail-<op>-<n> (op: write,
  * fdatasync, fsync, ftruncate; n counted from 0 over the process) makes that
- * call of the data file fail with EIO, as a full or failing disk would.
+ * call of the data file fail with EIO, as a failing disk would;
+ * fail-<op>-<n>:ENOSPC (or :EDQUOT) with that code, as a full one would.
  * Returns undefined (the real operations) in normal use.
  */
 export function faultyFileOps(): FileOps | undefined {
   const hooks = (process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',')
-  const faults = new Map<string, number>()
+  const faults = new Map<string, {n: number; code: string}>()
   for (const h of hooks) {
-    const m = /^fail-(write|fdatasync|fsync|ftruncate)-(\d+)$/.exec(h)
-    if (m) faults.set(m[1]!, Number(m[2]))
+    const m = /^fail-(write|fdatasync|fsync|ftruncate)-(\d+)(?::(ENOSPC|EDQUOT))?$/.exec(h)
+    if (m) faults.set(m[1]!, {n: Number(m[2]), code: m[3] ?? 'EIO'})
   }
   if (faults.size === 0) return undefined
   const calls = new Map<string, number>()
   const maybeFail = (op: string): void => {
     const n = calls.get(op) ?? 0
     calls.set(op, n + 1)
-    if (faults.get(op) === n) throw Object.assign(new Error(`${op}: input/output error (injected by INFLUX_RECOVER_TEST_HOOKS)`), {code: 'EIO'})
+    const f = faults.get(op)
+    if (f?.n === n) {
+      throw f.code === 'EIO'
+        ? Object.assign(new Error(`${op}: input/output error (injected by INFLUX_RECOVER_TEST_HOOKS)`), {code: 'EIO'})
+        : Object.assign(new Error(`${f.code}: no space left on device, ${op} (injected by INFLUX_RECOVER_TEST_HOOKS)`), {code: f.code})
+    }
   }
   return {
     read: realFileOps.read,

@@ -13,15 +13,25 @@
  *   7. when the options name the command, one audit line (file checksum and
  *      txid before and after, the ids touched, token fingerprints, never a
  *      secret) after the commit, or after the undo with outcome "undone".
+ *      The audit log is opened and checked before step 1 (a planted link,
+ *      FIFO or foreign file stops the command before anything changes) and
+ *      the line goes through that descriptor.
+ *
+ * Every read, the backup and the checksums go through the lock's descriptor
+ * (one file, one identity). SIGINT/SIGTERM before the commit leave the file
+ * unchanged and exit 130/143 (platform/interrupt.ts).
  *
  * The caller holds the exclusive lock for the whole sequence (withDataFile).
  */
+import {basename, dirname} from 'node:path'
 import {createInterface} from 'node:readline/promises'
 
 import {check} from '../bbolt/check.js'
 import type {Tx} from '../bbolt/tx.js'
-import {appendAudit, fileSha256} from '../platform/audit.js'
-import {backupFile} from '../platform/backup.js'
+import {fileSha256, inspectAuditLog, openAuditLog, type AuditLog} from '../platform/audit.js'
+import {backupFile, removeAbandonedBackups} from '../platform/backup.js'
+import {onInterrupt} from '../platform/interrupt.js'
+import {describeDataPath} from '../platform/lock.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
 import {escapeControls} from '../platform/format.js'
 import {requireConsistent, type DataFileContext} from './data-file.js'
@@ -38,6 +48,12 @@ export interface WriteOptions {
   command?: string
   /** the parsed flags for the audit log (secret ones are redacted there) */
   flags?: Record<string, unknown>
+  /**
+   * the audit log already opened with prepareAudit, for commands that change
+   * something before performWrite (hash-upgrade's export); performWrite
+   * closes it
+   */
+  auditLog?: AuditLog
 }
 
 /** What a write touched, for the audit log: never a token or password. */
@@ -99,13 +115,43 @@ export async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/**
+ * Opens and checks the audit log beside the real file before anything is
+ * changed (a dry run only inspects it: nothing is created); undefined when
+ * the write has no audit line.
+ */
+export function prepareAudit(ctx: DataFileContext, opts: {dryRun: boolean; command?: string}): AuditLog | undefined {
+  if (opts.command === undefined) return undefined
+  if (opts.dryRun) {
+    inspectAuditLog(ctx.realPath)
+    return undefined
+  }
+  return openAuditLog(ctx.realPath)
+}
+
 export async function performWrite<R>(
   ctx: DataFileContext,
   opts: WriteOptions,
   plan: WritePlan<R>,
   note: (line: string) => void,
 ): Promise<WriteOutcome<R>> {
+  const log = opts.auditLog ?? prepareAudit(ctx, opts)
+  try {
+    return await performWriteWith(ctx, opts, plan, note, log)
+  } finally {
+    log?.close()
+  }
+}
+
+async function performWriteWith<R>(
+  ctx: DataFileContext,
+  opts: WriteOptions,
+  plan: WritePlan<R>,
+  note: (line: string) => void,
+  log: AuditLog | undefined,
+): Promise<WriteOutcome<R>> {
   const {db, path} = ctx
+  const fd = ctx.lock.fd
   if (!ctx.checked) requireConsistent(db, path, 'write')
   const txidBefore = db.meta().txid
 
@@ -130,24 +176,33 @@ export async function performWrite<R>(
     if (!(await confirm(`${plan.summary} in ${path}?`))) throw new RecoverError('cancelled, nothing was written', ExitCode.ERROR)
   }
 
+  // until the commit, SIGINT/SIGTERM leave the file as it was (a backup in progress removes itself)
+  const stopInterrupt = onInterrupt(() => `nothing was written to ${describeDataPath(path, ctx.realPath)}`)
   let backup: string | null = null
   let shaBefore: string | undefined
-  if (opts.backup) {
-    const b = await backupFile(path, {dir: opts.backupDir, label: plan.label})
-    backup = b.path
-    shaBefore = b.sha256
-    note(`backup: ${backup}`)
+  try {
+    const removed = opts.backup ? [] : await removeAbandonedBackups(dirname(ctx.realPath), basename(ctx.realPath))
+    if (opts.backup) {
+      const b = await backupFile({fd, path, realPath: ctx.realPath}, {dir: opts.backupDir, label: plan.label})
+      backup = b.path
+      shaBefore = b.sha256
+      removed.push(...b.removedPartial)
+    }
+    for (const p of removed) note(`removed ${p}: the unfinished backup of an interrupted run`)
+    if (backup !== null) note(`backup: ${backup}`)
+    if (log !== undefined && shaBefore === undefined) shaBefore = fileSha256(fd)
+  } finally {
+    stopInterrupt()
   }
-  if (opts.command !== undefined && shaBefore === undefined) shaBefore = fileSha256(path)
   phase(opts.backup ? 'backup' : 'sha-before')
   const audit = (outcome: 'ok' | 'undone' | 'failed', txidAfter: number, r: R): string | null => {
-    if (opts.command === undefined) return null
+    if (log === undefined || opts.command === undefined) return null
     const what = plan.audit?.(r) ?? {ids: []}
-    return appendAudit(path, {
+    log.append({
       command: opts.command,
       flags: opts.flags ?? {},
       fileSha256Before: shaBefore!,
-      fileSha256After: fileSha256(path),
+      fileSha256After: fileSha256(fd),
       txidBefore,
       txidAfter,
       ids: what.ids,
@@ -156,6 +211,7 @@ export async function performWrite<R>(
       ...(backup !== null ? {label: plan.label} : {}),
       outcome,
     })
+    return log.path
   }
 
   ctx.lock.assertHeld()

@@ -1,6 +1,7 @@
 /**
  * The audit log: one JSON line per write, appended to
- * `influx-recover.audit.jsonl` beside the database. It records who changed
+ * `influx-recover.audit.jsonl` beside the database (the real file, symlinks
+ * resolved). It records who changed
  * what and when — never a token or a password: tokens appear only as a
  * SHA-256 fingerprint, and flags that carry secrets are dropped.
  */
@@ -8,6 +9,8 @@ import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+
+import {inspectSideFile, openSideFile, syncDir, type SideFile} from './side-file.js'
 
 export const AUDIT_FILE = 'influx-recover.audit.jsonl'
 
@@ -55,31 +58,72 @@ function osUser(): string {
   }
 }
 
-/** Appends one line (created 0600 when new) and fsyncs it. Returns the log's path. */
-export function appendAudit(dbPath: string, entry: AuditEntry, now: Date = new Date()): string {
-  const file = auditPath(dbPath)
-  const line = JSON.stringify({
-    time: now.toISOString(),
-    user: osUser(),
-    host: os.hostname(),
-    database: path.resolve(dbPath),
-    ...entry,
-    flags: redactFlags(entry.flags),
-  })
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600)
-  try {
-    fs.writeSync(fd, `${line}\n`)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
+/**
+ * The audit log of one write, opened and checked BEFORE the write starts (a
+ * symlink, FIFO, hard link, foreign or group/world-writable file at its name
+ * stops the command with one line before anything changes, see side-file.ts)
+ * and appended to after the commit through the same descriptor.
+ */
+export class AuditLog {
+  private written = false
+  private closed = false
+
+  constructor(private readonly file: SideFile, readonly database: string) {}
+
+  get path(): string {
+    return this.file.path
   }
-  return file
+
+  /** Appends one line and fsyncs it. */
+  append(entry: AuditEntry, now: Date = new Date()): void {
+    const line = JSON.stringify({
+      time: now.toISOString(),
+      user: osUser(),
+      host: os.hostname(),
+      database: this.database,
+      ...entry,
+      flags: redactFlags(entry.flags),
+    })
+    this.file.write(`${line}\n`)
+    this.file.sync()
+    if (!this.written && this.file.created) syncDir(path.dirname(this.file.path))
+    this.written = true
+  }
+
+  /** Closes it; a log this run created and never wrote to is removed again (a refused or cancelled write leaves nothing). */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    if (!this.written && this.file.created) this.file.discard()
+    else this.file.close()
+  }
 }
 
-/** SHA-256 of a whole file, read in chunks (files may be large). */
-export function fileSha256(file: string): string {
+/** Opens (creating it 0600 when missing) the audit log beside the real database file `realDbPath`. */
+export function openAuditLog(realDbPath: string): AuditLog {
+  return new AuditLog(openSideFile(auditPath(realDbPath), {what: 'audit log', how: 'append'}), path.resolve(realDbPath))
+}
+
+/** For a dry run: refuses what openAuditLog would refuse, without creating or opening anything. */
+export function inspectAuditLog(realDbPath: string): void {
+  inspectSideFile(auditPath(realDbPath), 'audit log')
+}
+
+/** Appends one line to the audit log beside `dbPath` (opened, checked, appended, closed). Returns the log's path. */
+export function appendAudit(dbPath: string, entry: AuditEntry, now: Date = new Date()): string {
+  const log = openAuditLog(dbPath)
+  try {
+    log.append(entry, now)
+  } finally {
+    log.close()
+  }
+  return log.path
+}
+
+/** SHA-256 of a whole file (a path, or a descriptor read with positioned reads), in chunks (files may be large). */
+export function fileSha256(file: string | number): string {
   const h = createHash('sha256')
-  const fd = fs.openSync(file, 'r')
+  const fd = typeof file === 'number' ? file : fs.openSync(file, 'r')
   try {
     const buf = Buffer.allocUnsafe(1 << 20)
     for (let pos = 0; ; ) {
@@ -89,7 +133,7 @@ export function fileSha256(file: string): string {
       pos += n
     }
   } finally {
-    fs.closeSync(fd)
+    if (typeof file !== 'number') fs.closeSync(fd)
   }
   return h.digest('hex')
 }

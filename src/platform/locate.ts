@@ -94,12 +94,15 @@ export interface BoltPathResolution {
   looked: LookedAt[]
   /** problems found on the way (unreadable or invalid config files, ...) */
   warnings: string[]
+  /** the files that named the path (a config file, /etc/default/influxdb2), for ownership checks; empty for a flag, env or the default */
+  namedBy?: string[]
 }
 
 interface Step {
   source: BoltPathSource
   path: string
   looked: LookedAt[]
+  namedBy: string[]
 }
 
 interface Steps {
@@ -185,9 +188,9 @@ async function evaluateSteps(opts: LocateOptions): Promise<Steps> {
   const add = (entry: LookedAt): void => {
     looked.push({step: named.length, entry})
   }
-  const name = (source: BoltPathSource, p: string, entry: LookedAt): void => {
+  const name = (source: BoltPathSource, p: string, entry: LookedAt, namedBy: string[] = []): void => {
     add(entry)
-    named.push({source, path: p, looked: [entry]})
+    named.push({source, path: p, looked: [entry], namedBy})
   }
 
   // 1. --bolt-path
@@ -215,7 +218,7 @@ async function evaluateSteps(opts: LocateOptions): Promise<Steps> {
   for (const n of cfg.notes) if (n.includes('"~"')) warnings.push(n)
   for (const l of configLooked(cfgWhere, cfg)) add(l)
   if (cfg.boltPath && cfg.file) {
-    name(`config ${cfg.file}`, cfg.boltPath.resolved, {where: `${cfgWhere} bolt-path`, path: cfg.boltPath.resolved, found: false})
+    name(`config ${cfg.file}`, cfg.boltPath.resolved, {where: `${cfgWhere} bolt-path`, path: cfg.boltPath.resolved, found: false}, [cfg.file])
   }
 
   // 4. the packaged service's environment
@@ -232,7 +235,7 @@ async function evaluateSteps(opts: LocateOptions): Promise<Steps> {
       const p = path.resolve(serviceCwd, v.INFLUXD_BOLT_PATH)
       const w = tildeWarning(v.INFLUXD_BOLT_PATH, `INFLUXD_BOLT_PATH in ${etcPath}`)
       if (w) warnings.push(w)
-      name(`package layout (${etcPath} → INFLUXD_BOLT_PATH)`, p, {where: `package layout INFLUXD_BOLT_PATH`, path: p, found: false})
+      name(`package layout (${etcPath} → INFLUXD_BOLT_PATH)`, p, {where: `package layout INFLUXD_BOLT_PATH`, path: p, found: false}, [etcPath])
     }
     const svcCfg = await findInfluxdConfig({env: {INFLUXD_CONFIG_PATH: v.INFLUXD_CONFIG_PATH, HOME: v.HOME ?? env.HOME}, cwd: serviceCwd})
     if (svcCfg.problem) warnings.push(`${etcPath}: ${svcCfg.problem}`)
@@ -242,7 +245,7 @@ async function evaluateSteps(opts: LocateOptions): Promise<Steps> {
         where: 'package layout config bolt-path',
         path: svcCfg.boltPath.resolved,
         found: false,
-      })
+      }, [etcPath, svcCfg.file])
     }
   }
 
@@ -272,6 +275,7 @@ function resolutionFrom(steps: Steps, chosen: number, status: {status: PathStatu
     ...(status.status === 'file' ? {} : {note: status.note}),
     looked: steps.looked.filter((l) => l.step <= chosen).map((l) => l.entry),
     warnings: steps.warnings,
+    ...(step.namedBy.length > 0 ? {namedBy: step.namedBy} : {}),
   }
 }
 

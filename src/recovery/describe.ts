@@ -13,7 +13,7 @@ export async function describeInfluxdFile(path: string): Promise<string> {
     await assertOpenableDataFile(path, {write: false})
     const lock = await lockDataFile(path, {write: false, timeoutSec: 0})
     try {
-      const db = DB.open(path, {readOnly: true})
+      const db = DB.open(path, {fd: lock.fd, readOnly: true})
       try {
         const schema = db.view((tx) => detectSchema(tx))
         const level = schema.level === 'unknown' ? 'unknown schema' : `${schema.influxdRange} (migration ${schema.highestFinished})`

@@ -5,9 +5,11 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {BoltError, check, type DB} from '../bbolt/index.js'
+import {BoltError, check, DB} from '../bbolt/index.js'
 import type {Authorization} from '../influxd/records.js'
 import type {MetaCodec} from '../influxd/metadata.js'
+import {isBackupName, isBackupTempName} from '../platform/backup.js'
+import {kindOf, O_NOFOLLOW} from '../platform/side-file.js'
 import {detectSchema} from '../influxd/schema.js'
 import {tokenFingerprint} from '../influxd/token.js'
 import {defaultExportDir, newestExport} from '../platform/guard-exports.js'
@@ -50,20 +52,74 @@ export interface DoctorInput {
   metaCodec?: MetaCodec
 }
 
-/** Files beside the database that hold copies of its (plaintext) contents. */
+const COPY_NAME = (base: string, n: string): boolean =>
+  n !== base && n.startsWith(`${base}.`) && (/\.pre-.+-upgrade\.backup$/.test(n) || /-downgrade\.backup$/.test(n) || /\.backup$/.test(n) || isBackupName(n, base) || n === `${base}.tmp`)
+
+/**
+ * Files beside the database that hold copies of its (plaintext) contents:
+ * influxd's upgrade/downgrade backups, this tool's backups and the hidden
+ * temporary files of unfinished ones. Looked for beside the path given and,
+ * when it is a link, beside the real file (where this tool puts them).
+ */
 export function plaintextCopies(dbPath: string): string[] {
-  const dir = path.dirname(dbPath)
-  const base = path.basename(dbPath)
-  let names: string[]
+  const places = new Map<string, string>() // dir -> base name
+  places.set(path.dirname(path.resolve(dbPath)), path.basename(dbPath))
   try {
-    names = fs.readdirSync(dir)
+    const real = fs.realpathSync(dbPath)
+    places.set(path.dirname(real), path.basename(real))
   } catch {
-    return []
+    // no such file (yet): only beside the path given
   }
-  return names
-    .filter((n) => n !== base && n.startsWith(`${base}.`) && (/\.pre-.+-upgrade\.backup$/.test(n) || /-downgrade\.backup$/.test(n) || /\.backup$/.test(n) || /\.influx-recover-\d{8}T\d{6}Z(?:-\d+)?\.bak$/.test(n) || n === `${base}.tmp`))
-    .map((n) => path.join(dir, n))
-    .sort()
+  const out = new Set<string>()
+  for (const [dir, base] of places) {
+    let names: string[]
+    try {
+      names = fs.readdirSync(dir)
+    } catch {
+      continue
+    }
+    for (const n of names) if (COPY_NAME(base, n) || isBackupTempName(n, base)) out.add(path.join(dir, n))
+  }
+  return [...out].sort()
+}
+
+export interface CopyState {
+  path: string
+  /** true: a whole copy (both metas valid, size a multiple of the page size, high-water mark inside) */
+  whole: boolean
+  /** what it is: "txid 12, 65536 bytes" or why it is not whole */
+  note: string
+}
+
+/**
+ * Whether a copy is whole, from its meta pages and size: it is opened without
+ * following a link and without blocking, and only its metas are read.
+ */
+export function inspectCopy(p: string): CopyState {
+  if (isBackupTempName(path.basename(p))) {
+    return {path: p, whole: false, note: 'the unfinished backup of an interrupted run (the next write removes it)'}
+  }
+  let fd: number
+  try {
+    fd = fs.openSync(p, fs.constants.O_RDONLY | O_NOFOLLOW | fs.constants.O_NONBLOCK)
+  } catch (err) {
+    return {path: p, whole: false, note: `cannot be opened: ${(err as Error).message}`}
+  }
+  let db: DB | undefined
+  try {
+    const st = fs.fstatSync(fd)
+    if (!st.isFile()) return {path: p, whole: false, note: `not a regular file (${kindOf(st)})`}
+    db = DB.open(p, {fd, readOnly: true})
+    const bad = db.metas.find((m) => m.problem !== null)
+    if (bad !== undefined) return {path: p, whole: false, note: `meta ${bad.slot} is invalid (${bad.problem})`}
+    if (st.size % db.pageSize !== 0) return {path: p, whole: false, note: `its size, ${st.size} bytes, is not a multiple of the page size ${db.pageSize}`}
+    return {path: p, whole: true, note: `txid ${db.meta().txid}, ${st.size} bytes`}
+  } catch (err) {
+    return {path: p, whole: false, note: (err as Error).message}
+  } finally {
+    db?.close()
+    fs.closeSync(fd)
+  }
 }
 
 /**
@@ -211,17 +267,23 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   if (input.metaCodec !== undefined) add(bucketsCheck(db, input.path, input.metaCodec))
   add(guardCheck(input, tally.rawFingerprints, schema.level === '2.8+'))
 
-  const copies = plaintextCopies(input.path)
+  const copies = plaintextCopies(input.path).map(inspectCopy)
+  const partial = copies.filter((c) => !c.whole)
   add(copies.length === 0
     ? {name: 'copies', verdict: 'PASS', message: 'no backup or upgrade copies beside the database'}
-    : {name: 'copies', verdict: 'WARN', message: `${copies.length} copy(ies) of the database beside it; they hold every token as it was then (plaintext before 2.9)`, hint: 'move them somewhere safe or delete them once no longer needed', details: copies})
+    : {
+        name: 'copies', verdict: 'WARN',
+        message: `${copies.length} copy(ies) of the database beside it${partial.length > 0 ? `, ${partial.length} of them partial (not usable as a backup)` : ''}; they hold every token as it was then (plaintext before 2.9)`,
+        hint: partial.length > 0 ? 'delete the partial ones; move the others somewhere safe or delete them once no longer needed' : 'move them somewhere safe or delete them once no longer needed',
+        details: copies.map((c) => `${c.whole ? 'whole' : 'PARTIAL'}, ${c.note}: ${c.path}`),
+      })
 
   // plaintext of hashed tokens anywhere in the file (bbolt never clears freed pages)
   if (hashedKeys.size === 0) {
     add({name: 'remnants', verdict: 'PASS', message: 'no hashed tokens, so no plaintext remnants to look for'})
   } else {
     // the whole file: free pages, the older meta's tree and the tail alike
-    const exposed = tokensMatchingHashes(input.path, hashedKeys, input.progress)
+    const exposed = tokensMatchingHashes(db.file.fd, hashedKeys, input.progress)
     add(exposed.length === 0
       ? {name: 'remnants', verdict: 'PASS', message: `no plaintext of the ${hashedKeys.size} hashed token(s) anywhere in the file`}
       : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.length} hashed token(s) is still readable in the file`, hint: 'overwrite the unused pages: "influx-recover auth scrub" (influxd stopped)', details: exposed.map((id) => `token ${id}`)})

@@ -3,14 +3,14 @@
  * operator needs to recognise it (id, description, user, org, kind, status),
  * its SHA-256 fingerprint and the exact hash string influxd 2.9 would store.
  *
- * The export file is created exclusively (O_CREAT|O_EXCL, mode 0600 set
- * explicitly with fchmod), fsynced with its directory, then read back, parsed
- * and checked record by record against the database. A file that fails the
- * check is deleted. Tokens stored only hashed cannot be exported: they are
+ * The export file is created exclusively (O_CREAT|O_EXCL, never through a
+ * link, mode 0600 set explicitly with fchmod), fsynced with its directory,
+ * then read back through the same descriptor, parsed and checked record by
+ * record against the database. A file that fails the check is truncated and
+ * deleted. Tokens stored only hashed cannot be exported: they are
  * listed under `notExportable` (yaml/json), as rows with `exportable` false
  * and no token (csv), or as comments (env).
  */
-import * as fs from 'node:fs'
 import {dirname} from 'node:path'
 
 import type {Tx} from '../bbolt/index.js'
@@ -18,6 +18,7 @@ import {ExitCode, RecoverError} from '../errors.js'
 import {DEFAULT_HASH_VARIANT, hashWithFingerprint, type HashVariant} from '../influxd/hashing.js'
 import {csvField, escapeControls, jsonEscapeUnsafe, renderJSON} from '../platform/format.js'
 import {modeProblem} from '../platform/posix.js'
+import {diskFull, openSideFile, syncDir, writeNewSideFile} from '../platform/side-file.js'
 import {ENV_HEADER, EXPORT_CSV_COLUMNS, readExport, yamlPlainSafe, type ExportFormat, type TokenEntry} from './export-reader.js'
 import {eachAuthRow, type AuthRow} from './list.js'
 
@@ -186,49 +187,13 @@ export function compareExport(entries: readonly TokenEntry[], expected: ExportDo
 
 // ---------------------------------------------------------------- the file
 
-function errnoCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as {code: unknown}).code) : undefined
-}
-
-function syncDir(dir: string): void {
-  let fd: number
-  try {
-    fd = fs.openSync(dir, fs.constants.O_RDONLY)
-  } catch {
-    return // not possible everywhere (e.g. Windows); the file itself is synced
-  }
-  try {
-    fs.fsyncSync(fd)
-  } catch {
-    // some filesystems refuse fsync on directories
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
-/** Creates `path` exclusively with mode 0600 and the text (or bytes), fsynced; never overwrites (exit 1). */
-export function writeSecretFile(path: string, text: string | Uint8Array): void {
-  let fd: number
-  try {
-    fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600)
-  } catch (err) {
-    if (errnoCode(err) === 'EEXIST') throw new RecoverError(`refusing to overwrite ${path}: it already exists`, ExitCode.ERROR, 'choose a new path for the export (an existing export is never replaced)')
-    if (errnoCode(err) === 'ENOENT') throw new RecoverError(`cannot create ${path}: its directory does not exist`, ExitCode.NOT_FOUND)
-    throw new RecoverError(`cannot create ${path}: ${(err as Error).message}`)
-  }
-  try {
-    fs.fchmodSync(fd, 0o600) // the umask could have taken bits away, never added; be explicit anyway
-    const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
-    let off = 0
-    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off)
-    fs.fsyncSync(fd)
-  } catch (err) {
-    fs.closeSync(fd)
-    fs.rmSync(path, {force: true})
-    throw new RecoverError(`cannot write ${path}: ${(err as Error).message}`)
-  }
-  fs.closeSync(fd)
-  syncDir(dirname(path))
+/**
+ * Creates `path` exclusively with mode 0600 and the text, fsynced with its
+ * directory; never overwrites (exit 1), never follows a link, never blocks
+ * (platform/side-file.ts). For the rescue output and other secret files.
+ */
+export function writeSecretFile(path: string, text: string | Buffer, what = 'output file'): void {
+  writeNewSideFile(path, text, what)
 }
 
 export interface ExportResult {
@@ -240,29 +205,41 @@ export interface ExportResult {
 }
 
 /**
- * Exports to a new file and proves it: read back, parsed, compared with what
- * `current()` reads from the database now. On any mismatch the file is
- * deleted and the error exits 6.
+ * Exports to a new file and proves it: read back through the descriptor it
+ * was written with, parsed, compared with what `current()` reads from the
+ * database now. On any mismatch the file is truncated through that
+ * descriptor and removed, and the error exits 6.
  */
 export function exportToFile(path: string, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument): ExportResult {
   const text = renderExport(doc, format)
-  writeSecretFile(path, text)
+  const file = openSideFile(path, {what: 'export', how: 'exclusive', readBack: true})
+  try {
+    file.write(text, 0)
+    file.sync()
+  } catch (err) {
+    file.discard()
+    const code = (err as {code?: string}).code
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw diskFull(`writing the export ${path}`, err)
+    throw new RecoverError(`cannot write ${path}: ${(err as Error).message}`)
+  }
+  syncDir(dirname(path))
   let problems: string[]
   try {
-    const st = fs.statSync(path)
-    const modeIssue = modeProblem(st, 0o600, path)
+    // the database now, then the file as written: both through descriptors, whatever its name names by then
+    const expected = current()
+    const modeIssue = modeProblem(file.stat(), 0o600, path)
     problems = modeIssue === undefined ? [] : [modeIssue]
-    problems.push(...compareExport(readExport(fs.readFileSync(path), format), current()))
+    problems.push(...compareExport(readExport(file.readAll(), format), expected))
     if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
   } catch (err) {
     problems = [`the export cannot be read back: ${(err as Error).message}`]
   }
   if (problems.length > 0) {
-    fs.rmSync(path, {force: true})
-    syncDir(dirname(path))
+    file.discard()
     const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : ''
     throw new RecoverError(`the export does not match the database: ${problems[0]}${more}; ${path} was deleted`, ExitCode.VERIFY_FAILED)
   }
+  file.close()
   return {doc, path, text}
 }
 
@@ -283,19 +260,29 @@ export async function exportSealed(
   if (checked.length > 0) throw new RecoverError(`the export does not match the database: ${checked[0]}; nothing was written`, ExitCode.VERIFY_FAILED)
   const sealed = await seal(text)
   if (path === null) return {doc, path: null, text, sealed}
-  writeSecretFile(path, sealed)
+  const file = openSideFile(path, {what: 'export', how: 'exclusive', readBack: true})
+  try {
+    file.write(sealed, 0)
+    file.sync()
+  } catch (err) {
+    file.discard()
+    const code = (err as {code?: string}).code
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw diskFull(`writing the export ${path}`, err)
+    throw new RecoverError(`cannot write ${path}: ${(err as Error).message}`)
+  }
+  syncDir(dirname(path))
   let problem: string | undefined
   try {
-    const st = fs.statSync(path)
-    problem = modeProblem(st, 0o600, path) ?? (fs.readFileSync(path).equals(sealed) ? undefined : 'the file read back differs from what was written')
+    // read back through the descriptor it was written with
+    problem = modeProblem(file.stat(), 0o600, path) ?? (file.readAll().equals(sealed) ? undefined : 'the file read back differs from what was written')
   } catch (err) {
     problem = `the export cannot be read back: ${(err as Error).message}`
   }
   if (problem !== undefined) {
-    fs.rmSync(path, {force: true})
-    syncDir(dirname(path))
+    file.discard()
     throw new RecoverError(`${problem}; ${path} was deleted`, ExitCode.VERIFY_FAILED)
   }
+  file.close()
   return {doc, path, text, sealed}
 }
 

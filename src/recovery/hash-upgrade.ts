@@ -353,11 +353,17 @@ function storedForms(s: string): string[] {
 }
 
 /**
+ * The file to scan: a path, or better the descriptor the command locked (the
+ * file scanned is then the file written, whatever the path names now).
+ */
+export type ScanSource = string | number
+
+/**
  * Calls fn for every chunk of the file, each overlapping the next by
  * `overlap` bytes so a string of up to that length is never cut in two.
  */
-function forEachChunk(path: string, overlap: number, fn: (view: Buffer, pos: number) => void, progress?: (done: number, total: number) => void): void {
-  const fd = fs.openSync(path, 'r')
+function forEachChunk(source: ScanSource, overlap: number, fn: (view: Buffer, pos: number) => void, progress?: (done: number, total: number) => void): void {
+  const fd = typeof source === 'number' ? source : fs.openSync(source, 'r')
   try {
     const size = fs.fstatSync(fd).size
     const buf = Buffer.alloc(SCAN_CHUNK + overlap)
@@ -374,7 +380,7 @@ function forEachChunk(path: string, overlap: number, fn: (view: Buffer, pos: num
     }
     progress?.(size, size)
   } finally {
-    fs.closeSync(fd)
+    if (typeof source !== 'number') fs.closeSync(fd)
   }
 }
 
@@ -390,7 +396,7 @@ export interface PlaintextHit {
  * metas, free pages and the tail alike). Generated-shape tokens are found with
  * one pass; any other token is searched for byte by byte.
  */
-export function findPlaintext(path: string, secrets: readonly string[], progress?: (done: number, total: number) => void): PlaintextHit[] {
+export function findPlaintext(source: ScanSource, secrets: readonly string[], progress?: (done: number, total: number) => void): PlaintextHit[] {
   const shaped = new Map<string, number>()
   const other: Array<{index: number; bytes: Buffer}> = []
   secrets.forEach((s, i) => {
@@ -400,7 +406,7 @@ export function findPlaintext(path: string, secrets: readonly string[], progress
   })
   const longest = Math.max(88, ...other.map((o) => o.bytes.length))
   const hits = new Map<number, number>()
-  forEachChunk(path, longest, (view, pos) => {
+  forEachChunk(source, longest, (view, pos) => {
     if (shaped.size > 0) {
       forEachTokenShaped(view, (token, at) => {
         const i = shaped.get(token)
@@ -431,19 +437,20 @@ export function scrub(db: DB, onStep?: (step: 'metas-aligned' | 'pages-zeroed') 
  * does not know the tokens): every token-shaped string whose hash (either
  * variant) is the hashedToken of a record. Returns the record ids.
  */
-export function hashedTokenRemnants(db: DB, path: string): string[] {
+export function hashedTokenRemnants(db: DB): string[] {
   const byHash = new Map<string, string>()
   db.view((tx) => {
     for (const {record} of eachAuthorization(tx)) if (record?.hashedToken) byHash.set(record.hashedToken, record.id)
   })
-  return tokensMatchingHashes(path, byHash)
+  // the engine's own descriptor: the file scanned is the file open
+  return tokensMatchingHashes(db.file.fd, byHash)
 }
 
 /**
  * Ids of the records whose hash (either variant) matches a token-shaped
  * string found anywhere in the file; `byHash` maps hashedToken -> record id.
  */
-export function tokensMatchingHashes(path: string, byHash: ReadonlyMap<string, string>, progress?: (done: number, total: number) => void): string[] {
+export function tokensMatchingHashes(source: ScanSource, byHash: ReadonlyMap<string, string>, progress?: (done: number, total: number) => void): string[] {
   if (byHash.size === 0) return []
   // Each hash as the digest it is of (only a canonical one can be a token's):
   // every token-shaped string is hashed straight from the file's bytes, once
@@ -460,7 +467,7 @@ export function tokensMatchingHashes(path: string, byHash: ReadonlyMap<string, s
   }
   const inUse = wanted.filter(([, m]) => m.size > 0)
   const found = new Set<string>()
-  forEachChunk(path, 88, (view) => {
+  forEachChunk(source, 88, (view) => {
     forEachTokenShapedAt(view, (at) => {
       const token = view.subarray(at, at + TOKEN_BODY + 2)
       for (const [variant, byDigest] of inUse) {

@@ -94,11 +94,24 @@ describe('readSecret from a file', () => {
     }
   })
 
+  it('a --token-file value that is really a token is never echoed (not found, too long a name, unopenable)', async () => {
+    const token = 'Yp3RBvZs-Jm1a0_kQ8xWc2LnE7tUoHd5iGfA9rTq4bNvSjKwXyZlMeOpCuDhIgFbRaStUvWxYz0123456789ab=='
+    const withSlash = 'abc/def+ghi=='
+    for (const given of [token, withSlash, `${token}${'x'.repeat(300)}`]) {
+      const err = await rejection(readSecret({fromStdin: false, file: given, what: 'token'}))
+      expect(err.exitCode).toBe(ExitCode.NOT_FOUND)
+      expect(`${err.message} ${err.hint ?? ''}`).not.toContain(given.slice(0, 10))
+      expect(err.message).toBe('token file not found (the name given to --token-file is not shown, in case it is the token itself)')
+    }
+  })
+
   it('a missing file exits 5; a directory or an empty file exits 2', async () => {
     const missing = await rejection(readSecret({fromStdin: false, file: path.join(tmp, 'nope'), what: 'password'}))
     expect(missing).toBeInstanceOf(NotFoundError)
     expect(missing.exitCode).toBe(ExitCode.NOT_FOUND)
-    expect(missing.message).toBe(`password file not found: ${path.join(tmp, 'nope')}`)
+    // the name is not echoed: it may be the secret itself, typed where the file's name belongs
+    expect(missing.message).toBe('password file not found (the name given to --password-file is not shown, in case it is the password itself)')
+    expect(missing.hint).toBe('give the path of a file holding the password, or pipe the password in with --password-stdin')
     expect((await rejection(readSecret({fromStdin: false, file: path.join(tmp, 'nope', 'x'), what: 'token'}))).exitCode).toBe(ExitCode.NOT_FOUND)
 
     const dir = await rejection(readSecret({fromStdin: false, file: tmp, what: 'password'}))

@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {promises as fsp} from 'node:fs'
 import {join} from 'node:path'
@@ -5,9 +6,9 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ExitCode, NotFoundError} from '../../src/errors.js'
-import {backupFile, backupName, backupTimestamp} from '../../src/platform/backup.js'
+import {backupFile, backupName, backupTimestamp, removeAbandonedBackups} from '../../src/platform/backup.js'
 import {lockDataFile} from '../../src/platform/lock.js'
-import {exists, expectRecoverError, makeTempDir, removeDir} from './helpers.js'
+import {exists, expectRecoverError, holdExternalFlock, makeTempDir, removeDir} from './helpers.js'
 
 const NOW = new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678))
 const STAMP = '20240102T030405Z'
@@ -130,7 +131,8 @@ describe('backupFile', () => {
       ExitCode.VERIFY_FAILED,
     )
     expect(err.message).toContain('backup verification failed')
-    expect(seen).toBe(join(dir, `influxd.bolt.influx-recover-${STAMP}.bak`))
+    // the copy is verified under its hidden temporary name: a bad one never gets a backup's name
+    expect(seen).toMatch(new RegExp(`^${dir}/\\.influxd\\.bolt\\.influx-recover-${STAMP}\\.[0-9a-f]{8}\\.tmp$`))
     expect(await exists(seen)).toBe(false)
     expect(await fsp.readdir(dir)).toEqual(['influxd.bolt'])
   })
@@ -140,6 +142,74 @@ describe('backupFile', () => {
       () => backupFile(src, {label: 'x', now: NOW, testHooks: {beforeVerify: (p) => fsp.truncate(p, 100)}}),
       ExitCode.VERIFY_FAILED,
     )
+    expect(await fsp.readdir(dir)).toEqual(['influxd.bolt'])
+  })
+
+  it('from a locked descriptor: the copy is of that file even when its name now names another one', async () => {
+    const l = await lockDataFile(src, {write: true, timeoutSec: 0})
+    try {
+      await fsp.rename(src, join(dir, 'moved.bolt'))
+      await fsp.writeFile(src, 'an impostor')
+      const res = await backupFile({fd: l.fd, path: src, realPath: l.realPath}, {label: 'x', now: NOW})
+      expect(res.sha256).toBe(sha256(content))
+      expect((await fsp.readFile(res.path)).equals(content)).toBe(true)
+    } finally {
+      await l.release()
+    }
+  })
+
+  it('names planted at the backup name (a symlink, a dangling one, a FIFO) are never followed or replaced: the next suffix is used', async () => {
+    const victim = join(dir, 'victim')
+    await fsp.writeFile(victim, 'precious')
+    await fsp.symlink(victim, join(dir, `influxd.bolt.influx-recover-${STAMP}.bak`))
+    await fsp.symlink(join(dir, 'nowhere'), join(dir, `influxd.bolt.influx-recover-${STAMP}-2.bak`))
+    execFileSync('mkfifo', [join(dir, `influxd.bolt.influx-recover-${STAMP}-3.bak`)])
+    const res = await backupFile(src, {label: 'x', now: NOW})
+    expect(res.path).toBe(join(dir, `influxd.bolt.influx-recover-${STAMP}-4.bak`))
+    expect(await fsp.readFile(victim, 'utf8')).toBe('precious')
+    expect(await exists(join(dir, 'nowhere'))).toBe(false)
+    expect((await fsp.readFile(res.path)).equals(content)).toBe(true)
+    // no temporary file left
+    expect((await fsp.readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('removes abandoned temporary files (nobody holds their flock), keeps one a live run holds and anything that is not a file of ours', async () => {
+    const name = (hex: string): string => join(dir, `.influxd.bolt.influx-recover-${STAMP}.${hex}.tmp`)
+    await fsp.writeFile(name('0000000a'), 'half a copy')
+    await fsp.writeFile(name('0000000b'), 'being written')
+    const victim = join(dir, 'victim')
+    await fsp.writeFile(victim, 'precious')
+    await fsp.symlink(victim, name('0000000c'))
+    await fsp.writeFile(join(dir, `.other.bolt.influx-recover-${STAMP}.0000000d.tmp`), 'another file\'s')
+    const live = await holdExternalFlock(name('0000000b'), 'x')
+    try {
+      expect(await removeAbandonedBackups(dir, 'influxd.bolt')).toEqual([name('0000000a')])
+      const res = await backupFile(src, {label: 'x', now: NOW})
+      expect(res.removedPartial).toEqual([])
+    } finally {
+      await live.release()
+    }
+    expect(await exists(name('0000000a'))).toBe(false)
+    expect(await exists(name('0000000b'))).toBe(true)
+    expect((await fsp.lstat(name('0000000c'))).isSymbolicLink()).toBe(true)
+    expect(await fsp.readFile(victim, 'utf8')).toBe('precious')
+    expect(await exists(join(dir, `.other.bolt.influx-recover-${STAMP}.0000000d.tmp`))).toBe(true)
+    // once its writer is gone, the next backup removes it and says so
+    const res = await backupFile(src, {label: 'x', now: NOW})
+    expect(res.removedPartial).toEqual([name('0000000b')])
+  })
+
+  it('a full disk during the copy: one line with the --backup-dir hint, nothing left', async () => {
+    const saved = process.env.INFLUX_RECOVER_TEST_HOOKS
+    process.env.INFLUX_RECOVER_TEST_HOOKS = 'fail-backup-write:ENOSPC'
+    try {
+      const err = await expectRecoverError(() => backupFile(src, {label: 'x', now: NOW}), ExitCode.ERROR)
+      expect(err.message).toBe(`no space left on the device while writing the backup of ${src} in ${dir}`)
+      expect(err.hint).toMatch(/--backup-dir DIR/)
+    } finally {
+      if (saved === undefined) delete process.env.INFLUX_RECOVER_TEST_HOOKS
+      else process.env.INFLUX_RECOVER_TEST_HOOKS = saved
+    }
     expect(await fsp.readdir(dir)).toEqual(['influxd.bolt'])
   })
 

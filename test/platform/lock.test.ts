@@ -1,4 +1,4 @@
-import {execFile, spawn} from 'node:child_process'
+import {execFile, execFileSync, spawn} from 'node:child_process'
 import type {ChildProcess} from 'node:child_process'
 import {promises as fsp} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
@@ -148,7 +148,9 @@ describe('lockDataFile', () => {
       const unlock = await lockfile.lock(file, {lockfilePath: lockfilePathFor(file), realpath: false})
       try {
         const err = await expectRecoverError(() => lock(true, 0.2, false), ExitCode.LOCKED)
-        expect(err.message).toBe(`${file} is being modified by another influx-recover run`)
+        expect(err.message).toBe(`${file} is being modified by another influx-recover run (its lock directory ${lockfilePathFor(file)} exists)`)
+        // a directory: the hint about staleness is true for it
+        expect(err.hint).toMatch(/taken over once it has not been refreshed for 10 s/)
         // The flock taken first must have been dropped again.
         expect(await externalFlockAvailable(file, 'x')).toBe(true)
         // Reads do not use the lock-file layer.
@@ -157,6 +159,22 @@ describe('lockDataFile', () => {
         await unlock()
       }
       await lock(true)
+    })
+
+    it('network filesystem: another user\'s live lock directory is named with its owner (exit 3)', async () => {
+      const lockDir = lockfilePathFor(file)
+      await fsp.mkdir(lockDir)
+      const saved = process.env.INFLUX_RECOVER_TEST_HOOKS
+      if (process.getuid?.() === 0) await fsp.chown(lockDir, 65534, 65534)
+      else process.env.INFLUX_RECOVER_TEST_HOOKS = `euid-${(process.getuid?.() ?? 0) + 1}`
+      try {
+        const err = await expectRecoverError(() => lock(true, 0.2, false), ExitCode.LOCKED)
+        expect(err.message).toMatch(new RegExp(`\\(its lock directory .* exists, owned by uid \\d+`))
+      } finally {
+        if (saved === undefined) delete process.env.INFLUX_RECOVER_TEST_HOOKS
+        else process.env.INFLUX_RECOVER_TEST_HOOKS = saved
+      }
+      expect(await exists(lockDir)).toBe(true)
     })
 
     it('network filesystem: retries within the timeout and wins once the other run finishes', async () => {
@@ -175,11 +193,27 @@ describe('lockDataFile', () => {
       expect(await exists(lockDir)).toBe(false)
     })
 
-    it('local filesystem: a directory that is not empty is not removed (exit 3)', async () => {
+    it('local filesystem: a leftover directory that is not empty is not removed: exit 1, one line saying to remove it', async () => {
       const lockDir = lockfilePathFor(file)
       await fsp.mkdir(lockDir)
       await fsp.writeFile(join(lockDir, 'keep'), 'x')
-      await expectRecoverError(() => lock(true, 0.1), ExitCode.LOCKED)
+      const err = await expectRecoverError(() => lock(true, 0.1), ExitCode.ERROR)
+      expect(err.message).toBe(`${lockDir} is left over from an influx-recover run that was killed, but it is not empty, so it was not removed`)
+      expect(err.hint).toContain(`rm -r -- ${lockDir}`)
+      expect(await exists(join(lockDir, 'keep'))).toBe(true)
+      expect(await externalFlockAvailable(file, 'x')).toBe(true)
+    })
+
+    it('network filesystem: a stale directory that is not empty: exit 1 saying to remove it (was ENOTEMPTY without a hint)', async () => {
+      const lockDir = lockfilePathFor(file)
+      await fsp.mkdir(lockDir)
+      await fsp.writeFile(join(lockDir, 'keep'), 'x')
+      const old = new Date(Date.now() - 20_000)
+      await fsp.utimes(lockDir, old, old)
+      const err = await expectRecoverError(() => lock(true, 0.1, false), ExitCode.ERROR)
+      expect(err.message).toBe(`${lockDir} is left over from an influx-recover run that stopped refreshing it more than 10 s ago, but it is not empty, so it was not removed`)
+      expect(err.message).not.toContain('ENOTEMPTY')
+      expect(err.hint).toContain(`rm -r -- ${lockDir}`)
       expect(await exists(join(lockDir, 'keep'))).toBe(true)
       expect(await externalFlockAvailable(file, 'x')).toBe(true)
     })
@@ -193,11 +227,40 @@ describe('lockDataFile', () => {
       w.assertHeld()
     })
 
-    it('a file squatting on the lock name counts as a live lock: exit 3, flock released', async () => {
+    it('a file squatting on the lock name is refused, not waited for: exit 1 saying to remove it, flock released', async () => {
       await fsp.writeFile(lockfilePathFor(file), '')
-      await expectRecoverError(() => lock(true, 0), ExitCode.LOCKED)
+      const err = await expectRecoverError(() => lock(true, 0), ExitCode.ERROR)
+      expect(err.message).toBe(`${lockfilePathFor(file)} is a regular file, not the lock directory of an influx-recover run (something else put it there)`)
+      expect(err.hint).toContain(`rm -- ${lockfilePathFor(file)}`)
       expect(await externalFlockAvailable(file, 'x')).toBe(true)
     })
+
+    for (const kind of ['dangling symlink', 'symlink to a directory', 'symlink to a file', 'FIFO'] as const) {
+      it(`a ${kind} at the lock name is refused without being followed: exit 1, no "goes stale" hint, target untouched`, async () => {
+        const lockDir = lockfilePathFor(file)
+        const target = join(dir, 'target')
+        if (kind === 'symlink to a directory') await fsp.mkdir(target)
+        if (kind === 'symlink to a file') await fsp.writeFile(target, 'keep')
+        if (kind === 'FIFO') execFileSync('mkfifo', [lockDir])
+        else await fsp.symlink(target, lockDir)
+        const old = new Date(Date.now() - 60_000)
+        if (kind !== 'FIFO') await fsp.lutimes(lockDir, old, old)
+        const before = await fsp.lstat(target).catch(() => undefined)
+        for (const machineWide of [true, false]) {
+          const err = await expectRecoverError(() => lock(true, 0.2, machineWide), ExitCode.ERROR)
+          expect(err.message).toBe(`${lockDir} is ${kind === 'FIFO' ? 'a FIFO' : 'a symbolic link'}, not the lock directory of an influx-recover run (something else put it there)`)
+          expect(err.hint).not.toMatch(/stale/)
+          expect(err.hint).toContain(`rm -- ${lockDir}`)
+          expect(await externalFlockAvailable(file, 'x')).toBe(true)
+        }
+        // still there, the target never created, removed or touched
+        expect((await fsp.lstat(lockDir)).isDirectory()).toBe(false)
+        const after = await fsp.lstat(target).catch(() => undefined)
+        expect(after?.mtimeMs).toBe(before?.mtimeMs)
+        if (kind === 'dangling symlink') expect(after).toBeUndefined()
+        if (kind === 'symlink to a directory') expect(await fsp.readdir(target)).toEqual([])
+      })
+    }
 
     it('cannot create the lock directory (name too long): exit 1, flock released', async () => {
       // 240 chars is a valid file name, but 240 + ".influx-recover.lock" exceeds NAME_MAX (255),
@@ -205,7 +268,7 @@ describe('lockDataFile', () => {
       const longFile = join(dir, 'x'.repeat(240))
       await fsp.writeFile(longFile, 'x')
       const err = await expectRecoverError(() => lockDataFile(longFile, {write: true, timeoutSec: 0}), ExitCode.ERROR)
-      expect(err.message).toContain('cannot create lock')
+      expect(err.message).toContain('cannot create the lock directory')
       expect(err.message).toContain('ENAMETOOLONG')
       expect(await externalFlockAvailable(longFile, 'x')).toBe(true)
     })

@@ -8,7 +8,7 @@ import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
 import {crashPoint, phase} from '../../cli/test-hooks.js'
 import {progressBar} from '../../cli/progress.js'
-import {performWrite} from '../../cli/write.js'
+import {performWrite, prepareAudit} from '../../cli/write.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
 import {plaintextCopies} from '../../recovery/doctor.js'
@@ -84,6 +84,9 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
       phase('plan')
       const pending = plan.records.length
       if (pending === 0) return null
+      // checked before anything (the export included) is written
+      const auditLog = prepareAudit(ctx, {dryRun: flags['dry-run'], command: 'auth hash-upgrade'})
+      ctx.onClose(() => auditLog?.close())
       let confirmed = flags.yes
       if (!flags['dry-run'] && !confirmed) {
         if (!canAsk()) {
@@ -120,7 +123,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         ctx,
         {
           dryRun: flags['dry-run'], yes: confirmed, backup: flags.backup, backupDir: flags['backup-dir'], canPrompt: true,
-          command: 'auth hash-upgrade', flags: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false)),
+          command: 'auth hash-upgrade', flags: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false)), auditLog,
         },
         {
           label: 'pre-hash-upgrade',
@@ -158,7 +161,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
               'run "influx-recover auth scrub" on the file once the cause is fixed',
             )
           }
-          const hits = findPlaintext(path, secrets, scanProgress)
+          const hits = findPlaintext(ctx.lock.fd, secrets, scanProgress)
           phase('search')
           scanBar.finish()
           if (hits.length > 0) {
@@ -170,7 +173,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
             )
           }
         } else {
-          remaining = findPlaintext(path, secrets, scanProgress).length
+          remaining = findPlaintext(ctx.lock.fd, secrets, scanProgress).length
           scanBar.finish()
         }
       }

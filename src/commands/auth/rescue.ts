@@ -64,7 +64,7 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
       if (sealing === undefined) {
         if (toStdout) await this.write(text)
         else {
-          writeSecretFile(flags.output, text)
+          writeSecretFile(flags.output, text, 'rescue output')
           this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600): keep it secret, delete it when done`)
         }
       } else {
@@ -74,7 +74,7 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
         const sealed = await seal(text, sealing)
         if (toStdout) await this.write(sealed)
         else {
-          writeSecretFile(flags.output, sealed)
+          writeSecretFile(flags.output, sealed, 'rescue output')
           if (!fs.readFileSync(flags.output).equals(sealed)) {
             fs.rmSync(flags.output, {force: true})
             throw new RecoverError(`${flags.output} read back differs from what was written; it was deleted`, ExitCode.VERIFY_FAILED)

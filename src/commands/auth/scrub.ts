@@ -36,14 +36,14 @@ The data in use is not changed. No backup is made unless --backup is given: a ba
       if (!pre.ok) throw new RecoverError(`refusing to scrub: ${path} does not pass the consistency check (first: ${pre.problems[0]})`, ExitCode.CORRUPT, 'run "influx-recover bolt check FILE"')
       let backup: string | null = null
       if (flags.backup) {
-        backup = (await backupFile(path, {dir: flags['backup-dir'], label: 'pre-scrub'})).path
+        backup = (await backupFile({fd: ctx.lock.fd, path, realPath: ctx.realPath}, {dir: flags['backup-dir'], label: 'pre-scrub'})).path
         this.note(`backup: ${backup} (it holds the plaintext remnants)`)
       }
-      const before = hashedTokenRemnants(ctx.db, path)
+      const before = hashedTokenRemnants(ctx.db)
       const scrubbed = scrub(ctx.db)
       const post = check(ctx.db)
       if (!post.ok) throw new RecoverError(`the file does not pass the consistency check after scrubbing: ${post.problems[0]}`, ExitCode.VERIFY_FAILED, backup ? `the backup is ${backup}` : undefined)
-      const remnants = hashedTokenRemnants(ctx.db, path)
+      const remnants = hashedTokenRemnants(ctx.db)
       return {backup, before, scrubbed, remnants}
     })
     const stillExposed = [...new Set([...(res.backup !== null ? [res.backup] : []), ...plaintextCopies(path)])]
