@@ -146,8 +146,8 @@ class TokenTally {
   usableOperator: AuthRow | undefined
   /** hashedToken -> id */
   readonly hashedKeys = new Map<string, string>()
-  /** SHA-256 fingerprints of the raw tokens, for the guard check */
-  readonly rawFingerprints: string[] = []
+  /** the raw tokens, for the guard check (fingerprinted only when an export is there to compare with) */
+  readonly rawTokens: string[] = []
 
   constructor(private readonly model: ReadModel) {}
 
@@ -169,7 +169,7 @@ class TokenTally {
       this.usableOperator = {id: r.id, description: r.description, userName: r.userName}
     }
     if (r.hashedToken) this.hashedKeys.set(r.hashedToken, r.id)
-    if (r.tokenState === 'raw' && r.token !== undefined) this.rawFingerprints.push(tokenFingerprint(r.token))
+    if (r.tokenState === 'raw' && r.token !== undefined) this.rawTokens.push(r.token)
   }
 }
 
@@ -265,7 +265,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
 
   add(v1Check(v1))
   if (input.metaCodec !== undefined) add(bucketsCheck(db, input.path, input.metaCodec))
-  add(guardCheck(input, tally.rawFingerprints, schema.level === '2.8+'))
+  add(guardCheck(input, tally.rawTokens, schema.level === '2.8+'))
 
   const copies = plaintextCopies(input.path).map(inspectCopy)
   const partial = copies.filter((c) => !c.whole)
@@ -306,6 +306,8 @@ function realOrSame(p: string): string {
  * influxd 2.9 hashes them.
  */
 export function guardCheck(input: DoctorInput, raw: readonly string[], upgradeable: boolean): DoctorCheck {
+  // `raw`: the raw tokens; their fingerprints (SHA-256, node:crypto loaded on
+  // first use) only when there is a manifest to compare them with
   const me = realOrSame(input.path)
   const dropIns = findDropIns(input.systemdDir ?? defaultSystemdDir())
   const mine = dropIns.find((d) => d.boltPath !== undefined && realOrSame(d.boltPath) === me)
@@ -316,7 +318,8 @@ export function guardCheck(input: DoctorInput, raw: readonly string[], upgradeab
     try {
       const newest = fs.existsSync(exportDir) ? newestExport(exportDir, {hash: false}) : undefined
       newestName = newest?.name
-      missing = uncapturedFingerprints(raw, newest?.problem === undefined ? newest?.manifest?.fingerprints : undefined).length
+      const captured = newest?.problem === undefined ? newest?.manifest?.fingerprints : undefined
+      if (captured !== undefined) missing = uncapturedFingerprints(raw.map(tokenFingerprint), captured).length
     } catch {
       // an unreadable directory captures nothing
     }

@@ -1,13 +1,15 @@
-// The README's runbooks, followed to the letter on copies of the real files.
+// The runbooks, followed to the letter on copies of the real files.
 //
-// Every "### N. Title" under "## Runbooks" in README.md is one runbook. Its
+// Every "## N. Title" in docs/runbooks.md is one runbook (the README keeps a
+// short form of each: the same number and title, commands that are steps of
+// the full one). Its
 // "_Tested on …_" line says what it starts from, its ```sh blocks hold the
 // steps: "$ command" lines, each followed by the output it prints. This test
 // extracts them, runs every `influx-recover` step with runCli in order on a
 // private copy and checks exit code and output; so a runbook whose command or
 // output drifts from what the tool really does fails here.
 //
-// The conventions (also described in the README, "How the runbooks are tested"):
+// The conventions (also described in docs/runbooks.md, "How the runbooks are tested"):
 //
 // * Only `influx-recover …` steps are run. Their stdin is the argument of a
 //   leading `printf '%s\n' ARG |` or a `< FILE` redirect, empty otherwise.
@@ -89,16 +91,11 @@ interface Runbook {
   steps: Step[]
 }
 
-/** The runbooks of README.md, in order. */
-function parseRunbooks(readme: string): Runbook[] {
-  const start = readme.indexOf('\n## Runbooks\n')
-  if (start < 0) throw new Error('README.md has no "## Runbooks" section')
-  const rest = readme.slice(start + 1)
-  const end = rest.indexOf('\n## ', 3)
-  const section = end < 0 ? rest : rest.slice(0, end)
+/** The runbooks of docs/runbooks.md, in order. */
+function parseRunbooks(doc: string): Runbook[] {
   const books: Runbook[] = []
-  for (const part of section.split(/\n(?=### \d+\. )/).slice(1)) {
-    const head = /^### (\d+)\. (.+)/.exec(part)
+  for (const part of doc.split(/\n(?=## \d+\. )/).slice(1)) {
+    const head = /^## (\d+)\. (.+)/.exec(part)
     if (!head) continue
     const tested = /^_Tested on (.+)_$/m.exec(part)
     if (!tested) throw new Error(`runbook ${head[1]} has no "_Tested on …_" line`)
@@ -257,7 +254,7 @@ function checkOutput(w: World, step: Step, r: CliResult): void {
   for (const l of shown) {
     const {re, names} = lineMatcher(l)
     const i = actual.findIndex((a, k) => !used.has(k) && re.test(a))
-    expect(i, `README line not in the output: ${JSON.stringify(l)}\n${describeRun(step.line, r, w.root)}`).toBeGreaterThanOrEqual(0)
+    expect(i, `runbook line not in the output: ${JSON.stringify(l)}\n${describeRun(step.line, r, w.root)}`).toBeGreaterThanOrEqual(0)
     used.add(i)
     const m = re.exec(actual[i])!
     names.forEach((n, k) => {
@@ -266,7 +263,7 @@ function checkOutput(w: World, step: Step, r: CliResult): void {
   }
   if (complete) {
     const extra = actual.filter((_, k) => !used.has(k))
-    expect(extra, `output lines the README does not show (add them or a "…" line)\n${describeRun(step.line, r, w.root)}`).toEqual([])
+    expect(extra, `output lines the runbook does not show (add them or a "…" line)\n${describeRun(step.line, r, w.root)}`).toEqual([])
   }
 }
 
@@ -363,7 +360,7 @@ async function runStep(w: World, step: Step): Promise<'run' | 'model'> {
   if (last.startsWith('age-keygen ')) {
     const r = spawnSync('age-keygen', shellWords(rewritePath(w, withCaptures(w, last)), w.vars).slice(1), {cwd: w.home, encoding: 'utf8'})
     const res: CliResult = {status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, stdoutBytes: Buffer.from(r.stdout), ms: 0}
-    expect(res.status, `exit code of a README step\n${describeRun(step.line, res, w.root)}`).toBe(exit)
+    expect(res.status, `exit code of a runbook step\n${describeRun(step.line, res, w.root)}`).toBe(exit)
     checkOutput(w, step, res)
     return 'run'
   }
@@ -390,22 +387,52 @@ async function runStep(w: World, step: Step): Promise<'run' | 'model'> {
     fs.utimesSync(lockDir, now, now)
   }
   const r = cli(w, words, input)
-  expect(r.status, `exit code of a README step\n${describeRun(step.line, r, w.root)}`).toBe(exit)
+  expect(r.status, `exit code of a runbook step\n${describeRun(step.line, r, w.root)}`).toBe(exit)
   checkOutput(w, step, r)
   return 'run'
 }
 
-const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-const books = parseRunbooks(readme)
+const runbooksDoc = fs.readFileSync(path.join(ROOT, 'docs/runbooks.md'), 'utf8')
+const books = parseRunbooks(runbooksDoc)
 const ended = new Map<number, {root: string; vars: Record<string, string>; captures: Record<string, string>; running: boolean}>()
 const roots: string[] = []
 afterAll(() => roots.forEach(removeDir))
 
-describe('README runbooks, followed on copies of the real files', () => {
-  it('the README has the runbooks, each with steps that are run', () => {
+/** The README's short runbooks: "### N. Title" under "## Runbooks", with the command lines of their sh blocks. */
+function readmeRunbooks(readme: string): Array<{number: number; title: string; commands: string[]}> {
+  const start = readme.indexOf('\n## Runbooks\n')
+  if (start < 0) throw new Error('README.md has no "## Runbooks" section')
+  const rest = readme.slice(start + 1)
+  const end = rest.indexOf('\n## ', 3)
+  const section = end < 0 ? rest : rest.slice(0, end)
+  return section.split(/\n(?=### \d+\. )/).slice(1).map((part) => {
+    const head = /^### (\d+)\. (.+)/.exec(part)!
+    const commands: string[] = []
+    for (const block of part.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
+      for (const l of block[1].split('\n')) if (l.trim() !== '' && !l.startsWith('#')) commands.push(l.replace(/^\$ /, ''))
+    }
+    return {number: Number(head[1]), title: head[2], commands}
+  })
+}
+
+/** A command as a runbook shows it, without its trailing comment and with blanks collapsed. */
+const bare = (line: string): string => splitComment(line).cmd.replace(/\s+/g, ' ').trim()
+
+describe('runbooks, followed on copies of the real files', () => {
+  it('docs/runbooks.md has the runbooks, each with steps that are run', () => {
     expect(books.map((b) => b.number)).toEqual(books.map((_, i) => i + 1))
     expect(books.length).toBeGreaterThanOrEqual(7)
     for (const b of books) expect(b.steps.filter((s) => /(^|\| )(sudo )?influx-recover /.test(s.line)).length, b.title).toBeGreaterThan(0)
+  })
+
+  it('the README has each runbook in short: same number and title, every command a step of the full runbook', () => {
+    const short = readmeRunbooks(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'))
+    expect(short.map((b) => `${b.number}. ${b.title}`)).toEqual(books.map((b) => `${b.number}. ${b.title}`))
+    for (const b of short) {
+      expect(b.commands.length, `README runbook ${b.number} shows no command`).toBeGreaterThan(0)
+      const steps = new Set(books[b.number - 1]!.steps.map((s) => bare(s.line)))
+      for (const c of b.commands) expect(steps.has(bare(c)), `README runbook ${b.number}: ${JSON.stringify(c)} is not a step of docs/runbooks.md's`).toBe(true)
+    }
   })
 
   it('the conventions: `…`, `<name>`, blanks, quotes, $VAR and the exit comment', () => {

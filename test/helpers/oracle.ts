@@ -3,6 +3,7 @@
  * our writer produces in tests must pass its check; its dump is the reference.
  */
 import {spawn, spawnSync} from 'node:child_process'
+import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -10,7 +11,24 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const ORACLE_DIR = path.join(ROOT, 'test/oracle')
 export const ORACLE_BIN = path.join(ORACLE_DIR, 'bin/oracle')
 export const SHARED = path.resolve(ROOT, '../shared')
-export const FIXTURES = path.join(SHARED, 'fixtures/influxd')
+/**
+ * The real influxd.bolt files (InfluxDB's own test data, never committed
+ * here): ../shared/fixtures/influxd, or the directory INFLUX_RECOVER_FIXTURES names.
+ */
+export const FIXTURES = process.env.INFLUX_RECOVER_FIXTURES ? path.resolve(process.env.INFLUX_RECOVER_FIXTURES) : path.join(SHARED, 'fixtures/influxd')
+
+/** The files the tests read from FIXTURES, and where upstream keeps each (CONTRIBUTING.md). */
+export const FIXTURE_SOURCES: ReadonlyArray<[file: string, upstream: string]> = [
+  ['influxd-v2.8-v2.9.bolt', 'influxdata/influxdb v2.9.1 cmd/influxd/recovery/testhelper/influxd.bolt.testdata'],
+  ['influxd-v2.1-v2.7.bolt', 'influxdata/influxdb v2.7.12 cmd/influxd/recovery/testhelper/influxd.bolt.testdata'],
+]
+
+/** Why the fixtures cannot be used, or undefined: names each missing file and where it comes from. */
+export function missingFixtures(dir = FIXTURES): string | undefined {
+  const missing = FIXTURE_SOURCES.filter(([f]) => !fs.existsSync(path.join(dir, f)))
+  if (missing.length === 0) return undefined
+  return `the real fixtures are missing in ${dir}: ${missing.map(([f, up]) => `${f} (${up})`).join(', ')}; place them there or name their directory with INFLUX_RECOVER_FIXTURES (see CONTRIBUTING.md)`
+}
 
 /** Builds the oracle (GOPATH mode against Debian's packages). Throws when Go or bbolt is missing. */
 export function buildOracle(): void {

@@ -9,6 +9,7 @@ import type {Permission} from '../../src/influxd/permission.js'
 import {allAccessPermissions, classifyToken, operatorPermissions, PERMISSION_LEVELS, tokenKind} from '../../src/influxd/permissions.js'
 import {authDocument, authJsonElement} from '../../src/recovery/auth-json.js'
 import type {AuthRow} from '../../src/recovery/list.js'
+import {renderJSON} from '../../src/platform/format.js'
 
 /** A small deterministic generator (tests must not depend on Math.random). */
 function rng(seed: number): () => number {
@@ -99,7 +100,8 @@ describe('tokenKind', () => {
 })
 
 describe('authJsonElement', () => {
-  const element = (r: AuthRow): string => JSON.stringify(authDocument(r), null, 2).replace(/\n/g, '\n  ')
+  // the generic path of auth list --json (renderJSON: unsafe characters as \u escapes)
+  const element = (r: AuthRow): string => renderJSON(authDocument(r), 2).slice(0, -1).replace(/\n/g, '\n  ')
   const base: AuthRow = {
     id: '08371deae98c8000', description: 'a "quoted" <desc> \u2028 é \u0001', status: 'active', kind: 'custom', tokenState: 'raw', token: 'tok\\en',
     userID: '08371db1dd8c8000', userName: 'admin', orgID: 'dd7cd2292f6e974a', orgName: 'acme',

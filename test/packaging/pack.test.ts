@@ -87,6 +87,7 @@ describe('npm pack', () => {
       'README.md',
       'bin/load-cli.cjs',
       'bin/run.js',
+      'dist/guard-run.cjs',
       'dist/influx-recover.cjs',
       'dist/influx-recover.cjs.v8cache',
       'dist/licenses.txt',

@@ -362,9 +362,11 @@ async function runCase(cmd: Command, c: CorpusCase): Promise<string[]> {
   const aux = path.join(base, 'aux')
   const backupDir = path.join(aux, 'backups')
   const home = path.join(aux, 'home')
+  // writable by the other uid of the "unreadable" case; sticky like /tmp, so that
+  // the tool's warning about a directory anyone can replace files in stays quiet
   for (const d of [base, dir, aux, backupDir, home]) {
     fs.mkdirSync(d)
-    fs.chmodSync(d, 0o777)
+    fs.chmodSync(d, 0o1777)
   }
   const file = path.join(dir, 'influxd.bolt')
   c.make(file, dir)
