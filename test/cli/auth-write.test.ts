@@ -640,7 +640,7 @@ describe('auth active / inactive / delete', () => {
     expect(sha256(file)).toBe(before)
     const f = run(['auth', 'inactive', '--bolt-path', file, '--id', op, '--yes', '--force'])
     expect(f.status, f.stderr).toBe(0)
-    expect(doctorChecks(file).operator!.verdict).toBe('WARN')
+    expect(doctorChecks(file).operator!.verdict).toBe('FAIL')
     // with the only operator inactive, deleting it is no longer refused
     expect(run(['auth', 'active', '--bolt-path', file, '--id', op, '--no-backup']).status).toBe(0)
     // a second operator lifts the protection
