@@ -116,6 +116,24 @@ describe('--help output', () => {
     }
   })
 
+  it('USAGE names every negatable boolean flag as --[no-]NAME, as FLAGS does', () => {
+    const sample = ours.filter((c) => Object.values(c.flags).some((f) => f.type === 'boolean' && f.allowNo && !f.hidden))
+    expect(sample.map((c) => c.id)).toEqual(expect.arrayContaining(['auth:create-operator', 'auth:hash-upgrade', 'user:create']))
+    for (const cmd of sample) {
+      const out = runCli([...cmd.id.split(':'), '--help']).stdout
+      const usage = out.slice(out.indexOf('USAGE\n'), out.indexOf('\n\n', out.indexOf('USAGE\n'))).replaceAll(/\n\s+/g, ' ')
+      for (const [name, f] of Object.entries(cmd.flags)) {
+        if (f.type !== 'boolean' || f.hidden) continue
+        if (f.allowNo) {
+          expect(usage, cmd.id).toContain(`[--[no-]${name}]`)
+          expect(out, cmd.id).toContain(`--[no-]${name}`)
+        } else if (f.char === undefined) expect(usage, cmd.id).toMatch(new RegExp(`[[ |]--${name}[\\] |]`))
+      }
+      // a longer name that starts with a negatable one stays as it is
+      if (cmd.flags['backup-dir']) expect(usage, cmd.id).toContain('[--backup-dir DIR]')
+    }
+  })
+
   it('an unknown command or an unexpected word is a usage error with a hint', () => {
     let r = runCli(['auth', 'lst'])
     expect(r.status).toBe(2)
