@@ -17,7 +17,7 @@ import {
 } from '../recovery/auth-write.js'
 import {checkChosenToken} from '../recovery/input-rules.js'
 import {orgNames, userNames, type TenantRef} from '../recovery/tenants.js'
-import {BaseCommand, jsonFlag, writeFlags} from './base-command.js'
+import {addingWriteFlags, BaseCommand, jsonFlag, writeFlags} from './base-command.js'
 import {withDataFile, type DataFileContext} from './data-file.js'
 import {findInfluxdFile, influxdFileFlags} from './influxd-file.js'
 import {canAsk, chooseOne} from './prompt.js'
@@ -28,6 +28,13 @@ import {performWrite, type WriteOutcome} from './write.js'
 export const authWriteFlags = {
   ...influxdFileFlags,
   ...writeFlags,
+  json: jsonFlag,
+}
+
+/** authWriteFlags of the commands that add a token (no confirmation, --yes never needed). */
+export const authAddFlags = {
+  ...influxdFileFlags,
+  ...addingWriteFlags,
   json: jsonFlag,
 }
 
