@@ -69,7 +69,7 @@ The matches are written to --output (a new file, mode 0600, never overwriting) o
       const doc = rescueDocument(report, flags.variant as HashVariant)
       const same = (): ExportDocument => doc
       if (sealing !== undefined) {
-        const res = await exportSealed(toStdout ? null : flags.output, format, doc, same, (text) => seal(text, sealing))
+        const res = await exportSealed(toStdout ? null : flags.output, format, doc, same, (text) => seal(text, sealing), 'rescue output')
         if (toStdout) await this.write(res.sealed)
         else this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600${sealedNote(sealing)}; read back byte for byte)`)
       } else if (toStdout) {
@@ -78,7 +78,7 @@ The matches are written to --output (a new file, mode 0600, never overwriting) o
         const shown = process.stdout.isTTY === true && (format === 'csv' || format === 'env') ? renderExport(escapeValues(doc), format) : res.text
         await this.write(shown)
       } else {
-        exportToFile(flags.output, format, doc, same)
+        exportToFile(flags.output, format, doc, same, 'rescue output')
         this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600, read back and checked): keep it secret, delete it when done`)
       }
     }
