@@ -18,6 +18,7 @@ pjson.oclif = {
   ...pjson.oclif,
   commands: './src/commands',
   hooks: {command_not_found: './src/hooks/command-not-found.ts'},
+  helpClass: './src/cli/help.ts',
   plugins: ['@oclif/plugin-help', '@oclif/plugin-autocomplete'],
 }
 

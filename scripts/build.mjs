@@ -9,7 +9,7 @@
  *    oclif's explicit strategy, generated here from every file of src/commands
  *    (plus the help and autocomplete plugins' commands), so a new command file
  *    is in the bundle without registering it anywhere; the command_not_found
- *    hook; and oclif's execute() and run(), bundled with everything else.
+ *    hook; the help class (HelpClass, src/cli/help.ts); and oclif's execute() and run(), bundled with everything else.
  *    Its first line names the build (a hash of the rest).
  *    CommonJS, loaded with require(): Node's ES loader would build an ES facade
  *    of every Node module the bundle imports, running each lazy getter
@@ -174,6 +174,7 @@ function entrySource() {
   lines.push(
     `export const COMMANDS = {\n${map.join('\n')}\n}`,
     "export {default as commandNotFound} from './src/hooks/command-not-found.ts'",
+    "export {default as HelpClass} from './src/cli/help.ts'",
     "export {execute, run as runArgv} from '@oclif/core'",
     '',
   )

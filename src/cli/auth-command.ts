@@ -17,7 +17,7 @@ import {
 } from '../recovery/auth-write.js'
 import {checkChosenToken} from '../recovery/input-rules.js'
 import {orgNames, userNames, type TenantRef} from '../recovery/tenants.js'
-import {BaseCommand, jsonFlag, writeFlags} from './base-command.js'
+import {addingWriteFlags, BaseCommand, jsonFlag, writeFlags} from './base-command.js'
 import {withDataFile, type DataFileContext} from './data-file.js'
 import {findInfluxdFile, influxdFileFlags} from './influxd-file.js'
 import {canAsk, chooseOne} from './prompt.js'
@@ -28,6 +28,13 @@ import {performWrite, type WriteOutcome} from './write.js'
 export const authWriteFlags = {
   ...influxdFileFlags,
   ...writeFlags,
+  json: jsonFlag,
+}
+
+/** authWriteFlags of the commands that add a token (no confirmation, --yes never needed). */
+export const authAddFlags = {
+  ...influxdFileFlags,
+  ...addingWriteFlags,
   json: jsonFlag,
 }
 
@@ -209,10 +216,11 @@ export abstract class AuthWriteCommand extends BaseCommand {
       await this.record(columns, {id: doc.id, description: doc.description, user: r.userName ?? doc.userID, org: r.orgName ?? doc.orgID, token: doc.token})
     }
     this.notes(r)
-    if (r.tokenState === 'hashed') {
+    // "only time" only when true: a raw token is shown again by "auth list", and a value the user gave is theirs already
+    if (r.tokenState === 'hashed' && r.tokenGenerated) {
       this.note(`note: the token is stored hashed (${r.variant}): this is the only time it is shown; store it now (a secret manager, the clients' configuration)`)
-    } else {
-      this.note('note: this is the only time this tool shows the new token; store it now')
+    } else if (r.tokenState === 'hashed') {
+      this.note(`note: the token is stored hashed (${r.variant}): the file keeps only the hash of the value you gave`)
     }
   }
 

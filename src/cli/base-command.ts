@@ -73,13 +73,23 @@ export const dataFileFlags = {
 /** Flags of every command that modifies a data file in place. */
 export const writeFlags = {
   'dry-run': Flags.boolean({description: 'check and apply the change in a transaction that is rolled back: nothing is written', default: false}),
-  yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required when stdin is not a terminal)', default: false}),
+  yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation; required only when not on a terminal (in scripts, or with stdin or stderr redirected), where it cannot ask', default: false}),
   backup: Flags.boolean({
     description: 'copy the file (verified, mode 0600) before writing; --no-backup skips it',
     default: true,
     allowNo: true,
   }),
   'backup-dir': Flags.directory({description: 'directory for the backup copy [default: the file\'s own directory]', helpValue: 'DIR'}),
+}
+
+/**
+ * writeFlags for a command whose writes only add (a new token, user, org or
+ * login): it never asks, so --yes is accepted (scripts pass it everywhere)
+ * and never needed.
+ */
+export const addingWriteFlags = {
+  ...writeFlags,
+  yes: Flags.boolean({char: 'y', description: 'accepted, never needed: adding asks no confirmation, on a terminal or not', default: false}),
 }
 
 const ANSI_RE = /\x1b\[[0-9;]*m/g // eslint-disable-line no-control-regex

@@ -123,7 +123,8 @@ Read-only: nothing is ever created; the lock check is one non-blocking attempt, 
       throw boltFileNotFound(
         used,
         report.candidates.map((c) => c.path),
-        report.looked,
+        // the report (text or JSON) lists where it looked already
+        [],
         'pass the file with --bolt-path FILE; if influxd runs as another user, in a container or as a service, run this command the same way (its user, working directory and INFLUXD_* variables)',
       )
     }

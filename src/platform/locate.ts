@@ -18,7 +18,7 @@
  * influxd would create it there. Relative paths are relative to the working
  * directory (influxd's), and `~` is not expanded (influxd doesn't either).
  */
-import {constants as fsConstants, promises as fsp} from 'node:fs'
+import {constants as fsConstants, promises as fsp, statSync} from 'node:fs'
 import type {Stats} from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -464,8 +464,10 @@ export function formatLooked(looked: readonly LookedAt[]): string {
 
 /**
  * The exit-5 (or exit-4 for a directory/FIFO) error for a resolution whose file
- * is not usable, naming where it looked; `elsewhere` lists existing candidates
- * for the hint.
+ * is not usable, naming where it looked (unless `looked` is empty: a caller
+ * that printed the list already); `elsewhere` lists existing candidates for
+ * the hint. A directory or FIFO named by --bolt-path is just that: no search
+ * list, no advice to name a path.
  */
 export function boltFileNotFound(
   res: BoltPathResolution,
@@ -473,11 +475,21 @@ export function boltFileNotFound(
   looked: readonly LookedAt[] = res.looked,
   noneHint = 'pass the file with --bolt-path FILE, or run "influx-recover locate" to list candidates',
 ): RecoverError {
-  const where = `looked at: ${formatLooked(looked)}`
+  const where = looked.length > 0 ? `; looked at: ${formatLooked(looked)}` : ''
   const hint = elsewhere.length > 0 ? `found elsewhere: ${elsewhere.join(', ')}; pass the right one with --bolt-path` : noneHint
   const subject = res.source === 'flag' ? `${res.path} (--bolt-path)` : `influxd would use ${res.path} (${res.source}), but it`
+  if (res.source === 'flag' && (res.status === 'directory' || res.status === 'special')) {
+    // the operator named this path: the search (and advice to name a path) is beside the point
+    const inside = res.status === 'directory' ? path.join(res.path, BOLT_FILENAME) : undefined
+    const holds = inside !== undefined && statSync(inside, {throwIfNoEntry: false})?.isFile() === true
+    return new RecoverError(
+      `${subject} ${res.note ?? 'is not a regular file'}`,
+      ExitCode.CORRUPT,
+      holds ? `it holds ${inside}` : 'run "influx-recover locate" to list the influxd.bolt files on this machine',
+    )
+  }
   if (res.status === 'directory' || res.status === 'special') {
-    return new RecoverError(`${subject} ${res.note ?? 'is not a regular file'}; ${where}`, ExitCode.CORRUPT, hint)
+    return new RecoverError(`${subject} ${res.note ?? 'is not a regular file'}${where}`, ExitCode.CORRUPT, hint)
   }
   if (res.status === 'unreadable') {
     return new RecoverError(`${res.path} (${res.source}): ${res.note ?? 'cannot inspect it'}`, ExitCode.ERROR, 'run as the user that owns the file (often "influxdb") or as root')
@@ -487,9 +499,9 @@ export function boltFileNotFound(
     return new NotFoundError(symlink ? `${res.path} (--bolt-path) ${res.note}` : `no such file: ${res.path} (--bolt-path)`, hint)
   }
   if (elsewhere.length === 0) {
-    return new NotFoundError(`no influxd.bolt found; influxd would use ${res.path} (${res.source}), which does not exist; ${where}`, hint)
+    return new NotFoundError(`no influxd.bolt found; influxd would use ${res.path} (${res.source}), which does not exist${where}`, hint)
   }
-  return new NotFoundError(`${subject} does not exist; ${where}`, hint)
+  return new NotFoundError(`${subject} does not exist${where}`, hint)
 }
 
 /**

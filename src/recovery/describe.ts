@@ -4,6 +4,7 @@
  * running influxd holds is not read at all.
  */
 import {DB} from '../bbolt/index.js'
+import {LockedError} from '../errors.js'
 import {detectSchema} from '../influxd/schema.js'
 import {assertOpenableDataFile} from '../platform/file-check.js'
 import {lockDataFile} from '../platform/lock.js'
@@ -25,6 +26,8 @@ export async function describeInfluxdFile(path: string): Promise<string> {
       await lock.release()
     }
   } catch (err) {
+    // a table cell: the LOCKED column says who holds it, the path is in its own column
+    if (err instanceof LockedError) return 'not read (in use)'
     return `not read: ${err instanceof Error ? err.message : String(err)}`
   }
 }

@@ -127,7 +127,9 @@ export function inspectCopy(p: string): CopyState {
  * metas invalid, a directory, FIFO or unreadable file): the "file" check fails.
  */
 export function unopenableReport(path: string, foundBy: string, message: string, hint?: string): DoctorReport {
-  return {path, checks: [{name: 'file', verdict: 'FAIL', message: `${path} (found by ${foundBy}) cannot be opened: ${message}`, ...(hint ? {hint} : {})}], ok: false}
+  // a message that names the path itself ("DIR (--bolt-path) is a directory, …") says it once
+  const text = message.startsWith(`${path} `) ? message : `${path} (found by ${foundBy}) cannot be opened: ${message}`
+  return {path, checks: [{name: 'file', verdict: 'FAIL', message: text, ...(hint ? {hint} : {})}], ok: false}
 }
 
 /**
@@ -144,6 +146,8 @@ class TokenTally {
   readonly variants = new Map<string, number>()
   readonly orphan: string[] = []
   usableOperator: AuthRow | undefined
+  /** operator tokens influxd would refuse, each with why */
+  readonly unusableOperators: string[] = []
   /** hashedToken -> id */
   readonly hashedKeys = new Map<string, string>()
   /** the raw tokens, for the guard check (fingerprinted only when an export is there to compare with) */
@@ -165,8 +169,17 @@ class TokenTally {
     else if (r.userName === undefined) this.orphan.push(`token ${r.id}: user ${r.userID} does not exist (influxd answers 403 "User is inactive")`)
     else if (userById.get(r.userID.toLowerCase())?.status === 'inactive') this.orphan.push(`token ${r.id}: user ${r.userName} is inactive`)
     if (r.orgID && r.orgName === undefined) this.orphan.push(`token ${r.id}: org ${r.orgID} does not exist`)
-    if (this.usableOperator === undefined && r.kind === 'operator' && r.status === 'active' && r.userName !== undefined && userById.get(r.userID!.toLowerCase())?.status !== 'inactive') {
-      this.usableOperator = {id: r.id, description: r.description, userName: r.userName}
+    if (r.kind === 'operator') {
+      // why influxd would refuse it (the tool's last-operator guard asks the same: isUsableOperator)
+      const why = r.status !== 'active' ? 'is inactive'
+        : r.tokenState === 'none' ? 'has no token'
+        : !r.userID ? 'has no user'
+        : r.userName === undefined ? `its user ${r.userID} does not exist`
+        : userById.get(r.userID.toLowerCase())?.status === 'inactive' ? `its user ${r.userName} is inactive`
+        : r.orgID && r.orgName === undefined ? `its org ${r.orgID} does not exist`
+        : undefined
+      if (why !== undefined) this.unusableOperators.push(`operator token ${r.id}${r.description ? ` ("${r.description}")` : ''} ${why}`)
+      else if (this.usableOperator === undefined) this.usableOperator = {id: r.id, description: r.description, userName: r.userName!}
     }
     if (r.hashedToken) this.hashedKeys.set(r.hashedToken, r.id)
     if (r.tokenState === 'raw' && r.token !== undefined) this.rawTokens.push(r.token)
@@ -244,7 +257,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
 
   add(indexes.problems.length === 0
     ? {name: 'indexes', verdict: 'PASS', message: `token indexes consistent (${indexes.rawEntries} raw, ${indexes.hashedEntries} hashed entries)`}
-    : {name: 'indexes', verdict: 'FAIL', message: `${indexes.problems.length} token index problem(s): ${indexes.problems[0]}`, hint: 'influxd cannot authenticate (or still accepts) the affected tokens', details: indexes.problems})
+    : {name: 'indexes', verdict: 'FAIL', message: `${indexes.problems.length} token index problem(s): influxd cannot authenticate (or still accepts) the affected tokens`, hint: indexesHint(input.path, indexes.problems), details: indexes.problems})
 
   // owners of tokens
   add(orphan.length === 0
@@ -252,14 +265,24 @@ export function runDoctor(input: DoctorInput): DoctorReport {
     : {name: 'owners', verdict: 'WARN', message: `${orphan.length} token(s) with a missing or inactive user or org`, details: orphan})
 
   // an operator token to get back in with
-  if (usableOperator) {
+  const {unusableOperators} = tally
+  const unusableText = `${unusableOperators.length} operator token(s) that cannot be used`
+  if (usableOperator && unusableOperators.length === 0) {
     add({name: 'operator', verdict: 'PASS', message: `active operator token ${usableOperator.id} ("${usableOperator.description}") of user ${usableOperator.userName}`})
+  } else if (usableOperator) {
+    add({
+      name: 'operator', verdict: 'WARN',
+      message: `operator token ${usableOperator.id} ("${usableOperator.description}") of user ${usableOperator.userName} is usable; ${unusableText}`,
+      details: unusableOperators,
+    })
   } else {
     const user = model.users.find((u) => u.record && u.record.status !== 'inactive')?.record?.name
     const org = model.orgs.find((o) => o.record)?.record?.name
     add({
-      name: 'operator', verdict: 'WARN', message: 'no active operator token: nobody can administer this instance',
+      name: 'operator', verdict: 'FAIL',
+      message: `no usable operator token${unusableOperators.length > 0 ? ` (${unusableText})` : ''}: nobody can administer this instance`,
       hint: user && org ? `influx-recover auth create-operator --bolt-path ${JSON.stringify(input.path)} --username ${JSON.stringify(user)} --org ${JSON.stringify(org)}` : 'create a user and an org first (influx-recover user create …, then influx-recover org create --name NAME --owner USER), then auth create-operator',
+      details: unusableOperators,
     })
   }
 
@@ -289,6 +312,17 @@ export function runDoctor(input: DoctorInput): DoctorReport {
       : {name: 'remnants', verdict: 'FAIL', message: `the plaintext of ${exposed.length} hashed token(s) is still readable in the file`, hint: 'overwrite the unused pages: "influx-recover auth scrub" (influxd stopped)', details: exposed.map((id) => `token ${id}`)})
   }
   return {path: input.path, checks, ok: checks.every((c) => c.verdict !== 'FAIL')}
+}
+
+/**
+ * doctor's `indexes` next step: a problem of one token's own entries is fixed
+ * by rotating it (a new value, written with fresh index entries); stale
+ * entries of tokens that are gone only by restoring a backup.
+ */
+function indexesHint(file: string, problems: readonly string[]): string {
+  const id = problems.map((p) => /^authorization ([0-9a-f]{16})\b/.exec(p)?.[1]).find((x) => x !== undefined)
+  if (id !== undefined) return `influx-recover auth rotate --bolt-path ${JSON.stringify(file)} --id ${id} (a new value with fresh index entries; give its clients the new value), for each token named below`
+  return 'restore influxd.bolt from a backup made before the problem'
 }
 
 function realOrSame(p: string): string {

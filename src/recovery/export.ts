@@ -210,9 +210,9 @@ export interface ExportResult {
  * database now. On any mismatch the file is truncated through that
  * descriptor and removed, and the error exits 6.
  */
-export function exportToFile(path: string, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument): ExportResult {
+export function exportToFile(path: string, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, what = 'export'): ExportResult {
   const text = renderExport(doc, format)
-  const file = openSideFile(path, {what: 'export', how: 'exclusive', readBack: true})
+  const file = openSideFile(path, {what, how: 'exclusive', readBack: true})
   try {
     file.write(text, 0)
     file.sync()
@@ -249,10 +249,10 @@ export function exportToFile(path: string, format: ExportFormat, doc: ExportDocu
  * so that what is sealed is proven; then the sealed bytes are written to a
  * new file (0600, never overwriting), read back and compared byte for byte.
  * Any mismatch deletes the file (exit 6). `path` null: the sealed bytes are
- * returned for stdout.
+ * returned for stdout. `what` names the file in messages ("rescue output").
  */
 export async function exportSealed(
-  path: string | null, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, seal: (plaintext: string) => Promise<Buffer>,
+  path: string | null, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, seal: (plaintext: string) => Promise<Buffer>, what = 'export',
 ): Promise<ExportResult & {sealed: Buffer}> {
   const text = renderExport(doc, format)
   const checked = compareExport(readExport(text, format), current())
@@ -260,7 +260,7 @@ export async function exportSealed(
   if (checked.length > 0) throw new RecoverError(`the export does not match the database: ${checked[0]}; nothing was written`, ExitCode.VERIFY_FAILED)
   const sealed = await seal(text)
   if (path === null) return {doc, path: null, text, sealed}
-  const file = openSideFile(path, {what: 'export', how: 'exclusive', readBack: true})
+  const file = openSideFile(path, {what, how: 'exclusive', readBack: true})
   try {
     file.write(sealed, 0)
     file.sync()

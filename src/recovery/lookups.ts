@@ -216,20 +216,28 @@ export function recordIndexProblems(tx: Tx, a: Authorization, token?: string): s
 
 /**
  * Whether influxd would accept `a` as an operator token: active, with a
- * token, an operator permission set, and an existing, active user (looked up
- * by id). `users` caches the lookups of one pass.
+ * token, an operator permission set, an existing, active user and an
+ * existing org (looked up by id; doctor's `operator` check asks the same).
+ * `users` caches the lookups of one pass (keys "user ID" and "org ID").
  */
 export function isUsableOperator(tx: Tx, a: Authorization, users: Map<string, boolean> = new Map()): boolean {
   if (a.status !== 'active' || (!a.token && !a.hashedToken) || !a.userID) return false
   if (classifyToken(a.permissions, a.orgID, a.userID).kind !== 'operator') return false
-  const uid = a.userID.toLowerCase()
+  const uid = `user ${a.userID.toLowerCase()}`
   let ok = users.get(uid)
   if (ok === undefined) {
-    const user = userById(tx, uid)
+    const user = userById(tx, a.userID.toLowerCase())
     ok = user !== undefined && user.status !== 'inactive'
     users.set(uid, ok)
   }
-  return ok
+  if (!ok || !a.orgID) return ok
+  const oid = `org ${a.orgID.toLowerCase()}`
+  let org = users.get(oid)
+  if (org === undefined) {
+    org = orgById(tx, a.orgID.toLowerCase()) !== undefined
+    users.set(oid, org)
+  }
+  return org
 }
 
 const AUTHORIZATIONS_TYPE = Buffer.from('"authorizations"')

@@ -12,10 +12,12 @@ import {StringDecoder} from 'node:string_decoder'
 import {DB} from '../bbolt/index.js'
 import type {Tx} from '../bbolt/index.js'
 import {AUTHORIZATIONS, AUTHORIZATION_INDEX} from '../influxd/buckets.js'
-import {allTokenHashes} from '../influxd/hashing.js'
+import {allTokenHashes, DEFAULT_HASH_VARIANT, hashWithFingerprint, type HashVariant} from '../influxd/hashing.js'
+import {classifyToken} from '../influxd/permissions.js'
 import {decodeAuthorization, type Authorization} from '../influxd/records.js'
 import {tokenFingerprint} from '../influxd/token.js'
 import {ExitCode, NotFoundError, RecoverError} from '../errors.js'
+import type {ExportDocument} from './export.js'
 import {readModel} from './read-model.js'
 import {describeMatch, type TokenMatch} from './verify.js'
 
@@ -288,6 +290,7 @@ export interface MissingRecord {
   id: string
   description: string
   status: string
+  kind: string
   userName?: string
   orgName?: string
 }
@@ -343,7 +346,7 @@ export function matchCandidates(tx: Tx, candidates: readonly Candidate[]): Rescu
   for (const a of byHash.values()) {
     if (found.has(a.id)) continue
     missing.push({
-      id: a.id, description: a.description, status: a.status,
+      id: a.id, description: a.description, status: a.status, kind: classifyToken(a.permissions, a.orgID, a.userID).kind,
       userName: a.userID ? model.userById.get(a.userID.toLowerCase())?.name : undefined,
       orgName: model.orgById.get(a.orgID.toLowerCase())?.name,
     })
@@ -351,17 +354,27 @@ export function matchCandidates(tx: Tx, candidates: readonly Candidate[]): Rescu
   return {candidates: candidates.length, found: [...found.values()], missing, rawRecords, hashedRecords}
 }
 
-/** The output document: one object per recovered token (restore-plaintext reads it back). */
-export function rescueDocument(found: readonly RescuedToken[]): Array<Record<string, unknown>> {
-  return found.map((f) => ({
-    id: f.id,
-    description: f.description,
-    status: f.status,
-    user: f.userName ?? f.userID,
-    org: f.orgName ?? f.orgID,
-    kind: f.kind,
-    token: f.token,
-    fingerprint: f.fingerprint,
-    ...(f.hashedToken !== undefined ? {hashedToken: f.hashedToken} : {}),
-  }))
+/**
+ * The output document, in the shape of `auth export`'s (same formats, same
+ * field names, so the two files read alike and restore-plaintext reads both):
+ * every recovered token under `exported` with its fingerprint and the hash
+ * influxd 2.9 stores for it in `variant`; the hashed records still missing
+ * under `notExportable`, with the reason.
+ */
+export function rescueDocument(report: Pick<RescueReport, 'found' | 'missing'>, variant: HashVariant = DEFAULT_HASH_VARIANT): ExportDocument {
+  const doc: ExportDocument = {variant, exported: [], notExportable: []}
+  for (const f of report.found) {
+    const {hash} = hashWithFingerprint(f.token, variant)
+    doc.exported.push({
+      id: f.id, description: f.description, userName: f.userName ?? null, orgName: f.orgName ?? null,
+      kind: f.kind, status: f.status, token: f.token, fingerprint: f.fingerprint, hash,
+    })
+  }
+  for (const m of report.missing) {
+    doc.notExportable.push({
+      id: m.id, description: m.description, userName: m.userName ?? null, orgName: m.orgName ?? null,
+      kind: m.kind, status: m.status, reason: 'stored hashed: no plaintext of it was found',
+    })
+  }
+  return doc
 }

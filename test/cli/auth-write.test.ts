@@ -213,7 +213,9 @@ describe('auth create-operator on the real files', () => {
     expect(rows[1]).toMatch(/^[0-9a-f]{16}\s+break glass\s+testuser\s+myorg\s+/)
     expect(count(r.stdout, token)).toBe(1)
     expect(r.stderr).not.toContain(token)
-    expect(r.stderr).toMatch(/note: .*only time/)
+    // stored raw (like the file's other tokens): "auth list" shows it again, so no "only time" claim
+    expect(r.stderr).toMatch(/note: the token is stored raw/)
+    expect(r.stderr).not.toMatch(/only time/)
     expect(backups(tmp)).toEqual([])
     const list = JSON.parse(runCli(['auth', 'list', '--bolt-path', file, '--json']).stdout) as Array<{description: string; token: string}>
     expect(list.find((x) => x.description === 'break glass')!.token).toBe(token)
@@ -263,6 +265,22 @@ describe('auth create-operator on engine-built files', () => {
     expect(auditText(file)).not.toContain(chosen)
     expect(auditLines(file)[0]!.flags).toMatchObject({'token-stdin': '(redacted)'})
     goWrites(file)
+  })
+
+  it('"the only time it is shown" only for a new random token stored hashed: not raw (≤ 2.7, --no-hashed), not a value given', () => {
+    const cases: Array<[string, string[], string | undefined, boolean]> = [
+      ['2.7 file, raw', ['--bolt-path', copyInto(V27, tmp, 'only-27.bolt')], undefined, false],
+      ['hashed file, --no-hashed', ['--bolt-path', built('only-raw.bolt', {hashed: 'sha256'}), '--no-hashed'], undefined, false],
+      ['hashed file, value from stdin', ['--bolt-path', built('only-stdin.bolt', {hashed: 'sha256'}), '--token-stdin'], 'a-value-the-operator-already-has-0001', false],
+      ['hashed file, random value', ['--bolt-path', built('only-hashed.bolt', {hashed: 'sha256'})], undefined, true],
+    ]
+    for (const [name, args, input, onlyTime] of cases) {
+      const user = name.startsWith('2.7') ? ['--username', 'testuser', '--org', 'myorg'] : ['--username', 'admin', '--org', 'acme']
+      const r = run(['auth', 'create-operator', ...args, ...user, '--no-backup'], input === undefined ? {} : {input: `${input}\n`})
+      expect(r.status, `${name}: ${r.stderr}`).toBe(0)
+      if (onlyTime) expect(r.stderr, name).toMatch(/note: the token is stored hashed \(sha256\): this is the only time it is shown/)
+      else expect(r.stderr, name).not.toMatch(/only time/)
+    }
   })
 
   it('a file holding hashed tokens stores the new one hashed: hashedToken after id, no token, hashed index only', () => {
@@ -640,7 +658,7 @@ describe('auth active / inactive / delete', () => {
     expect(sha256(file)).toBe(before)
     const f = run(['auth', 'inactive', '--bolt-path', file, '--id', op, '--yes', '--force'])
     expect(f.status, f.stderr).toBe(0)
-    expect(doctorChecks(file).operator!.verdict).toBe('WARN')
+    expect(doctorChecks(file).operator!.verdict).toBe('FAIL')
     // with the only operator inactive, deleting it is no longer refused
     expect(run(['auth', 'active', '--bolt-path', file, '--id', op, '--no-backup']).status).toBe(0)
     // a second operator lifts the protection

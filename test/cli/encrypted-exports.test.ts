@@ -7,6 +7,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 
 import {afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {parse as parseYaml} from 'yaml'
 
 import {ageDecryptCli, ageEncryptCli, ageKeygen, ageVersion, type AgeKey} from '../helpers/age.js'
 import {copyInto, errorLines, makeTempDir, removeDir, runCli, sha256} from '../helpers/cli.js'
@@ -145,17 +146,31 @@ describe('auth rescue with age files', () => {
     const none = run(['auth', 'rescue', '--bolt-path', db, '--from', exp])
     expect(none.status).toBe(2)
     expect(none.stderr).toContain('is encrypted (age): give the identity')
-    const out = at('rescued.json.age')
+    const out = at('rescued.yaml.age')
     const r = run(['auth', 'rescue', '--bolt-path', db, '--from', exp, '--identity', alice.identityFile, '--output', out, '--recipient', bob.recipient])
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/recovered 2 of 2 hashed record\(s\), 0 still missing/)
     expect(r.stderr).toContain(`wrote 2 token(s) to ${out} (mode 0600, encrypted to 1 recipient(s); read back byte for byte)`)
     expect(fs.statSync(out).mode & 0o777).toBe(0o600)
-    const json = JSON.parse(ageDecryptCli(out, [bob.identityFile]).toString()) as Array<{token: string}>
-    expect(json.map((e) => e.token).sort()).toEqual([...FIX_TOKENS].sort())
+    // its plaintext is the YAML auth export writes
+    const plain = ageDecryptCli(out, [bob.identityFile]).toString()
+    expect(plain).toMatch(/^variant: sha256\nexported:\n  - id: /)
+    const doc = parseYaml(plain) as {exported: Array<{token: string}>}
+    expect(doc.exported.map((e) => e.token).sort()).toEqual([...FIX_TOKENS].sort())
     const restored = run(['auth', 'restore-plaintext', '--bolt-path', db, '--from', out, '--identity', bob.identityFile, '--yes', '--no-backup', '--json'])
     expect(restored.status).toBe(0)
     expect(JSON.parse(restored.stdout).restored).toHaveLength(2)
+  })
+
+  it('rescue --output: the plaintext is proven before it is encrypted (or written); a failed check writes nothing (exit 6)', () => {
+    const exp = at('for-rescue.yaml')
+    expect(run(['auth', 'export', '--bolt-path', db, '--output', exp]).status).toBe(0)
+    expect(run(['auth', 'hash-upgrade', '--bolt-path', db, '--skip-export', '--yes', '--no-backup']).status).toBe(0)
+    for (const [out, extra] of [[at('r.yaml.age'), ['--recipient', alice.recipient]], [at('r.yaml'), []]] as const) {
+      const r = runCli(['auth', 'rescue', '--bolt-path', db, '--from', exp, '--output', out, ...extra], {cwd: tmp, env: {INFLUX_RECOVER_TEST_HOOKS: 'fail-export-verify'}})
+      expect(r.status, r.stderr).toBe(6)
+      expect(fs.existsSync(out)).toBe(false)
+    }
   })
 
   it('an age-encrypted bolt file is searched byte by byte after decrypting it in memory', () => {

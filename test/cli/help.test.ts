@@ -116,6 +116,47 @@ describe('--help output', () => {
     }
   })
 
+  it('USAGE names every negatable boolean flag as --[no-]NAME, as FLAGS does', () => {
+    const sample = ours.filter((c) => Object.values(c.flags).some((f) => f.type === 'boolean' && f.allowNo && !f.hidden))
+    expect(sample.map((c) => c.id)).toEqual(expect.arrayContaining(['auth:create-operator', 'auth:hash-upgrade', 'user:create']))
+    for (const cmd of sample) {
+      const out = runCli([...cmd.id.split(':'), '--help']).stdout
+      const usage = out.slice(out.indexOf('USAGE\n'), out.indexOf('\n\n', out.indexOf('USAGE\n'))).replaceAll(/\n\s+/g, ' ')
+      for (const [name, f] of Object.entries(cmd.flags)) {
+        if (f.type !== 'boolean' || f.hidden) continue
+        if (f.allowNo) {
+          expect(usage, cmd.id).toContain(`[--[no-]${name}]`)
+          expect(out, cmd.id).toContain(`--[no-]${name}`)
+        } else if (f.char === undefined) expect(usage, cmd.id).toMatch(new RegExp(`[[ |]--${name}[\\] |]`))
+      }
+      // a longer name that starts with a negatable one stays as it is
+      if (cmd.flags['backup-dir']) expect(usage, cmd.id).toContain('[--backup-dir DIR]')
+    }
+  })
+
+  it('--yes says when it is required: never for commands that only add, else only when not on a terminal', () => {
+    const yesText = (id: string): string => {
+      const out = runCli([...id.split(' '), '--help']).stdout
+      const from = out.indexOf('  -y, --yes')
+      return out.slice(from, out.indexOf('\n  ', from + 1) === -1 ? undefined : out.indexOf('\n      --', from)).replaceAll(/\s+/g, ' ')
+    }
+    for (const id of ['auth create-operator', 'auth create', 'user create', 'org create', 'v1 auth create']) {
+      const t = yesText(id)
+      expect(t, id).not.toMatch(/required/)
+      expect(t, id).toContain('never needed: adding asks no confirmation')
+    }
+    for (const id of ['auth delete', 'auth restore-plaintext', 'auth hash-upgrade']) {
+      expect(yesText(id), id).toContain('required only when not on a terminal')
+    }
+  })
+
+  it('auth restore-plaintext --help: run after "influxd downgrade" and before installing influxd ≤ 2.7 (runbook 5\'s order)', () => {
+    const out = runCli(['auth', 'restore-plaintext', '--help']).stdout.replaceAll(/\s+/g, ' ')
+    expect(out).toContain('Store exported tokens raw again, for influxd ≤ 2.7 (run before installing it)')
+    expect(out).toContain('after "influxd downgrade" (run with the 2.9 binary: it changes the schema but leaves the tokens hashed) and before installing and starting influxd ≤ 2.7')
+    expect(out).not.toContain('before downgrading')
+  })
+
   it('an unknown command or an unexpected word is a usage error with a hint', () => {
     let r = runCli(['auth', 'lst'])
     expect(r.status).toBe(2)

@@ -185,7 +185,9 @@ describe('files built with our engine', () => {
     expect(out).toMatch(/^WARN\s+owners\s+/m)
     expect(out).toContain('user 0a1b2c3d4e5f6073 does not exist')
     expect(out).toContain('user gone is inactive')
-    expect(out).toMatch(/^WARN\s+operator\s+no active operator token/m)
+    // its only operator token belongs to an inactive user: nobody can administer the instance
+    expect(out).toMatch(/^FAIL\s+operator\s+no usable operator token \(1 operator token\(s\) that cannot be used\)/m)
+    expect(out).toContain('operator token 0000000000001003 its user gone is inactive')
     expect(out).toContain('auth create-operator --bolt-path')
     expect(out).toContain('--username "admin" --org "acme"')
     // the undecodable record is listed, not dropped
@@ -237,5 +239,71 @@ describe('files built with our engine', () => {
     expect(remnants.verdict).toBe('FAIL')
     expect(remnants.details).toEqual(['token 0000000000001001'])
     expect(after.stdout).not.toContain(TOKENS.operator)
+  })
+})
+
+describe('doctor: what the walkthrough found', () => {
+  const checksOf = (file: string): Record<string, {verdict: string; message: string; hint?: string; details?: string[]}> =>
+    Object.fromEntries(JSON.parse(runCli(['doctor', '--bolt-path', file, '--json']).stdout).checks.map((c: {name: string}) => [c.name, c]))
+
+  it('--bolt-path DIR says the path is a directory: no search list, no advice to pass --bolt-path', () => {
+    const dir = makeTempDir('ir-doctor-dir-')
+    try {
+      for (const args of [['doctor'], ['auth', 'list']]) {
+        const r = runCli([...args, '--bolt-path', dir])
+        const text = r.stdout + r.stderr
+        expect(text).toContain(`${dir} (--bolt-path) is a directory, not a bbolt file`)
+        expect(text).not.toMatch(/looked at|INFLUXD_BOLT_PATH|--bolt-path FILE|cannot be opened/)
+        expect(text).toContain('influx-recover locate')
+      }
+      // a directory holding the file: the file is named
+      copyInto(V29, dir, 'influxd.bolt')
+      const r = runCli(['doctor', '--bolt-path', dir])
+      expect(r.status).toBe(1)
+      expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+file\\s+${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(--bolt-path\\) is a directory, not a bbolt file\n\\s+next: it holds ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/influxd\\.bolt\n$`))
+    } finally {
+      removeDir(dir)
+    }
+  })
+
+  it('indexes FAIL: its message does not repeat the first problem; next is a command', () => {
+    const file = build('stale-index.bolt', {
+      ...base,
+      tokens: [
+        {id: '0000000000001001', token: TOKENS.operator, orgID: ORG, userID: USER, perms: operatorPerms('2.2+')},
+        {id: '0000000000001002', token: TOKENS.custom, orgID: ORG, userID: USER, perms: '{"action":"read","resource":{"type":"buckets"}}', noIndex: true},
+      ],
+    })
+    const c = checksOf(file).indexes!
+    expect(c.verdict).toBe('FAIL')
+    expect(c.details![0]).toBe('authorization 0000000000001002: raw token has no index entry (influxd cannot find it)')
+    expect(c.message).not.toContain(c.details![0]!)
+    expect(c.hint).toMatch(new RegExp(`^influx-recover auth rotate --bolt-path "${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" --id 0000000000001002 `))
+    const text = runCli(['doctor', '--bolt-path', file]).stdout
+    expect(text.split(c.details![0]!).length - 1).toBe(1)
+  })
+
+  it('operator does not PASS when the only operator token cannot be used; WARN when another one can', () => {
+    const op = (over: Partial<{status: string; userID: string; orgID: string}> = {}) =>
+      ({id: '0000000000001001', token: TOKENS.operator, orgID: ORG, userID: USER, perms: operatorPerms('2.2+'), description: 'op', ...over})
+    const cases: Array<[string, InfluxFileSpec, RegExp]> = [
+      ['inactive-token', {...base, tokens: [op({status: 'inactive'})]}, /operator token 0000000000001001 \("op"\) is inactive/],
+      ['user-inactive', {...base, users: [{id: USER, name: 'admin', status: 'inactive'}, {id: '0a1b2c3d4e5f6072', name: 'other'}], tokens: [op()]}, /its user admin is inactive/],
+      ['user-missing', {...base, tokens: [op({userID: '0a1b2c3d4e5f6079'})]}, /its user 0a1b2c3d4e5f6079 does not exist/],
+      ['org-missing', {...base, tokens: [op({orgID: '0a1b2c3d4e5f6099'})]}, /its org 0a1b2c3d4e5f6099 does not exist/],
+    ]
+    for (const [name, spec, why] of cases) {
+      const file = build(`${name}.bolt`, spec)
+      const c = checksOf(file).operator!
+      expect(c.verdict, name).toBe('FAIL')
+      expect(c.details, name).toEqual([expect.stringMatching(why)])
+      expect(c.hint, name).toMatch(/^influx-recover auth create-operator --bolt-path ".*" --username "(admin|other)" --org "acme"$/)
+      expect(runCli(['doctor', '--bolt-path', file]).status, name).toBe(1)
+    }
+    const file = build('one-of-two.bolt', {...base, tokens: [op({status: 'inactive'}), {...op(), id: '0000000000001002', token: TOKENS.allAccess, description: 'op2'}]})
+    const c = checksOf(file).operator!
+    expect(c.verdict).toBe('WARN')
+    expect(c.message).toMatch(/^operator token 0000000000001002 \("op2"\) of user admin is usable; 1 operator token\(s\) that cannot be used$/)
+    expect(c.details).toEqual(['operator token 0000000000001001 ("op") is inactive'])
   })
 })

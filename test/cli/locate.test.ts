@@ -127,8 +127,10 @@ describe('locate --json', () => {
     expect(doc.used).toEqual({path: missing, source: 'env INFLUXD_BOLT_PATH', exists: false, status: 'missing', note: 'does not exist'})
     const e = errorLines(r.stderr)
     expect(e.ok, r.stderr).toBe(true)
-    expect(e.error).toMatch(/influxd would use .*missing\/influxd\.bolt \(env INFLUXD_BOLT_PATH\).*does not exist; looked at: /)
-    expect(e.error).toContain(path.join(work, 'config.toml'))
+    expect(e.error).toMatch(/influxd would use .*missing\/influxd\.bolt \(env INFLUXD_BOLT_PATH\).*does not exist$/)
+    // the document lists where it looked; the error line does not repeat it
+    expect(e.error).not.toContain('looked at')
+    expect(doc.looked.map((l) => l.path)).toContain(path.join(work, 'config.toml'))
     expect(fs.existsSync(path.dirname(missing))).toBe(false)
     expect(tree(tmp)).toEqual(before)
   })
@@ -161,6 +163,28 @@ describe('locate (text)', () => {
     expect(out).toMatch(new RegExp(`\\n\\* +${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +65536 +\\S+ +no +InfluxDB 2\\.8 or later \\(migration 21\\), txid 131 +env INFLUXD_BOLT_PATH\\n`))
     expect(out).toContain('\nLooked at:\n  env INFLUXD_BOLT_PATH: ')
     expect(out).toContain(`  config (cwd): ${path.join(work, 'config.json')} (missing)`)
+  })
+
+  it('prints the "looked at" list once, also when it exits 5', () => {
+    const r = locate([], {INFLUXD_BOLT_PATH: path.join(tmp, 'nope/influxd.bolt')})
+    expect(r.status).toBe(5)
+    const all = r.stdout + r.stderr
+    expect(all.match(/looked at/gi)).toHaveLength(1)
+    expect(all.split(path.join(work, 'config.json')).length - 1).toBe(1)
+  })
+
+  it('keeps the SCHEMA cell short when influxd holds the file', async () => {
+    const data = copyTo(path.join(tmp, 'data'))
+    const holder = await holdFlock(data)
+    try {
+      const r = runCli(['locate'], {env: {HOME: home, INFLUXD_BOLT_PATH: data, INFLUXD_CONFIG_PATH: '', COLUMNS: '500'}, cwd: work})
+      expect(r.status, r.stderr).toBe(0)
+      const row = r.stdout.split('\n').find((l) => l.startsWith('*'))!
+      expect(row).toMatch(/ yes \(in use\) +not read \(in use\) +env INFLUXD_BOLT_PATH$/)
+      expect(row.split(data).length - 1).toBe(1)
+    } finally {
+      await holder.release()
+    }
   })
 
   it('explains a missing file without creating it', () => {

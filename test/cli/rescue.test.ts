@@ -6,6 +6,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {parse as parseYaml} from 'yaml'
 
 import {DB} from '../../src/bbolt/index.js'
 import {copyInto, errorLines, makeTempDir, removeDir, runCli, sha256} from '../helpers/cli.js'
@@ -237,8 +238,13 @@ describe('auth rescue', () => {
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).not.toContain(OP_TOKEN)
     expect(fs.statSync(out).mode & 0o777).toBe(0o600)
-    const doc = JSON.parse(fs.readFileSync(out, 'utf8')) as Array<{id: string; token: string}>
-    expect(Object.fromEntries(doc.map((d) => [d.id, d.token]))).toEqual({[FIX_OPERATOR]: OP_TOKEN, [FIX_CUSTOM]: CUSTOM_TOKEN})
+    // YAML by default, with auth export's fields (rescued.json is only a name)
+    const doc = parseYaml(fs.readFileSync(out, 'utf8')) as {variant: string; exported: Array<Record<string, string>>; notExportable: unknown[]}
+    expect(Object.fromEntries(doc.exported.map((d) => [d.id, d.token]))).toEqual({[FIX_OPERATOR]: OP_TOKEN, [FIX_CUSTOM]: CUSTOM_TOKEN})
+    expect(doc.variant).toBe('sha256')
+    expect(Object.keys(doc.exported[0]!)).toEqual(['id', 'description', 'userName', 'orgName', 'kind', 'status', 'token', 'fingerprint', 'hash'])
+    expect(doc.exported.find((d) => d.id === FIX_OPERATOR)).toMatchObject({userName: 'testuser', orgName: 'myorg', kind: 'operator', status: 'active'})
+    expect(doc.notExportable).toEqual([])
     const content = fs.readFileSync(out, 'utf8')
     const again = runCli(['auth', 'rescue', '--bolt-path', hashed, '--from', V29, '--output', out])
     // an existing output is never overwritten: exit 1, as for auth export and bolt load/compact
@@ -273,12 +279,19 @@ describe('auth rescue', () => {
     expect(doc.missing.map((m) => m.id)).toEqual([FIX_OPERATOR])
     const toml = writeFile('configs', `[default]\n  url = "http://localhost:8086"\n  token = "${OP_TOKEN}"\n  org = "x"\n  active = true\n`)
     const out = path.join(tmp, 'from-toml.json')
-    const t = runCli(['auth', 'rescue', '--bolt-path', hashed, '--from', toml, '--output', out])
+    const t = runCli(['auth', 'rescue', '--bolt-path', hashed, '--from', toml, '--output', out, '--format', 'json'])
     expect(t.status, t.stderr).toBe(0)
-    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toMatchObject([{id: FIX_OPERATOR, token: OP_TOKEN}])
+    // the record with no plaintext found is listed as auth export lists a hashed token: notExportable, with the reason
+    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toMatchObject({
+      variant: 'sha256',
+      exported: [{id: FIX_OPERATOR, token: OP_TOKEN, userName: 'testuser', orgName: 'myorg', kind: 'operator'}],
+      notExportable: [{id: FIX_CUSTOM, kind: 'custom', reason: 'stored hashed: no plaintext of it was found'}],
+    })
     const dash = runCli(['auth', 'rescue', '--bolt-path', hashed, '--from', toml, '--output', '-'])
     expect(dash.status, dash.stderr).toBe(0)
-    expect(JSON.parse(dash.stdout)).toMatchObject([{id: FIX_OPERATOR, token: OP_TOKEN}])
+    expect(parseYaml(dash.stdout)).toMatchObject({exported: [{id: FIX_OPERATOR, token: OP_TOKEN}]})
+    const envOut = runCli(['auth', 'rescue', '--bolt-path', hashed, '--from', toml, '--output', '-', '--format', 'env'])
+    expect(envOut.stdout).toContain(`INFLUX_TOKEN_${FIX_OPERATOR.toUpperCase()}=${OP_TOKEN}`)
   })
 
   it('matches short custom tokens given as token = "…" values, and exits 5 when nothing matches', () => {

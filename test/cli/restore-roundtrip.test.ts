@@ -96,6 +96,34 @@ describe('export, hash, restore: every token back exactly', () => {
     })
   }
 
+  for (const format of ['csv', 'env', 'json', 'yaml']) {
+    it(`auth rescue --output --format ${format}: the file auth export writes, and restore-plaintext reads it`, () => {
+      const twin = hashedTwin(`rescue-${format}.bolt`)
+      const exported = path.join(tmp, `export-for-rescue.${format}`)
+      expect(runCli(['auth', 'export', '--bolt-path', raw, '--output', exported, '--format', format]).status).toBe(0)
+      const rescued = path.join(tmp, `rescued.${format}`)
+      const r = runCli(['auth', 'rescue', '--bolt-path', twin, '--from', raw, '--output', rescued, '--format', format])
+      expect(r.status, r.stderr).toBe(0)
+      expect(fs.statSync(rescued).mode & 0o777).toBe(0o600)
+      // the same tokens, the same fields, the same text: the two files read alike
+      expect(fs.readFileSync(rescued, 'utf8')).toBe(fs.readFileSync(exported, 'utf8'))
+      const back = runCli(['auth', 'restore-plaintext', '--bolt-path', twin, '--from', rescued, '--yes', '--no-backup', '--json'])
+      expect(back.status, back.stderr).toBe(0)
+      expect((JSON.parse(back.stdout) as {format: string; restored: unknown[]}).format).toBe(format)
+      const after = storedTokens(twin)
+      CHOSEN.forEach((token, i) => expect(after.records.get(id(i))!.token, JSON.stringify(token)).toBe(token))
+    })
+  }
+
+  it('auth rescue --output defaults to YAML, like auth export', () => {
+    const twin = hashedTwin('rescue-default.bolt')
+    const exported = path.join(tmp, 'export-default.yaml')
+    expect(runCli(['auth', 'export', '--bolt-path', raw, '--output', exported]).status).toBe(0)
+    const rescued = path.join(tmp, 'rescued-default.out')
+    expect(runCli(['auth', 'rescue', '--bolt-path', twin, '--from', raw, '--output', rescued]).status).toBe(0)
+    expect(fs.readFileSync(rescued, 'utf8')).toBe(fs.readFileSync(exported, 'utf8'))
+  })
+
   it('an export that misses a token restores nothing and names it (exit 5), unless --allow-partial', () => {
     const exported = path.join(tmp, 'partial.json')
     const full = runCli(['auth', 'export', '--bolt-path', raw, '--output', path.join(tmp, 'full.json'), '--format', 'json'])

@@ -14,7 +14,7 @@ import {copyInto, errorLines, makeTempDir, removeDir} from '../helpers/cli.js'
 import {fixture, ROOT} from '../helpers/oracle.js'
 
 /** What the project copy needs for `npm pack`: the build inputs and what the tarball ships. */
-const PROJECT_FILES = ['package.json', 'package-lock.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'scripts', 'fixtures/demo.bolt']
+const PROJECT_FILES = ['.npmrc', 'package.json', 'package-lock.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'scripts', 'fixtures/demo.bolt']
 
 let tmp: string
 let project: string
@@ -25,6 +25,7 @@ let tarball: string
 let files: string[]
 let packedJson: {dependencies?: Record<string, string>; bundleDependencies?: string[]; scripts?: Record<string, string>; devDependencies?: unknown}
 let installLog = ''
+let packLog = ''
 let installMs = 0
 
 /** An environment with nothing from this machine's npm setup and only `bin` on PATH. */
@@ -58,6 +59,7 @@ beforeAll(() => {
 
   const pack = run('npm', ['pack', '--pack-destination', tmp], project, devEnv())
   if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.stdout}${pack.stderr}`)
+  packLog = pack.stdout + pack.stderr
   const tgz = fs.readdirSync(tmp).filter((f) => /^influx-recover-.*\.tgz$/.test(f))
   expect(tgz).toHaveLength(1)
   tarball = path.join(tmp, tgz[0]!)
@@ -101,6 +103,17 @@ describe('npm pack', () => {
     }
     // nothing else from node_modules (nan, the addon's build headers, may sit beside it or inside it)
     expect(files.filter((f) => f.startsWith('node_modules/') && !/^node_modules\/(fs-ext-extra-prebuilt|nan)\//.test(f))).toEqual([])
+  })
+
+  it('builds once (prepack alone) and prints no npm update notice: the project\'s .npmrc turns the notifier off', () => {
+    expect(packLog.match(/^> node scripts\/build\.mjs$/gm)).toHaveLength(1)
+    expect(packLog).not.toMatch(/new (major|minor|patch) version of npm|npm warn|npm WARN/i)
+    // the notifier needs the registry, so its absence above proves little: the setting does, with no user config at all
+    const home = path.join(tmp, 'no-user-config')
+    fs.mkdirSync(home, {recursive: true})
+    const get = run('npm', ['config', 'get', 'update-notifier'], project, {PATH: process.env.PATH, HOME: home})
+    expect(get.stdout.trim()).toBe('false')
+    expect(files).not.toContain('.npmrc')
   })
 
   it('package.json: the addon is the only dependency and is bundled; no install or prepare script', () => {

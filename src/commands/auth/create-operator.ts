@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {AuthWriteCommand, authWriteFlags, storageFlags, tokenInputFlags, variantOf} from '../../cli/auth-command.js'
+import {AuthWriteCommand, authAddFlags, storageFlags, tokenInputFlags, variantOf} from '../../cli/auth-command.js'
 import {createOperator} from '../../recovery/auth-write.js'
 
 export default class AuthCreateOperator extends AuthWriteCommand {
@@ -26,7 +26,7 @@ Safe write: exclusive lock (exit 3 while influxd runs), a verified backup <file>
     description: Flags.string({description: 'description of the token [default: "<username>\'s Recovery Token", as influxd]', helpValue: 'TEXT'}),
     ...tokenInputFlags,
     ...storageFlags,
-    ...authWriteFlags,
+    ...authAddFlags,
   }
 
   async run(): Promise<void> {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {AuthWriteCommand, authWriteFlags, permissionFlags, permissionRequestOf, storageFlags, tokenInputFlags, variantOf} from '../../cli/auth-command.js'
+import {AuthWriteCommand, authAddFlags, permissionFlags, permissionRequestOf, storageFlags, tokenInputFlags, variantOf} from '../../cli/auth-command.js'
 import {UsageError} from '../../errors.js'
 import {createAuthorization} from '../../recovery/auth-write.js'
 
@@ -25,7 +25,7 @@ The record is what influxd writes: status active, snowflake ID, local-time times
     ...permissionFlags,
     ...tokenInputFlags,
     ...storageFlags,
-    ...authWriteFlags,
+    ...authAddFlags,
   }
 
   async run(): Promise<void> {

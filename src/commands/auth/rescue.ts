@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, jsonFlag, stringifyJson} from '../../cli/base-command.js'
+import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
 import {confirmSecretsOnTerminal} from '../../cli/prompt.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {AUTHORIZATIONS} from '../../influxd/buckets.js'
@@ -9,9 +9,10 @@ import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {ExitCode, RecoverError} from '../../errors.js'
 import {outputWidth} from '../../cli/terminal.js'
 import {renderTable} from '../../platform/format.js'
-import {writeSecretFile} from '../../recovery/export.js'
+import {EXPORT_FORMATS, exportSealed, exportToFile, exportToText, renderExport, type ExportDocument, type ExportFormat} from '../../recovery/export.js'
+import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
+import {escapeValues} from '../../platform/format.js'
 import {collectCandidates, matchCandidates, rescueDocument, tokensInText, type CandidateSet} from '../../recovery/rescue.js'
-import {readTokenInput} from '../../recovery/export-reader.js'
 import {encryptFlags, identityFlag, readInputFile, refuseBinaryToTerminal, seal, sealedNote, sealingFromFlags} from '../../cli/encryption.js'
 import {ageFileKind} from '../../platform/age.js'
 import * as fs from 'node:fs'
@@ -21,17 +22,19 @@ export default class AuthRescue extends BaseCommand {
   static override summary = 'Recover plaintext tokens of hashed records from an older bolt file or a config file'
   static override description = `After influxd 2.9 hashed the tokens, their plaintext can still be found elsewhere: an older bolt file (a *.pre-v2.9.x-upgrade.backup, an "influx backup" bolt file, this tool's own backups; its records, its raw index and token-shaped strings anywhere in its bytes, free pages included) or a text file (influx CLI configs, a .env, a Telegraf config: 88-character tokens and the values of keys named like "token"). Each candidate is matched to the current database's records by hash (sha256 and sha512) or, for records still raw, by equality.
 
-The matches are written to --output (a new file, mode 0600, never overwriting; JSON that "auth restore-plaintext --from" reads; an age file with --recipient/--recipients-file [--armor], its plaintext checked before it is encrypted and the file read back byte for byte) or, with "--output -", to stdout. An age-encrypted --from file is decrypted in memory with --identity KEYFILE (exit 2 without); an encrypted bolt file is then searched byte by byte for token-shaped strings. Without --output only a summary is printed, never a token. Reports the hashed records recovered and those still missing. Read-only on both files. Exit 5 when no token was recovered.`
+The matches are written to --output (a new file, mode 0600, never overwriting) or, with "--output -", to stdout, in the format and with the field names of "auth export" (--format yaml by default, json, csv or env; each token with id, description, userName, orgName, kind, status, token, fingerprint and hash, and the hashed records still missing under "notExportable"), which "auth restore-plaintext --from" reads. The output is parsed back and checked token by token before it is reported; a file is read back from disk. With --recipient/--recipients-file [--armor] it is an age file: its plaintext checked before it is encrypted, the file read back byte for byte. An age-encrypted --from file is decrypted in memory with --identity KEYFILE (exit 2 without); an encrypted bolt file is then searched byte by byte for token-shaped strings. Without --output only a summary is printed, never a token. Reports the hashed records recovered and those still missing. Read-only on both files. Exit 5 when no token was recovered.`
 
   static override examples = [
     {description: 'What can the pre-upgrade backup recover?', command: '<%= config.bin %> <%= command.id %> --from /var/lib/influxdb2/influxd.bolt.pre-v2.9.1-upgrade.backup'},
-    {description: 'Save the recovered tokens', command: '<%= config.bin %> <%= command.id %> --from ~/.influxdbv2/configs --output rescued.json'},
-    {description: 'From an encrypted export, saved encrypted', command: '<%= config.bin %> <%= command.id %> --from tokens.yaml.age --identity key.txt --output rescued.json.age --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'},
+    {description: 'Save the recovered tokens (YAML, like auth export)', command: '<%= config.bin %> <%= command.id %> --from ~/.influxdbv2/configs --output rescued.yaml'},
+    {description: 'From an encrypted export, saved encrypted', command: '<%= config.bin %> <%= command.id %> --from tokens.yaml.age --identity key.txt --output rescued.yaml.age --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'},
   ]
 
   static override flags = {
     from: Flags.string({description: 'the file to recover tokens from (an older bolt file or a text file)', helpValue: 'FILE', required: true}),
-    output: Flags.string({char: 'o', description: 'write the recovered tokens here (new file, mode 0600); "-" for stdout (on a terminal: asked first, or --yes)', helpValue: 'FILE'}),
+    output: Flags.string({char: 'o', description: 'write the recovered tokens here (new file, mode 0600), as "auth export" writes its file; "-" for stdout (on a terminal: asked first, or --yes)', helpValue: 'FILE'}),
+    format: Flags.option({options: EXPORT_FORMATS, default: 'yaml' as const, description: 'format of the --output file, as for "auth export"'})(),
+    variant: Flags.option({options: HASH_VARIANTS, default: 'sha256' as const, description: 'hash variant of the "hash" field (influxd 2.9 writes sha256)'})(),
     yes: Flags.boolean({char: 'y', description: 'with "--output -" on a terminal: print the tokens without asking', default: false}),
     identity: identityFlag,
     ...encryptFlags,
@@ -60,27 +63,23 @@ The matches are written to --output (a new file, mode 0600, never overwriting; J
     if (report.found.length > 0) for (const n of set.notes) this.note(`note: ${n}`)
     const toStdout = flags.output === '-'
     if (flags.output !== undefined && report.found.length > 0) {
-      const text = `${stringifyJson(rescueDocument(report.found), 2)}\n`
-      if (sealing === undefined) {
-        if (toStdout) await this.write(text)
-        else {
-          writeSecretFile(flags.output, text, 'rescue output')
-          this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600): keep it secret, delete it when done`)
-        }
+      // the shape and formats of auth export; every path proves what it writes (export.ts): the plaintext parsed back
+      // and compared token by token (before it is sealed, when sealed), a file read back through its descriptor
+      const format = flags.format as ExportFormat
+      const doc = rescueDocument(report, flags.variant as HashVariant)
+      const same = (): ExportDocument => doc
+      if (sealing !== undefined) {
+        const res = await exportSealed(toStdout ? null : flags.output, format, doc, same, (text) => seal(text, sealing), 'rescue output')
+        if (toStdout) await this.write(res.sealed)
+        else this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600${sealedNote(sealing)}; read back byte for byte)`)
+      } else if (toStdout) {
+        const res = exportToText(format, doc, same)
+        // as auth export: csv and env values with control characters are shown escaped on a terminal only
+        const shown = process.stdout.isTTY === true && (format === 'csv' || format === 'env') ? renderExport(escapeValues(doc), format) : res.text
+        await this.write(shown)
       } else {
-        // the plaintext is proven before it is sealed: read back as restore-plaintext reads it, token for token
-        const back = new Map(readTokenInput(text).entries.map((e) => [e.id, e.token]))
-        if (back.size !== report.found.length || report.found.some((f) => back.get(f.id) !== f.token)) throw new RecoverError('the rescue output does not read back as the tokens found; nothing was written', ExitCode.VERIFY_FAILED)
-        const sealed = await seal(text, sealing)
-        if (toStdout) await this.write(sealed)
-        else {
-          writeSecretFile(flags.output, sealed, 'rescue output')
-          if (!fs.readFileSync(flags.output).equals(sealed)) {
-            fs.rmSync(flags.output, {force: true})
-            throw new RecoverError(`${flags.output} read back differs from what was written; it was deleted`, ExitCode.VERIFY_FAILED)
-          }
-          this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600${sealedNote(sealing)}; read back byte for byte)`)
-        }
+        exportToFile(flags.output, format, doc, same, 'rescue output')
+        this.note(`wrote ${report.found.length} token(s) to ${flags.output} (mode 0600, read back and checked): keep it secret, delete it when done`)
       }
     }
     const foundRows = report.found.map((f) => ({

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, jsonFlag, writeFlags} from '../../cli/base-command.js'
+import {BaseCommand, jsonFlag, addingWriteFlags} from '../../cli/base-command.js'
 import {influxdFileFlags} from '../../cli/influxd-file.js'
 import {changeLines, tenantWrite} from '../../cli/tenant-write.js'
 import {goDurationString} from '../../influxd/metadata.js'
@@ -43,7 +43,7 @@ The name must not be empty, must not have leading or trailing white space or con
     description: Flags.string({char: 'd', description: 'description of the organization [default: empty]', helpValue: 'TEXT'}),
     owner: Flags.string({description: 'make the user with this name the owner [default: no owner]', helpValue: 'USERNAME', exclusive: ['owner-id']}),
     'owner-id': Flags.string({description: 'make the user with this ID the owner (instead of --owner)', helpValue: 'ID', exclusive: ['owner']}),
-    ...writeFlags,
+    ...addingWriteFlags,
     json: jsonFlag,
   }
 

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, jsonFlag, writeFlags} from '../../cli/base-command.js'
+import {BaseCommand, jsonFlag, addingWriteFlags} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
@@ -42,7 +42,7 @@ Safe write: exits 3 while influxd holds the file, refuses files whose schema thi
     'password-stdin': Flags.boolean({description: 'read the password from the first line of stdin', default: false, exclusive: ['password-file']}),
     'password-file': Flags.string({description: 'read the password from this file (one trailing newline is ignored)', helpValue: 'FILE', exclusive: ['password-stdin']}),
     'owner-of': Flags.string({description: 'make the user an owner of the organization with this name [default: no organization]', helpValue: 'ORG'}),
-    ...writeFlags,
+    ...addingWriteFlags,
     json: jsonFlag,
   }
 

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {jsonFlag, writeFlags} from '../../../cli/base-command.js'
+import {jsonFlag, addingWriteFlags} from '../../../cli/base-command.js'
 import {withDataFile} from '../../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../../cli/influxd-file.js'
 import {runRecordWrite} from '../../../cli/record-write.js'
@@ -37,7 +37,7 @@ The password never comes from the command line: --password-stdin, --password-fil
     description: Flags.string({char: 'd', description: 'description of the login [default: empty]', helpValue: 'TEXT'}),
     ...passwordFlags,
     'no-password': Flags.boolean({description: 'create it without a password (it cannot log in until "v1 auth set-password")', default: false, exclusive: ['password-stdin', 'password-file']}),
-    ...writeFlags,
+    ...addingWriteFlags,
     json: jsonFlag,
   }
 
