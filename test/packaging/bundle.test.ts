@@ -117,3 +117,16 @@ describe('a lock addon that does not load', () => {
     expect(r.stdout).toContain('locked: unknown (the lock addon does not load here)')
   })
 })
+
+describe('the manifest', () => {
+  it('oclif.manifest.json lists every command of the bundle, for the package version, and a run initialises only its own command', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {version: string; commands: Record<string, unknown>}
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {version: string}
+    expect(manifest.version).toBe(pkg.version)
+    const map = JSON.parse(node("console.log(JSON.stringify(Object.keys(require('./bin/load-cli.cjs').loadCli().COMMANDS)))")) as string[]
+    expect(Object.keys(manifest.commands).sort()).toEqual(map.sort())
+    // the command map's entries are getters: loading the bundle runs no command module
+    const touched = node("const c = require('./bin/load-cli.cjs').loadCli().COMMANDS; console.log(Object.values(Object.getOwnPropertyDescriptors(c)).filter((d) => d.get === undefined).length)")
+    expect(touched.trim()).toBe('0')
+  })
+})

@@ -83,7 +83,7 @@ beforeAll(() => {
 afterAll(() => removeDir(tmp))
 
 describe('npm pack', () => {
-  it('ships the launcher, the bundle with its lazy parts, code cache and licences, and the lock addon; no sources, tests or fixtures', () => {
+  it('ships the launcher, the bundle with its lazy parts, code cache and licences, oclif\'s manifest, and the lock addon; no sources, tests or fixtures', () => {
     const own = files.filter((f) => !f.startsWith('node_modules/'))
     expect(own.filter((f) => !/^dist\/lazy-[\w.-]+\.cjs$/.test(f))).toEqual([
       'README.md',
@@ -93,6 +93,7 @@ describe('npm pack', () => {
       'dist/influx-recover.cjs',
       'dist/influx-recover.cjs.v8cache',
       'dist/licenses.txt',
+      'oclif.manifest.json',
       'package.json',
     ])
     for (const lazy of ['yaml', 'bcryptjs', 'smol-toml', 'inquirer-prompts', 'proper-lockfile']) expect(own).toContain(`dist/lazy-${lazy}.cjs`)
