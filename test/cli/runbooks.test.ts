@@ -5,7 +5,7 @@
 // the full one). Its
 // "_Tested on …_" line says what it starts from, its ```sh blocks hold the
 // steps: "$ command" lines, each followed by the output it prints. This test
-// extracts them, runs every `influx-recover` step with runCli in order on a
+// extracts them, runs every `influx-recover` step with runCliMerged in order on a
 // private copy and checks exit code and output; so a runbook whose command or
 // output drifts from what the tool really does fails here.
 //
@@ -50,7 +50,8 @@
 //   `…` matches any text; a line that is just `…` stands for lines left out.
 //   `<name>` matches one run of non-blank characters that changes on every run
 //   (a new ID, token, time) and remembers it: later commands may use `<name>`.
-//   Every shown line must appear in the output; when a step shows no `…` line,
+//   Every shown line must appear in the output (stdout and stderr as one stream,
+//   in the order a terminal shows them); when a step shows no `…` line,
 //   its output must also have no other line.
 // * "_Tested on … held by a running influxd_" starts with influxd "running";
 //   "… with the lock directory of a killed run" leaves FILE.influx-recover.lock
@@ -65,7 +66,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {DROP_IN_NAME, splitExecLine} from '../../src/platform/systemd.js'
 
-import {type CliResult, type FlockHolder, holdFlock, makeTempDir, removeDir, runCli} from '../helpers/cli.js'
+import {type CliResult, type FlockHolder, holdFlock, makeTempDir, removeDir, runCliMerged} from '../helpers/cli.js'
 import {fixture, ROOT} from '../helpers/oracle.js'
 
 const DEFAULT_AT = '/var/lib/influxdb/influxd.bolt'
@@ -224,7 +225,8 @@ function withCaptures(w: World, s: string): string {
 }
 
 function cli(w: World, args: string[], input?: string): CliResult {
-  return runCli(args, {cwd: w.home, input, env: {
+  // stdout and stderr in one stream, in the order a terminal shows them
+  return runCliMerged(args, {cwd: w.home, input, env: {
     INFLUXD_BOLT_PATH: w.file, HOME: w.home,
     INFLUX_RECOVER_SYSTEMD_DIR: systemdDir(w), INFLUX_RECOVER_EXPORT_DIR: path.join(w.root, 'var/lib/influx-recover/exports'),
   }})
@@ -251,10 +253,13 @@ function checkOutput(w: World, step: Step, r: CliResult): void {
   const used = new Set<number>()
   const shown = step.expected.filter((l) => norm(l) !== '…')
   const complete = shown.length === step.expected.length
+  let after = -1
   for (const l of shown) {
     const {re, names} = lineMatcher(l)
-    const i = actual.findIndex((a, k) => !used.has(k) && re.test(a))
-    expect(i, `runbook line not in the output: ${JSON.stringify(l)}\n${describeRun(step.line, r, w.root)}`).toBeGreaterThanOrEqual(0)
+    // in the order printed: stdout and stderr as one stream, as on a terminal
+    const i = actual.findIndex((a, k) => k > after && re.test(a))
+    expect(i, `runbook line not in the output, or not in this order: ${JSON.stringify(l)}\n${describeRun(step.line, r, w.root)}`).toBeGreaterThanOrEqual(0)
+    after = i
     used.add(i)
     const m = re.exec(actual[i])!
     names.forEach((n, k) => {

@@ -30,6 +30,30 @@ export interface CliOptions {
   onSpawn?: (pid: number) => void
 }
 
+/**
+ * runCli with stdout and stderr written to one file, in the order the CLI
+ * wrote them (Node writes both synchronously to files), as a terminal shows
+ * them: `stdout` holds both, `stderr` is empty.
+ */
+export function runCliMerged(args: string[], opts: CliOptions = {}): CliResult {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ir-merged-'))
+  const out = path.join(dir, 'out')
+  const fd = fs.openSync(out, 'w')
+  try {
+    const start = performance.now()
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], {
+      cwd: opts.cwd ?? ROOT, input: opts.input ?? '', env: cliEnv(opts), stdio: ['pipe', fd, fd], timeout: 60_000,
+    })
+    const ms = performance.now() - start
+    if (r.error) throw r.error
+    const bytes = fs.readFileSync(out)
+    return {status: r.status ?? -1, stdout: bytes.toString('utf8'), stderr: '', stdoutBytes: bytes, ms}
+  } finally {
+    fs.closeSync(fd)
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
+}
+
 export function runCli(args: string[], opts: CliOptions = {}): CliResult {
   const env = cliEnv(opts)
   const start = performance.now()
