@@ -317,7 +317,9 @@ async function model(w: World, cmd: string, comment: string): Promise<void> {
     if (name === undefined) throw new Error(`influxd recovery org create without --org: ${cmd}`)
     // random IDs without the bytes 0x5C, 0x2C, 0x20, as influxd draws them
     const id = (): string => Buffer.from(randomBytes(8).map((b) => (b === 0x5c || b === 0x2c || b === 0x20 ? b + 1 : b))).toString('hex')
-    const [org, tasks, monitoring] = [id(), id(), id()]
+    // the two bucket IDs in one order (_tasks first), so the runbook's lines, listed by
+    // ID as every command lists buckets, come in the order it shows them
+    const [org, tasks, monitoring] = [id(), ...[id(), id()].sort()]
     const t = new Date().toISOString()
     const put = (bucket: string, key: string, value: string): string => `${JSON.stringify({op: 'put', path: [bucket], key, value})}\n`
     const bucket = (bid: string, n: string, retention: string, description: string): string =>
