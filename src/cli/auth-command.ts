@@ -18,11 +18,11 @@ import {
 import {checkChosenToken} from '../recovery/input-rules.js'
 import {orgNames, userNames, type TenantRef} from '../recovery/tenants.js'
 import {addingWriteFlags, BaseCommand, jsonFlag, writeFlags} from './base-command.js'
-import {withDataFile, type DataFileContext} from './data-file.js'
-import {findInfluxdFile, influxdFileFlags} from './influxd-file.js'
+import type {DataFileContext} from './data-file.js'
+import {influxdFileFlags} from './influxd-file.js'
 import {canAsk, chooseOne} from './prompt.js'
 import {readSecret} from './secret-input.js'
-import {performWrite, type WriteOutcome} from './write.js'
+import {runRecordWrite, type RecordWriteDone} from './record-write.js'
 
 /** Flags of every token-writing command. */
 export const authWriteFlags = {
@@ -168,30 +168,8 @@ export abstract class AuthWriteCommand extends BaseCommand {
   }
 
   /** Finds the file, locks it, and runs the write; null when prepare ended the command. */
-  protected async runWrite(spec: WriteSpec): Promise<{path: string; outcome: WriteOutcome<AuthWriteResult>} | null> {
-    const {flags} = spec
-    const {path} = await findInfluxdFile(flags['bolt-path'])
-    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
-      if (spec.prepare !== undefined && (await spec.prepare(ctx)) === false) return null
-      return performWrite(
-        ctx,
-        {
-          dryRun: flags['dry-run'], yes: flags.yes, backup: flags.backup, backupDir: flags['backup-dir'], canPrompt: spec.canPrompt,
-          // flags left off (false) say nothing: the audit keeps the ones given
-          command: spec.command, flags: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false)),
-        },
-        {
-          label: spec.label,
-          summary: spec.summary,
-          destructive: spec.destructive,
-          apply: spec.apply,
-          verify,
-          audit: (r) => ({ids: [r.id], tokenFingerprints: r.fingerprints}),
-        },
-        (line) => this.note(line),
-      )
-    })
-    return outcome === null ? null : {path, outcome}
+  protected runWrite(spec: WriteSpec): Promise<RecordWriteDone<AuthWriteResult> | null> {
+    return runRecordWrite({...spec, verify, audit: (r) => ({ids: [r.id], tokenFingerprints: r.fingerprints})}, (line) => this.note(line))
   }
 
   /** The plan of a --dry-run: exact records and index entries, never an existing token. */
