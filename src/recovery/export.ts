@@ -18,7 +18,7 @@ import {ExitCode, RecoverError} from '../errors.js'
 import {DEFAULT_HASH_VARIANT, hashWithFingerprint, type HashVariant} from '../influxd/hashing.js'
 import {csvField, escapeControls, jsonEscapeUnsafe, renderJSON} from '../platform/format.js'
 import {modeProblem} from '../platform/posix.js'
-import {diskFull, openSideFile, syncDir, writeNewSideFile} from '../platform/side-file.js'
+import {diskFull, openSideFile, syncDir, writeNewSideFile, type SideFile} from '../platform/side-file.js'
 import {ENV_HEADER, EXPORT_CSV_COLUMNS, readExport, yamlPlainSafe, type ExportFormat, type TokenEntry} from './export-reader.js'
 import {eachAuthRow, type AuthRow} from './list.js'
 
@@ -205,16 +205,16 @@ export interface ExportResult {
 }
 
 /**
- * Exports to a new file and proves it: read back through the descriptor it
- * was written with, parsed, compared with what `current()` reads from the
- * database now. On any mismatch the file is truncated through that
- * descriptor and removed, and the error exits 6.
+ * Writes `bytes` to the new file `path` (0600, never overwriting, no link
+ * followed), fsyncs it and its directory, then runs `check` on the file as
+ * written, read back through the descriptor it was written with. Problems
+ * from the check (or from reading back) remove the file and exit 6 with
+ * `failure(first problem, count)`.
  */
-export function exportToFile(path: string, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, what = 'export'): ExportResult {
-  const text = renderExport(doc, format)
+function writeProven(path: string, bytes: string | Buffer, what: string, check: (file: SideFile) => string[], failure: (first: string, count: number) => string): void {
   const file = openSideFile(path, {what, how: 'exclusive', readBack: true})
   try {
-    file.write(text, 0)
+    file.write(bytes, 0)
     file.sync()
   } catch (err) {
     file.discard()
@@ -225,21 +225,34 @@ export function exportToFile(path: string, format: ExportFormat, doc: ExportDocu
   syncDir(dirname(path))
   let problems: string[]
   try {
-    // the database now, then the file as written: both through descriptors, whatever its name names by then
-    const expected = current()
-    const modeIssue = modeProblem(file.stat(), 0o600, path)
-    problems = modeIssue === undefined ? [] : [modeIssue]
-    problems.push(...compareExport(readExport(file.readAll(), format), expected))
-    if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
+    problems = check(file)
   } catch (err) {
     problems = [`the export cannot be read back: ${(err as Error).message}`]
   }
   if (problems.length > 0) {
     file.discard()
-    const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : ''
-    throw new RecoverError(`the export does not match the database: ${problems[0]}${more}; ${path} was deleted`, ExitCode.VERIFY_FAILED)
+    throw new RecoverError(`${failure(problems[0]!, problems.length)}; ${path} was deleted`, ExitCode.VERIFY_FAILED)
   }
   file.close()
+}
+
+/**
+ * Exports to a new file and proves it: read back through the descriptor it
+ * was written with, parsed, compared with what `current()` reads from the
+ * database now. On any mismatch the file is truncated through that
+ * descriptor and removed, and the error exits 6.
+ */
+export function exportToFile(path: string, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, what = 'export'): ExportResult {
+  const text = renderExport(doc, format)
+  writeProven(path, text, what, (file) => {
+    // the database now, then the file as written: both through descriptors, whatever its name names by then
+    const expected = current()
+    const modeIssue = modeProblem(file.stat(), 0o600, path)
+    const problems = modeIssue === undefined ? [] : [modeIssue]
+    problems.push(...compareExport(readExport(file.readAll(), format), expected))
+    if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
+    return problems
+  }, (first, n) => `the export does not match the database: ${first}${n > 1 ? ` (+${n - 1} more)` : ''}`)
   return {doc, path, text}
 }
 
@@ -260,29 +273,10 @@ export async function exportSealed(
   if (checked.length > 0) throw new RecoverError(`the export does not match the database: ${checked[0]}; nothing was written`, ExitCode.VERIFY_FAILED)
   const sealed = await seal(text)
   if (path === null) return {doc, path: null, text, sealed}
-  const file = openSideFile(path, {what, how: 'exclusive', readBack: true})
-  try {
-    file.write(sealed, 0)
-    file.sync()
-  } catch (err) {
-    file.discard()
-    const code = (err as {code?: string}).code
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw diskFull(`writing the export ${path}`, err)
-    throw new RecoverError(`cannot write ${path}: ${(err as Error).message}`)
-  }
-  syncDir(dirname(path))
-  let problem: string | undefined
-  try {
-    // read back through the descriptor it was written with
-    problem = modeProblem(file.stat(), 0o600, path) ?? (file.readAll().equals(sealed) ? undefined : 'the file read back differs from what was written')
-  } catch (err) {
-    problem = `the export cannot be read back: ${(err as Error).message}`
-  }
-  if (problem !== undefined) {
-    file.discard()
-    throw new RecoverError(`${problem}; ${path} was deleted`, ExitCode.VERIFY_FAILED)
-  }
-  file.close()
+  writeProven(path, sealed, what, (file) => {
+    const problem = modeProblem(file.stat(), 0o600, path) ?? (file.readAll().equals(sealed) ? undefined : 'the file read back differs from what was written')
+    return problem === undefined ? [] : [problem]
+  }, (first) => first)
   return {doc, path, text, sealed}
 }
 
