@@ -32,6 +32,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 
 import {ExitCode, RecoverError} from '../errors.js'
+import {errnoCode, syncDir} from './side-file.js'
 
 export const DEFAULT_EXPORT_DIR = '/var/lib/influx-recover/exports'
 
@@ -82,10 +83,6 @@ export interface GuardExport {
   /** its manifest, or why there is none to trust */
   manifest?: GuardManifest
   problem?: string
-}
-
-function errnoCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as {code: unknown}).code) : undefined
 }
 
 function myUid(): number | undefined {
@@ -221,18 +218,6 @@ export function newestExport(dir: string, opts: {hash: boolean}): GuardExport | 
   const all = listExportNames(dir)
   const last = all[all.length - 1]
   return last === undefined ? undefined : loadManifest(dir, last, opts)
-}
-
-function syncDir(dir: string): void {
-  let fd: number | undefined
-  try {
-    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY)
-    fs.fsyncSync(fd)
-  } catch {
-    // not everywhere possible; the files themselves are synced
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd)
-  }
 }
 
 /** Creates `file` exclusively (no link followed), mode 0600, with `bytes`, fsynced. EEXIST is thrown as is. */
