@@ -39,6 +39,34 @@ export interface CheckOptions {
   topLevel?: (name: Buffer) => boolean
 }
 
+/** The failure of a streamed check (checkStreamed): the first problem met, as check words it. */
+export class CheckProblem extends BoltError {
+  constructor(message: string) {
+    super('corrupt', message)
+    this.name = 'CheckProblem'
+  }
+}
+
+/** A key of the streamed bucket; both buffers view into a page valid only until the next entry is asked for. */
+export interface CheckedEntry {
+  key: Buffer
+  /** null for a nested bucket */
+  value: Buffer | null
+}
+
+export interface StreamedCheck {
+  /** the check of everything in scope except the streamed bucket's own pages */
+  report: CheckReport
+  /**
+   * The streamed bucket's entries in key order, each page checked by every
+   * rule check applies (with the state of the first pass: pages seen, pages
+   * freed) before any of its entries is handed out; throws a CheckProblem at
+   * the first problem. Call it once, only when the report is ok. Undefined
+   * when there is no such top-level bucket.
+   */
+  entries: (() => Generator<CheckedEntry>) | undefined
+}
+
 export interface CheckReport {
   ok: boolean
   problems: string[]
@@ -66,14 +94,63 @@ export function checkWithoutReuse(db: DB, opts: CheckOptions = {}): CheckReport 
   return runCheck(db, opts, false)
 }
 
+/**
+ * The check of a reader that reads one top-level bucket whole (`auth list`
+ * reads every token): everything check(db, opts) covers except that bucket's
+ * pages is checked first, and that bucket's pages are checked as the reader
+ * walks them (the same rules, the same pass state), so the bucket is read
+ * once instead of twice. The same problems are found; only those of the
+ * streamed bucket are found when its entries reach them, after the entries
+ * before them were handed out.
+ */
+export function checkStreamed(db: DB, opts: CheckOptions & {streamed: Buffer}): StreamedCheck {
+  const state = runCheckState(db, opts, true, opts.streamed)
+  const found = state.streamedBucket
+  if (found === undefined) return {report: state.report, entries: undefined}
+  return {
+    report: state.report,
+    entries: function* () {
+      state.failFast()
+      if (found.inline !== null) {
+        yield* leafEntries(found.inline)
+        return
+      }
+      for (const p of state.walk(found.root, [opts.streamed], true)) yield* leafEntries(p)
+    },
+  }
+}
+
+function* leafEntries(p: Page): Generator<CheckedEntry> {
+  for (let i = 0; i < p.count; i++) {
+    yield {key: p.leafKey(i), value: (p.leafFlags(i) & BUCKET_LEAF_FLAG) === 0 ? p.leafValue(i) : null}
+  }
+}
+
 function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
+  return runCheckState(db, opts, reuse, undefined).report
+}
+
+interface CheckState {
+  report: CheckReport
+  /** the streamed top-level bucket's value, when the root bucket names it */
+  streamedBucket: {root: number; inline: Page | null} | undefined
+  /** from now on a problem throws a CheckProblem instead of being listed */
+  failFast(): void
+  /** walks a bucket's tree, checking each page; with `leaves`, yields each checked leaf of that bucket (not of nested ones) */
+  walk(rootPgid: number, path: Buffer[], leaves: boolean): Generator<Page>
+}
+
+function runCheckState(db: DB, opts: CheckOptions, reuse: boolean, streamed: Buffer | undefined): CheckState {
   const problems: string[] = []
   const warnings: string[] = []
   let omitted = 0
+  let failFast = false
   const problem = (msg: string): void => {
+    if (failFast) throw new CheckProblem(msg)
     if (problems.length < MAX_LISTED) problems.push(msg)
     else omitted++
   }
+  let streamedBucket: CheckState['streamedBucket']
 
   const meta = db.meta()
   const ps = db.pageSize
@@ -192,7 +269,7 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
 
   // ---- trees ----
   interface Frame { pgid: number; path: Buffer[]; lo: Buffer | null; hi: Buffer | null; first: Buffer | null; depth: number; isRoot: boolean }
-  const walkBucket = (rootPgid: number, path: Buffer[]): void => {
+  const walkBucket = function* (rootPgid: number, path: Buffer[], leaves: boolean): Generator<Page> {
     const level = path.length
     // the depth of the bucket's leaves, once one is met: only leaves are read
     // ahead (a B+tree's leaves lie at one depth; branches are few and far
@@ -257,6 +334,7 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
           continue
         }
         if (f.path.length === 0 && opts.topLevel !== undefined && !opts.topLevel(key)) continue
+        const isStreamed = f.path.length === 0 && streamed !== undefined && key.equals(streamed)
         const sub = [...f.path, key]
         stats.buckets++
         let decoded
@@ -271,13 +349,20 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
           const img = decoded.inline
           checkKeys(img, {lo: null, hi: null, first: null}, `inline bucket ${describePath(sub)}`, problem)
           stats.keys += img.count
+          // an inline image lives in the root leaf's bytes: a copy outlives the walk
+          if (isStreamed) streamedBucket = {root: 0, inline: new Page(img.id, img.flags, img.count, img.overflow, Buffer.from(img.buf))}
+        } else if (isStreamed) {
+          // walked when the reader asks for its entries (checkStreamed)
+          streamedBucket = {root: decoded.root, inline: null}
         } else {
-          walkBucket(decoded.root, sub)
+          for (const _ of walkBucket(decoded.root, sub, false)) { /* checked as walked */ }
         }
       }
+      // every entry of the leaf checked (and its nested buckets walked) before it is handed out
+      if (leaves) yield p
     }
   }
-  walkBucket(meta.root, [])
+  for (const _ of walkBucket(meta.root, [], false)) { /* checked as walked */ }
 
   // Without a persisted freelist (NoFreelistSync) free means unreachable, as Go rebuilds it.
   if (meta.freelist === null) {
@@ -287,10 +372,16 @@ function runCheck(db: DB, opts: CheckOptions, reuse: boolean): CheckReport {
   for (let id = 2; id < hwm; id++) {
     if (reachable[id] === 1) stats.reachablePages++
     if (free[id] === 1) stats.freePages++
-    if (reachable[id] === 0 && free[id] === 0 && opts.topLevel === undefined) problem(`page ${id}: unreachable and not freed`)
+    if (reachable[id] === 0 && free[id] === 0 && opts.topLevel === undefined && streamed === undefined) problem(`page ${id}: unreachable and not freed`)
   }
   stats.reachablePages += Math.min(2, hwm)
-  return {ok: problems.length === 0 && omitted === 0, problems, warnings, omitted, stats, scoped: opts.topLevel !== undefined}
+  const report = {ok: problems.length === 0 && omitted === 0, problems, warnings, omitted, stats, scoped: opts.topLevel !== undefined}
+  return {
+    report,
+    streamedBucket,
+    failFast: () => void (failFast = true),
+    walk: walkBucket,
+  }
 }
 
 function readU64Safe(buf: Buffer, off: number): number | null {

@@ -5,7 +5,7 @@
  * file, open the engine on that descriptor, run, and always close and
  * release — also when the command fails.
  */
-import {check} from '../bbolt/check.js'
+import {check, checkStreamed, CheckProblem, type CheckReport, type CheckedEntry} from '../bbolt/check.js'
 import {DB} from '../bbolt/db.js'
 import {ExitCode, RecoverError} from '../errors.js'
 import type {DataFileLock} from '../platform/lock.js'
@@ -25,6 +25,13 @@ export interface DataFileContext {
   checked: boolean
   /** runs fn when the command is done with the file (before the lock is released), also after an error */
   onClose(fn: () => void): void
+  /**
+   * With opts.check.streamed: that top-level bucket's entries in key order,
+   * each page checked as it is read (exit 4 at the first problem); undefined
+   * when the file has no such bucket. To be read once, in the read
+   * transaction's snapshot (the file is locked: nothing moves meanwhile).
+   */
+  streamed?: () => Generator<CheckedEntry>
 }
 
 export interface DataFileOptions {
@@ -39,8 +46,12 @@ export interface DataFileOptions {
    * `{topLevel}` checks only those top-level buckets (with the metas and the
    * freelist): for readers of a few buckets, so a 1 GB file of other data
    * does not cost a full walk. Writes always check the whole file.
+   * `streamed` (one of topLevel, reads only): that bucket is checked while
+   * the command reads it (ctx.streamed) instead of before, so a reader of
+   * every record reads the bucket once; a problem in it is found when the
+   * reading reaches it (exit 4, the output so far incomplete).
    */
-  check?: boolean | {topLevel: readonly string[]}
+  check?: boolean | {topLevel: readonly string[]; streamed?: string}
   /**
    * bytes of pages the engine may cache (its default otherwise): commands
    * that read every record once in key order gain nothing from a large cache
@@ -52,7 +63,34 @@ export interface DataFileOptions {
 /** Throws exit 4 unless the file passes the consistency check. `doing` names what was refused ("read", "write"). */
 export function requireConsistent(db: DB, path: string, doing: string, topLevel?: readonly string[]): void {
   const names = topLevel === undefined ? undefined : new Set(topLevel)
-  const report = check(db, names === undefined ? {} : {topLevel: (name) => names.has(name.toString('latin1'))})
+  refuseUnless(check(db, names === undefined ? {} : {topLevel: (name) => names.has(name.toString('latin1'))}), path, doing)
+}
+
+/** requireConsistent for a reader of one whole bucket (DataFileOptions.check.streamed): its entries, checked as they are read. */
+function requireConsistentStreamed(db: DB, path: string, topLevel: readonly string[], streamed: string): (() => Generator<CheckedEntry>) | undefined {
+  const names = new Set(topLevel)
+  if (!names.has(streamed)) throw new Error(`the streamed bucket ${streamed} must be in the checked scope`)
+  const {report, entries} = checkStreamed(db, {topLevel: (name) => names.has(name.toString('latin1')), streamed: Buffer.from(streamed, 'latin1')})
+  refuseUnless(report, path, 'read')
+  if (entries === undefined) return undefined
+  let used = false
+  return function* () {
+    if (used) throw new Error(`the checked entries of ${streamed} were read twice`)
+    used = true
+    try {
+      yield* entries()
+    } catch (err) {
+      if (!(err instanceof CheckProblem)) throw err
+      throw new RecoverError(
+        `stopped reading: ${path} does not pass the consistency check (first problem: ${err.message})`,
+        ExitCode.CORRUPT,
+        'run "influx-recover bolt check FILE" for the list; repair or compact into a new file first',
+      )
+    }
+  }
+}
+
+function refuseUnless(report: CheckReport, path: string, doing: string): void {
   if (report.ok) return
   const n = report.problems.length + report.omitted
   throw new RecoverError(
@@ -82,9 +120,12 @@ export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (
     const scope = typeof opts.check === 'object' && !opts.write ? opts.check.topLevel : undefined
     const wholeFile = opts.check !== undefined && opts.check !== false && scope === undefined
     phase('open')
-    if (opts.check) requireConsistent(db, path, opts.write ? 'write' : 'read', scope)
+    const streamedName = typeof opts.check === 'object' && !opts.write ? opts.check.streamed : undefined
+    let streamed: DataFileContext['streamed']
+    if (scope !== undefined && streamedName !== undefined) streamed = requireConsistentStreamed(db, path, scope, streamedName)
+    else if (opts.check) requireConsistent(db, path, opts.write ? 'write' : 'read', scope)
     phase('pre-check')
-    return await fn({path, realPath, db, lock, write: opts.write, checked: wholeFile, onClose: (f) => void closers.push(f)})
+    return await fn({path, realPath, db, lock, write: opts.write, checked: wholeFile, onClose: (f) => void closers.push(f), ...(streamed !== undefined ? {streamed} : {})})
   } catch (err) {
     failed = true
     throw err

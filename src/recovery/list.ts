@@ -131,7 +131,7 @@ export function filterAuthRows(rows: AuthRow[], f: AuthFilter): AuthRow[] {
   })
 }
 
-export function listAuthorizations(tx: Tx, filter: AuthFilter = {}, opts: {redact?: boolean} = {}): AuthRow[] {
+export function listAuthorizations(tx: Tx, filter: AuthFilter = {}, opts: {redact?: boolean; entries?: Iterable<{key: Buffer; value: Buffer | null}>} = {}): AuthRow[] {
   return [...eachAuthRow(tx, filter, opts)]
 }
 
@@ -140,9 +140,9 @@ export function listAuthorizations(tx: Tx, filter: AuthFilter = {}, opts: {redac
  * decoded (read-only), turned into its row and dropped, so memory does not
  * grow with the number of tokens.
  */
-export function* eachAuthRow(tx: Tx, filter: AuthFilter = {}, opts: {redact?: boolean} = {}): Generator<AuthRow> {
+export function* eachAuthRow(tx: Tx, filter: AuthFilter = {}, opts: {redact?: boolean; entries?: Iterable<{key: Buffer; value: Buffer | null}>} = {}): Generator<AuthRow> {
   const tenants = readTenants(tx)
-  for (const d of eachAuthorization(tx)) {
+  for (const d of eachAuthorization(tx, opts.entries)) {
     const row = authRow(d, tenants, opts)
     if (filterAuthRows([row], filter).length === 1) yield row
   }

@@ -89,13 +89,23 @@ export function readTenants(tx: Tx): Tenants {
 
 /**
  * Every authorization of the bucket, one at a time (nothing is kept): the
- * streaming form of ReadModel.authorizations, always read-only.
+ * streaming form of ReadModel.authorizations, always read-only. `entries`:
+ * the bucket's entries as a checked read hands them out (withDataFile's
+ * ctx.streamed, the same snapshot as tx), instead of a cursor of tx.
  */
-export function* eachAuthorization(tx: Tx): Generator<Decoded<Authorization>> {
+export function* eachAuthorization(tx: Tx, entries?: Iterable<{key: Buffer; value: Buffer | null}>): Generator<Decoded<Authorization>> {
+  yield* decodeAuthorizations(entries ?? cursorEntries(tx))
+}
+
+function* cursorEntries(tx: Tx): Generator<{key: Buffer; value: Buffer | null}> {
   const bucket = tx.bucket(Buffer.from(AUTHORIZATIONS))
   if (bucket === undefined) return
   const c = bucket.cursor({copy: false})
-  for (let e = c.first(); e !== null; e = c.next()) {
+  for (let e = c.first(); e !== null; e = c.next()) yield e
+}
+
+function* decodeAuthorizations(entries: Iterable<{key: Buffer; value: Buffer | null}>): Generator<Decoded<Authorization>> {
+  for (const e of entries) {
     const key = e.key.toString('utf8')
     if (e.value === null) {
       yield {key, error: `bucket ${JSON.stringify(AUTHORIZATIONS)}: ${JSON.stringify(key)} is a nested bucket, not a record`}

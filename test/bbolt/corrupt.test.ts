@@ -8,7 +8,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {BoltError, DB, check} from '../../src/bbolt/index.js'
-import {checkWithoutReuse} from '../../src/bbolt/check.js'
+import {CheckProblem, checkStreamed, checkWithoutReuse, type CheckReport} from '../../src/bbolt/check.js'
 import {listAuthorizations} from '../../src/recovery/list.js'
 import {readModel, rng} from '../helpers/model.js'
 import {fixture, oracle} from '../helpers/oracle.js'
@@ -35,6 +35,7 @@ function exercise(file: string): string {
     expect(Array.isArray(report.problems)).toBe(true)
     // the checker reuses its read buffers: it must find exactly what it finds without
     expect(report).toEqual(checkWithoutReuse(db))
+    streamedAgrees(db)
     db.view((tx) => readModel(tx))
     // what "auth list" shows: every authorization decoded, its user and org looked up
     const rows = db.view((tx) => listAuthorizations(tx))
@@ -45,6 +46,63 @@ function exercise(file: string): string {
     throw err
   } finally {
     db.close()
+  }
+}
+
+/**
+ * checkStreamed (a reader's check of one bucket as it reads it, `auth list`'s)
+ * finds a problem exactly when the scoped check of the same buckets does,
+ * one the check also lists; when there is none, it hands out exactly the
+ * entries a cursor reads. For every top-level bucket the engine can name.
+ */
+function streamedAgrees(db: DB): void {
+  const all = {topLevel: (): boolean => true}
+  let scoped: CheckReport
+  try {
+    scoped = check(db, all)
+  } catch (err) {
+    if (err instanceof BoltError) return
+    throw err
+  }
+  const names = ['authorizationsv1']
+  try {
+    db.view((tx) => tx.forEach((name) => void names.push(name.toString('latin1'))))
+  } catch (err) {
+    if (!(err instanceof BoltError)) throw err
+  }
+  for (const name of new Set(names)) {
+    try {
+      streamedAgreesOn(db, name, scoped)
+    } catch (err) {
+      // a BoltError here is a streamed read failing otherwise than the check would
+      if (err instanceof BoltError) throw new Error(`${name}: the streamed check raised ${err.message}`)
+      throw err
+    }
+  }
+}
+
+function streamedAgreesOn(db: DB, name: string, scoped: CheckReport): void {
+  {
+    const streamed = checkStreamed(db, {topLevel: () => true, streamed: Buffer.from(name, 'latin1')})
+    let first: string | undefined = streamed.report.problems[0]
+    const got: string[] = []
+    if (first === undefined && streamed.entries !== undefined) {
+      try {
+        for (const e of streamed.entries()) got.push(`${e.key.toString('hex')}=${e.value === null ? 'bucket' : e.value.toString('hex')}`)
+      } catch (err) {
+        if (!(err instanceof CheckProblem)) throw err
+        first = err.message
+      }
+    }
+    expect(first === undefined, `${name}: streamed found ${first}; the check found ${scoped.problems[0]}`).toBe(scoped.ok)
+    if (first !== undefined) {
+      expect(scoped.problems).toContain(first)
+      return
+    }
+    if (streamed.entries === undefined) return
+    const want: string[] = []
+    db.view((tx) => tx.bucket(Buffer.from(name, 'latin1'))?.forEach((k, v) => void want.push(`${k.toString('hex')}=${v === null ? 'bucket' : v.toString('hex')}`)))
+    expect(got).toEqual(want)
   }
 }
 

@@ -1,11 +1,13 @@
 // The read-only InfluxDB commands on the real files and on files built with
 // our engine: auth list, user list, org list (every format) and doctor.
+import {spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {allAccessPerms, buildInfluxFile, hashOf, operatorPerms, ORG, TOKENS, USER, type InfluxFileSpec} from '../helpers/influx-builder.js'
-import {copyInto, holdFlock, makeTempDir, removeDir, runCli, sha256} from '../helpers/cli.js'
-import {fixture, oracleCheck} from '../helpers/oracle.js'
+import {copyInto, errorLines, holdFlock, makeTempDir, removeDir, runCli, sha256} from '../helpers/cli.js'
+import {ORACLE_BIN, fixture, oracleCheck} from '../helpers/oracle.js'
+import {DB} from '../../src/bbolt/index.js'
 
 const tmp = makeTempDir('ir-influxd-read-')
 afterAll(() => removeDir(tmp))
@@ -121,6 +123,85 @@ describe('auth list on the real files', () => {
     } finally {
       await holder.release()
     }
+  })
+})
+
+describe('auth list checks the token bucket as it reads it', () => {
+  // 1,500 tokens: the JSON listing is several 64 KB chunks, so damage at the
+  // end of the bucket is met after output went out
+  const big = path.join(tmp, 'tokens-1500.bolt')
+  let lastLeaf = 0
+  let firstLeaf = 0
+  let usersRoot = 0
+  const pageSize = 4096
+  it('setup: a Go-made file of 1,500 tokens', () => {
+    expect(spawnSync(ORACLE_BIN, ['gen-influx', big, '1500']).status).toBe(0)
+    const db = DB.open(big, {readOnly: true})
+    try {
+      db.view((tx) => {
+        const leafAt = (end: 'first' | 'last'): number => {
+          let p = tx.page(tx.bucket(Buffer.from('authorizationsv1'))!.rootPgid())
+          while (p.isBranch) p = tx.page(p.branchPgid(end === 'first' ? 0 : p.count - 1))
+          return p.id
+        }
+        firstLeaf = leafAt('first')
+        lastLeaf = leafAt('last')
+        usersRoot = tx.bucket(Buffer.from('usersv1'))!.rootPgid()
+      })
+    } finally {
+      db.close()
+    }
+    expect(db.pageSize).toBe(pageSize)
+    expect(lastLeaf).not.toBe(firstLeaf)
+    expect(usersRoot).toBeGreaterThan(1)
+  })
+
+  /** A copy of the file with one page's flags set to an invalid type. */
+  function damaged(name: string, page: number): string {
+    const file = path.join(tmp, name)
+    const bytes = fs.readFileSync(big)
+    bytes.writeUInt16LE(0x40, page * pageSize + 8)
+    fs.writeFileSync(file, bytes)
+    return file
+  }
+
+  it('a damaged last leaf: --json stops there with exit 4 and one error line, its array left unclosed (never a whole answer)', () => {
+    const file = damaged('last-leaf.bolt', lastLeaf)
+    const r = runCli(['auth', 'list', '--json', '--bolt-path', file])
+    expect(r.status).toBe(4)
+    const e = errorLines(r.stderr)
+    expect(e.ok, r.stderr).toBe(true)
+    expect(e.error).toMatch(new RegExp(`does not pass the consistency check \\(first problem: page ${lastLeaf} .*invalid type`))
+    expect(r.stdout.startsWith('[\n  {')).toBe(true)
+    expect(() => JSON.parse(r.stdout)).toThrow()
+    // every other format collects the rows first: nothing printed
+    for (const format of ['table', 'yaml', 'csv', 'influxd']) {
+      const t = runCli(['auth', 'list', '--format', format, '--bolt-path', file])
+      expect([t.status, t.stdout, errorLines(t.stderr).ok]).toEqual([4, '', true])
+    }
+  })
+
+  it('a damaged first leaf: --json refuses before any token, with its JSON error document', () => {
+    const r = runCli(['auth', 'list', '--json', '--bolt-path', damaged('first-leaf.bolt', firstLeaf)])
+    expect(r.status).toBe(4)
+    expect(errorLines(r.stderr).ok).toBe(true)
+    expect(JSON.parse(r.stdout).error.exitCode).toBe(4)
+  })
+
+  it('a damaged users page is found before the listing starts (the names it prints come from there)', () => {
+    const r = runCli(['auth', 'list', '--json', '--bolt-path', damaged('users.bolt', usersRoot)])
+    expect(r.status).toBe(4)
+    expect(errorLines(r.stderr).error).toMatch(/refusing to read: .* does not pass the consistency check/)
+    expect(JSON.parse(r.stdout).error.exitCode).toBe(4)
+  })
+
+  it('the undamaged file: all 1,500 tokens, in key order', () => {
+    const r = runCli(['auth', 'list', '--json', '--bolt-path', big])
+    expect(r.status).toBe(0)
+    const rows = JSON.parse(r.stdout) as Array<{id: string}>
+    expect(rows.length).toBe(1500)
+    const ids = rows.map((x) => x.id)
+    expect([...ids].sort()).toEqual(ids)
   })
 })
 

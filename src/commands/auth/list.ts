@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
 import {statusColor} from '../../cli/terminal.js'
 import {SCAN_CACHE_BYTES, withDataFile} from '../../cli/data-file.js'
-import {AUTH_TENANT_BUCKETS, AUTHORIZATIONS} from '../../influxd/buckets.js'
+import {AUTHORIZATIONS, ORGANIZATIONS, USERS} from '../../influxd/buckets.js'
 import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
@@ -24,6 +24,9 @@ const COLUMNS: Column[] = [
 ]
 
 const document = authDocument
+
+/** What the listing reads (tokens, and the names of their users and orgs): the buckets its consistency check covers. */
+const LISTED_BUCKETS = [AUTHORIZATIONS, USERS, ORGANIZATIONS]
 
 function tableRow(r: AuthRow, redact: boolean): Record<string, unknown> {
   if (r.error) return {id: r.id, description: `(cannot decode: ${r.error})`}
@@ -60,24 +63,26 @@ export default class AuthList extends BaseCommand {
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const filter = {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}
-    const opened = {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES, check: {topLevel: AUTH_TENANT_BUCKETS}}
+    const opened = {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES, check: {topLevel: LISTED_BUCKETS, streamed: AUTHORIZATIONS}}
     if (format === 'json') {
       // streamed: one token at a time from the read transaction to stdout
-      await withDataFile(path, opened, async ({db}) => {
+      // the token bucket checked as it is read (ctx.streamed): a damaged page
+      // met on the way stops the listing with exit 4, its array left unclosed
+      await withDataFile(path, opened, async ({db, streamed}) => {
         const tx = db.begin(false)
         try {
           requireBuckets(tx, AUTHORIZATIONS)
-          await this.printJsonArray(eachAuthRow(tx, checkAuthFilter(tx, filter), {redact: flags.redact}), (r) => authJsonElement(r) ?? this.jsonElement(document(r)))
+          await this.printJsonArray(eachAuthRow(tx, checkAuthFilter(tx, filter), {redact: flags.redact, entries: streamed?.()}), (r) => authJsonElement(r) ?? this.jsonElement(document(r)))
         } finally {
           tx.rollback()
         }
       })
       return
     }
-    const rows = await withDataFile(path, opened, ({db}) =>
+    const rows = await withDataFile(path, opened, ({db, streamed}) =>
       db.view((tx) => {
         requireBuckets(tx, AUTHORIZATIONS)
-        return listAuthorizations(tx, checkAuthFilter(tx, filter), {redact: flags.redact})
+        return listAuthorizations(tx, checkAuthFilter(tx, filter), {redact: flags.redact, entries: streamed?.()})
       }))
     switch (format) {
       case 'yaml':
