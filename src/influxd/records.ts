@@ -898,18 +898,38 @@ function fastAuthorization(value: Buffer): Authorization | undefined {
   try {
     const perms = o.permissions
     if (!Array.isArray(perms)) return undefined
-    const permissions: Permission[] = []
-    for (const p of perms) {
+    for (let i = 0; i < perms.length; i++) {
+      const p: unknown = perms[i]
       if (!isPlainObject(p) || typeof p.action !== 'string' || !isPlainObject(p.resource)) return undefined
       const r = p.resource
-      for (const k in p) if (k !== 'action' && k !== 'resource') return undefined
-      for (const k in r) if (k !== 'type' && k !== 'id' && k !== 'orgID') return undefined
+      // the parsed objects are kept when they already are what the decoder
+      // makes (members action, resource; type, id, orgID in that order; IDs
+      // canonical): 600,000 permissions of 100,000 tokens are not copied
+      let rankP = 0
+      for (const k in p) {
+        if (k === 'action' && rankP === 0) rankP = 1
+        else if (k === 'resource' && rankP === 1) rankP = 2
+        else if (k === 'action' || k === 'resource') rankP = 3
+        else return undefined
+      }
+      let rankR = 0
+      let usual = true
+      for (const k in r) {
+        const rank = k === 'type' ? 1 : k === 'id' ? 2 : k === 'orgID' ? 3 : 0
+        if (rank === 0) return undefined
+        if (rank <= rankR) usual = false
+        rankR = rank
+      }
       if (typeof r.type !== 'string') return undefined
+      const id = r.id === undefined ? undefined : fastID(r.id)
+      const orgID = r.orgID === undefined ? undefined : fastID(r.orgID)
+      if (usual && rankP === 2 && id === r.id && orgID === r.orgID) continue
       const resource: Permission['resource'] = {type: r.type}
-      if (r.id !== undefined) resource.id = fastID(r.id)
-      if (r.orgID !== undefined) resource.orgID = fastID(r.orgID)
-      permissions.push({action: p.action, resource})
+      if (id !== undefined) resource.id = id
+      if (orgID !== undefined) resource.orgID = orgID
+      perms[i] = {action: p.action, resource}
     }
+    const permissions = perms as Permission[]
     const {status, description} = o
     if (typeof status !== 'string' || typeof description !== 'string') return undefined
     if (status !== '' && status !== 'active' && status !== 'inactive') return undefined

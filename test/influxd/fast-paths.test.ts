@@ -119,8 +119,24 @@ describe('authJsonElement', () => {
       {...base, permissions: operatorPermissions('2.2+'), kind: 'operator'},
       {...base, permissions: [{action: 'read', resource: {orgID: 'dd7cd2292f6e974a', type: 'buckets'}}]},
       {...base, permissions: [{action: 'read', resource: {type: 'buckets', id: undefined}}]},
+      // the memos (quoted values, permission texts): repeated, in other member orders, unsafe characters in every value
+      {...base, permissions: [...operatorPermissions('2.2+'), ...operatorPermissions('2.2+')], kind: 'custom'},
+      {...base, permissions: [{action: 'read', resource: {id: '7451ab8b9b7df592', type: 'buckets', orgID: 'dd7cd2292f6e974a'}}, {action: 'read', resource: {type: 'buckets', id: '7451ab8b9b7df592', orgID: 'dd7cd2292f6e974a'}}]},
+      {...base, userName: 'ad\u202emin\u0085', orgName: 'ac\u2066me\u007f', status: 'in\u2029active', token: 'x\u200fy', hashedToken: 'h\u061c'},
+      {...base, permissions: [{action: 're\u2028ad', resource: {type: 'buc\u202akets', id: '7451ab8b9b7df592\u0080', orgID: 'o\u2069'}}, {action: 're\u2028ad', resource: {type: 'buc\u202akets'}}]},
+      {...base, permissions: [{action: 'read', resource: {type: 'buckets', id: '7451ab8b9b7df592\u0080', orgID: 'o\u2069'}}]},
     ]
     for (const r of rows) expect(authJsonElement(r), JSON.stringify(r)).toBe(element(r))
+    // again, from the memos
+    for (const r of rows) expect(authJsonElement(r), JSON.stringify(r)).toBe(element(r))
+  })
+
+  it('keeps writing the right bytes past the memos\' bound (a file of 10,000 distinct permissions and names)', () => {
+    for (let i = 0; i < 10_000; i++) {
+      const id = i.toString(16).padStart(16, '0')
+      const r: AuthRow = {...base, userName: `user${i}`, userID: id, permissions: [{action: 'read', resource: {type: 'buckets', id, orgID: 'dd7cd2292f6e974a'}}, {action: 'write', resource: {type: 'buckets', id}}]}
+      expect(authJsonElement(r)).toBe(element(r))
+    }
   })
 
   it('hands rows of another shape back (undefined) for the generic path', () => {

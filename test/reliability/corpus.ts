@@ -408,7 +408,7 @@ export function corpusCases(scratch: string): CorpusCase[] {
   add(edited('type-branch-for-leaf', 'leaf 7 flagged as a branch', A, (b) => b.writeUInt16LE(F_BRANCH, pageOff(b, 7) + 8)))
   add(edited('type-meta-in-tree', 'leaf 7 flagged as a meta page', A, (b) => b.writeUInt16LE(F_META, pageOff(b, 7) + 8)))
   add(edited('type-freelist-for-leaf', 'the authorizations leaf (page 3) flagged as a freelist', A, (b) => b.writeUInt16LE(F_FREELIST, pageOff(b, 3) + 8)))
-  add(edited('type-zero', 'the migrations leaf (page 6) with flags 0', A, (b) => b.writeUInt16LE(0, pageOff(b, 6) + 8)))
+  add({...edited('type-zero', 'the migrations leaf (page 6) with flags 0', A, (b) => b.writeUInt16LE(0, pageOff(b, 6) + 8)), damagedTree: 'migrationsv1'})
   add(edited('page-id-mismatch', 'the authorizations leaf (page 3) says it is page 5', A, (b) => b.writeBigUInt64LE(5n, pageOff(b, 3))))
 
   // --- element counts, pos, ksize, vsize
@@ -432,7 +432,7 @@ export function corpusCases(scratch: string): CorpusCase[] {
 
   // --- bucket values
   add(edited('bucket-root-past-hwm', 'the authorizationsv1 bucket\'s root page = 40', A, (b) => b.writeBigUInt64LE(40n, rootEntry(b, 'authorizationsv1').entry.vOff)))
-  add(edited('bucket-root-is-meta', 'the migrationsv1 bucket\'s root page = 0 (a meta page)', A, (b) => b.writeBigUInt64LE(0n, rootEntry(b, 'migrationsv1').entry.vOff)))
+  add({...edited('bucket-root-is-meta', 'the migrationsv1 bucket\'s root page = 0 (a meta page)', A, (b) => b.writeBigUInt64LE(0n, rootEntry(b, 'migrationsv1').entry.vOff)), damagedTree: 'migrationsv1'})
   add(edited('bucket-value-short', 'the authorizationsv1 bucket value is 8 bytes (a bucket header is 16)', A, (b) => b.writeUInt32LE(8, rootEntry(b, 'authorizationsv1').entry.e + 12)))
   add(edited('inline-bucket-bad-flags', 'the inline usersv1 bucket\'s page image is flagged as a branch', A, (b) => {
     const {entry} = rootEntry(b, 'usersv1')
