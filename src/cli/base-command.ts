@@ -16,6 +16,7 @@ import {BoltError, type BoltErrorKind} from '../bbolt/errors.js'
 import {ENCODINGS} from '../bbolt/encoding.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
 import {cellText, escapeControls, escapeValues, fitTable, renderJSON, type Column, type Row} from '../platform/format.js'
+import {ByteWriter} from '../platform/byte-writer.js'
 import {type Color, outputWidth, stderrPaint, stdoutPaint, wrap} from './terminal.js'
 
 const BOLT_EXIT: Record<BoltErrorKind, ExitCode> = {
@@ -338,6 +339,29 @@ export abstract class BaseCommand extends Command {
     }
     chunk.push(first ? '[]\n' : '\n]\n')
     await flush()
+  }
+
+  /**
+   * printJsonArray for elements written as bytes: write(item, w) appends the
+   * element's text to w, or returns false (nothing written) for render's
+   * string. For outputs of hundreds of MB, where building and encoding
+   * strings costs more than the work (auth list --json).
+   */
+  protected async printJsonArrayBytes<T>(items: Iterable<T>, write: (item: T, w: ByteWriter) => boolean, render: (item: T) => string = (item) => this.jsonElement(item)): Promise<void> {
+    const w = new ByteWriter()
+    let first = true
+    for (const item of items) {
+      w.text(first ? '[\n  ' : ',\n  ')
+      first = false
+      if (!write(item, w)) w.text(render(item))
+      if (w.off >= 64 << 10) {
+        this.printedJson = true
+        await writeStdout(w.take())
+      }
+    }
+    w.text(first ? '[]\n' : '\n]\n')
+    this.printedJson = true
+    await writeStdout(w.take())
   }
 
   /** A one-line note on stderr (never on stdout); control and bidi characters shown escaped, as in lines(). */

@@ -131,6 +131,14 @@ describe('authJsonElement', () => {
     for (const r of rows) expect(authJsonElement(r), JSON.stringify(r)).toBe(element(r))
   })
 
+  it('escapes exactly the characters the generic path escapes (every UTF-16 code unit in a description)', () => {
+    for (let c = 0; c <= 0xffff; c++) {
+      const r: AuthRow = {...base, description: `a${String.fromCharCode(c)}b`}
+      const got = authJsonElement(r)
+      if (got !== element(r)) expect(got, `U+${c.toString(16)}`).toBe(element(r))
+    }
+  })
+
   it('keeps writing the right bytes past the memos\' bound (a file of 10,000 distinct permissions and names)', () => {
     for (let i = 0; i < 10_000; i++) {
       const id = i.toString(16).padStart(16, '0')

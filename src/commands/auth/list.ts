@@ -7,7 +7,7 @@ import {AUTHORIZATIONS, ORGANIZATIONS, USERS} from '../../influxd/buckets.js'
 import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
-import {authDocument, authJsonElement} from '../../recovery/auth-json.js'
+import {authDocument, writeAuthJsonElement} from '../../recovery/auth-json.js'
 import {checkAuthFilter, eachAuthRow, influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
 
 const COLUMNS: Column[] = [
@@ -72,7 +72,7 @@ export default class AuthList extends BaseCommand {
         const tx = db.begin(false)
         try {
           requireBuckets(tx, AUTHORIZATIONS)
-          await this.printJsonArray(eachAuthRow(tx, checkAuthFilter(tx, filter), {redact: flags.redact, entries: streamed?.()}), (r) => authJsonElement(r) ?? this.jsonElement(document(r)))
+          await this.printJsonArrayBytes(eachAuthRow(tx, checkAuthFilter(tx, filter), {redact: flags.redact, entries: streamed?.()}), writeAuthJsonElement, (r) => this.jsonElement(document(r)))
         } finally {
           tx.rollback()
         }
