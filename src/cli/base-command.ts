@@ -351,7 +351,7 @@ export abstract class BaseCommand extends Command {
     const w = new ByteWriter()
     let first = true
     for (const item of items) {
-      w.text(first ? '[\n  ' : ',\n  ')
+      w.bytes(first ? ARRAY_OPEN : ARRAY_NEXT)
       first = false
       if (!write(item, w)) w.text(render(item))
       if (w.off >= 64 << 10) {
@@ -413,6 +413,9 @@ let stdoutBroken = false
 let epipeHandlerInstalled = false
 
 /** Writes to stdout honouring back-pressure; a closed reader (EPIPE, e.g. `| head`) ends output quietly. */
+const ARRAY_OPEN = Buffer.from('[\n  ')
+const ARRAY_NEXT = Buffer.from(',\n  ')
+
 export function writeStdout(chunk: string | Uint8Array): Promise<void> {
   if (!epipeHandlerInstalled) {
     epipeHandlerInstalled = true

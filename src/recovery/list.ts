@@ -69,22 +69,21 @@ export function authRow(d: Decoded<Authorization>, tenants: Pick<Tenants, 'userB
       hashVariant = 'invalid'
     }
   }
-  return {
-    id: a.id,
-    description: a.description,
-    status: a.status,
-    kind: tokenKind(a.permissions, a.orgID, a.userID),
-    tokenState: state,
-    ...(state === 'raw' && !opts.redact ? {token: a.token} : {}),
-    ...(a.hashedToken ? {hashedToken: a.hashedToken, hashVariant} : {}),
-    userID: a.userID,
-    userName: user?.name,
-    orgID: a.orgID,
-    orgName: org?.name,
-    permissions: a.permissions,
-    createdAt: a.createdAt,
-    updatedAt: a.updatedAt,
+  // members assigned in this order (no spreads: a row is made 100,000 times by auth list)
+  const row: AuthRow = {id: a.id, description: a.description, status: a.status, kind: tokenKind(a.permissions, a.orgID, a.userID), tokenState: state}
+  if (state === 'raw' && !opts.redact) row.token = a.token
+  if (a.hashedToken) {
+    row.hashedToken = a.hashedToken
+    row.hashVariant = hashVariant
   }
+  row.userID = a.userID
+  row.userName = user?.name
+  row.orgID = a.orgID
+  row.orgName = org?.name
+  row.permissions = a.permissions
+  row.createdAt = a.createdAt
+  row.updatedAt = a.updatedAt
+  return row
 }
 
 export function authRows(model: ReadModel, opts: {redact?: boolean} = {}): AuthRow[] {
@@ -122,13 +121,15 @@ export function checkAuthFilter(tx: Tx, f: AuthFilter): AuthFilter {
 }
 
 export function filterAuthRows(rows: AuthRow[], f: AuthFilter): AuthRow[] {
-  return rows.filter((r) => {
-    if (f.id !== undefined && r.id.toLowerCase() !== f.id.toLowerCase()) return false
-    if (f.user !== undefined && r.userName !== f.user) return false
-    if (f.org !== undefined && r.orgName !== f.org) return false
-    if (f.operator && r.kind !== 'operator') return false
-    return true
-  })
+  return rows.filter((r) => matchesAuthFilter(r, f))
+}
+
+function matchesAuthFilter(r: AuthRow, f: AuthFilter): boolean {
+  if (f.id !== undefined && r.id.toLowerCase() !== f.id.toLowerCase()) return false
+  if (f.user !== undefined && r.userName !== f.user) return false
+  if (f.org !== undefined && r.orgName !== f.org) return false
+  if (f.operator && r.kind !== 'operator') return false
+  return true
 }
 
 export function listAuthorizations(tx: Tx, filter: AuthFilter = {}, opts: {redact?: boolean; entries?: Iterable<{key: Buffer; value: Buffer | null}>} = {}): AuthRow[] {
@@ -144,7 +145,7 @@ export function* eachAuthRow(tx: Tx, filter: AuthFilter = {}, opts: {redact?: bo
   const tenants = readTenants(tx)
   for (const d of eachAuthorization(tx, opts.entries)) {
     const row = authRow(d, tenants, opts)
-    if (filterAuthRows([row], filter).length === 1) yield row
+    if (matchesAuthFilter(row, filter)) yield row
   }
 }
 
