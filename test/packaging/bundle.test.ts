@@ -74,6 +74,12 @@ describe('start-up', () => {
     }
   })
 
+  it('node:fs and node:path are required in a few places, not once per source file that imports them (one shared re-export)', () => {
+    const bundle = fs.readFileSync(path.join(ROOT, 'dist/influx-recover.cjs'), 'latin1')
+    // each of our files importing `* as fs` used to add one require and one copy of the whole module (36 for fs, 32 for path)
+    for (const name of ['fs', 'path']) expect(bundle.split(`require("node:${name}")`).length - 1, name).toBeLessThanOrEqual(16)
+  })
+
   it('a path that needs one loads it: YAML output reads lazy-yaml, and it works', () => {
     const {files} = loaded(['auth', 'list', '--bolt-path', file, '--format', 'yaml'])
     expect(files).toContain('dist/lazy-yaml.cjs')
