@@ -181,6 +181,15 @@ describe('auth list checks the token bucket as it reads it', () => {
     }
   })
 
+  it('with --id the token bucket is checked before the ID is looked up in it: exit 4, never "does not exist"', () => {
+    const file = damaged('last-leaf-id.bolt', lastLeaf)
+    for (const id of ['0000000000000001', 'ffffffffffffff00']) {
+      const r = runCli(['auth', 'list', '--json', '--id', id, '--bolt-path', file])
+      expect(r.status).toBe(4)
+      expect(errorLines(r.stderr).error).toMatch(/refusing to read: .* does not pass the consistency check/)
+    }
+  })
+
   it('a damaged first leaf: --json refuses before any token, with its JSON error document', () => {
     const r = runCli(['auth', 'list', '--json', '--bolt-path', damaged('first-leaf.bolt', firstLeaf)])
     expect(r.status).toBe(4)

@@ -63,7 +63,10 @@ export default class AuthList extends BaseCommand {
     this.jsonMode = format === 'json'
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const filter = {id: flags.id, user: flags.user, org: flags.org, operator: flags.operator}
-    const opened = {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES, check: {topLevel: LISTED_BUCKETS, streamed: AUTHORIZATIONS}}
+    // The token bucket is checked as the listing reads it, except with --id:
+    // the ID is looked up in it before the listing starts, so it is checked first
+    const streamed = flags.id === undefined ? AUTHORIZATIONS : undefined
+    const opened = {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES, check: {topLevel: LISTED_BUCKETS, streamed}}
     if (format === 'json') {
       // streamed: one token at a time from the read transaction to stdout
       // the token bucket checked as it is read (ctx.streamed): a damaged page
