@@ -52,4 +52,14 @@ export class ByteWriter {
     this.off = 0
     return out
   }
+
+  /** The bytes written so far, viewing the writer's buffer: valid until the next write after reset(). */
+  written(): Buffer {
+    return this.buf.subarray(0, this.off)
+  }
+
+  /** Starts over in the same buffer (once what written() returned is no longer needed). */
+  reset(): void {
+    this.off = 0
+  }
 }
