@@ -134,6 +134,13 @@ function planArena(): (size: number) => Buffer {
   }
 }
 
+const ASCII = /^[\x00-\x7f]*$/
+
+/** tokenIndexKey(s) read as latin1 (one char per byte): s itself when it is ASCII, as tokens are. */
+function latin1Key(s: string): string {
+  return ASCII.test(s) ? s : tokenIndexKey(s).toString('latin1')
+}
+
 /** Reads the token buckets and computes every change (see HashUpgradePlan); writes nothing. */
 export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: PlanRecordHook}): HashUpgradePlan {
   assertHashableSchema(tx, opts.createHashedIndex)
@@ -223,8 +230,11 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
     // tokens are unique: none of its hashes may be in the index for another
     // record (an index that was empty can only hold what this plan adds)
     for (const h of hashedIndexWasEmpty ? [r.hash] : allTokenHashes(r.token)) {
-      const indexKey = tokenIndexKey(h)
-      const owner = pending.get(h) ?? (hashedIndexWasEmpty || removedHashes.has(indexKey.toString('latin1')) ? undefined : hashedIdx!.get(indexKey)?.toString('latin1'))
+      let owner = pending.get(h)
+      if (owner === undefined && !hashedIndexWasEmpty) {
+        const indexKey = tokenIndexKey(h)
+        owner = removedHashes.has(indexKey.toString('latin1')) ? undefined : hashedIdx!.get(indexKey)?.toString('latin1')
+      }
       if (owner !== undefined && owner !== r.id) {
         throw new RecoverError(`cannot hash authorization ${r.id}: the hashed index already holds its token for authorization ${owner}`, ExitCode.ERROR, 'tokens must be unique; "influx-recover doctor" lists the index problems')
       }
@@ -236,7 +246,7 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
   // and so does any other entry still pointing at a hashed record (it
   // authenticates and holds a plaintext).
   const ownKey = new Map<string, string>()
-  for (const r of records) ownKey.set(r.id, tokenIndexKey(r.token).toString('latin1'))
+  for (const r of records) ownKey.set(r.id, latin1Key(r.token))
   const rawDeletes: Buffer[] = []
   const staleRawKeys: string[] = []
   const rc = rawIdx.cursor({scan: true})
@@ -244,8 +254,10 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
     if (e.valueBuf === null) continue
     const owner = e.valueBuf.toString('latin1', e.valueStart, e.valueEnd)
     if (!hashedIds.has(owner)) continue
-    const key = e.keyBuf.toString('latin1', e.keyStart, e.keyEnd)
-    rawDeletes.push(Buffer.from(key, 'latin1'))
+    const keyBytes = alloc(e.keyEnd - e.keyStart)
+    e.keyBuf.copy(keyBytes, 0, e.keyStart, e.keyEnd)
+    rawDeletes.push(keyBytes)
+    const key = keyBytes.toString('latin1')
     if (ownKey.get(owner) !== key) staleRawKeys.push(key)
   }
   // hashed index entries are put in key order: a bucket that grows by many
@@ -253,8 +265,12 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
   // sorted by each key's bytes read as latin1 (one char per byte: string
   // order is then byte order), ~10x cheaper than Buffer.compare per pair
   const sortable = [...pending].map(([h, id]) => {
-    const key = tokenIndexKey(h)
-    return {order: key.toString('latin1'), put: [key, Buffer.from(id, 'latin1')] as [Buffer, Buffer]}
+    const order = latin1Key(h)
+    const key = alloc(order.length)
+    key.write(order, 0, 'latin1')
+    const value = alloc(id.length)
+    value.write(id, 0, 'latin1')
+    return {order, put: [key, value] as [Buffer, Buffer]}
   })
   sortable.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
   const hashedPuts = sortable.map((s) => s.put)
