@@ -5,7 +5,7 @@ import {findInfluxdFile, influxdFileFlags, type FoundFile} from '../cli/influxd-
 import {progressBar} from '../cli/progress.js'
 import {outputWidth, stdoutPaint, verdictColor, wrap} from '../cli/terminal.js'
 import {ExitCode, RecoverError} from '../errors.js'
-import {loadMetaCodec} from '../influxd/metadata.js'
+import {metaReader} from '../influxd/meta-reader.js'
 import {displayWidth, escapeControls} from '../platform/format.js'
 import {runDoctor, unopenableReport, type DoctorCheck, type DoctorReport} from '../recovery/doctor.js'
 
@@ -29,9 +29,8 @@ export default class Doctor extends BaseCommand {
     try {
       found = await findInfluxdFile(flags['bolt-path'])
       const {path, foundBy} = found
-      const metaCodec = await loadMetaCodec()
       report = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], cacheBytes: SCAN_CACHE_BYTES}, ({db}) =>
-        runDoctor({path, foundBy, db, metaCodec, progress: (done, total) => bar.update(done, total)}))
+        runDoctor({path, foundBy, db, metaReader, progress: (done, total) => bar.update(done, total)}))
     } catch (err) {
       // A file that is there but cannot be opened is a diagnosis (FAIL, exit 1);
       // a lock held by influxd (3) or a missing file (5) stay errors.

@@ -23,6 +23,8 @@ import {FileDescriptorProtoSchema} from '@bufbuild/protobuf/wkt'
 
 import {ExitCode} from '../errors.js'
 import {SchemaError} from './errors.js'
+import {decodeMetaSummary} from './meta-reader.js'
+import {DATA_DATABASES, DATA_INDEX, META_MESSAGES} from './meta-schema.js'
 import {
   DEFAULT_REPLICA_N, DEFAULT_RETENTION_POLICY, METADATA_BUCKET, METADATA_KEY,
   type DatabaseSummary, type MetaCodec, type MetaSummary, type NewDatabase,
@@ -32,54 +34,20 @@ import {
 
 const LABEL = {optional: 1, required: 2, repeated: 3} as const
 const TYPE = {int64: 3, uint64: 4, int32: 5, bool: 8, string: 9, message: 11, uint32: 13} as const
-type FieldSpec = [name: string, number: number, label: keyof typeof LABEL, type: keyof typeof TYPE, message?: string]
 
-function message(name: string, fields: FieldSpec[]): {name: string; field: object[]} {
-  return {
-    name,
-    field: fields.map(([fieldName, number, label, type, typeName]) => ({
-      name: fieldName, number, label: LABEL[label], type: TYPE[type], ...(typeName === undefined ? {} : {typeName: `.meta.${typeName}`}),
-    })),
-  }
-}
-
-/** meta.proto's messages that Data reaches (the Command messages are not stored in meta.db). */
+/** meta.proto (meta-schema.ts) as a FileDescriptorProto. */
 const META_PROTO = {
   name: 'meta.proto',
   package: 'meta',
   syntax: 'proto2',
-  messageType: [
-    message('Data', [
-      ['Term', 1, 'required', 'uint64'], ['Index', 2, 'required', 'uint64'], ['ClusterID', 3, 'required', 'uint64'],
-      ['Nodes', 4, 'repeated', 'message', 'NodeInfo'], ['Databases', 5, 'repeated', 'message', 'DatabaseInfo'], ['Users', 6, 'repeated', 'message', 'UserInfo'],
-      ['MaxNodeID', 7, 'required', 'uint64'], ['MaxShardGroupID', 8, 'required', 'uint64'], ['MaxShardID', 9, 'required', 'uint64'],
-      ['DataNodes', 10, 'repeated', 'message', 'NodeInfo'], ['MetaNodes', 11, 'repeated', 'message', 'NodeInfo'],
-    ]),
-    message('NodeInfo', [['ID', 1, 'required', 'uint64'], ['Host', 2, 'required', 'string'], ['TCPHost', 3, 'optional', 'string']]),
-    message('DatabaseInfo', [
-      ['Name', 1, 'required', 'string'], ['DefaultRetentionPolicy', 2, 'required', 'string'],
-      ['RetentionPolicies', 3, 'repeated', 'message', 'RetentionPolicyInfo'], ['ContinuousQueries', 4, 'repeated', 'message', 'ContinuousQueryInfo'],
-    ]),
-    message('RetentionPolicyInfo', [
-      ['Name', 1, 'required', 'string'], ['Duration', 2, 'required', 'int64'], ['ShardGroupDuration', 3, 'required', 'int64'], ['ReplicaN', 4, 'required', 'uint32'],
-      ['ShardGroups', 5, 'repeated', 'message', 'ShardGroupInfo'], ['Subscriptions', 6, 'repeated', 'message', 'SubscriptionInfo'],
-    ]),
-    message('ShardGroupInfo', [
-      ['ID', 1, 'required', 'uint64'], ['StartTime', 2, 'required', 'int64'], ['EndTime', 3, 'required', 'int64'], ['DeletedAt', 4, 'required', 'int64'],
-      ['Shards', 5, 'repeated', 'message', 'ShardInfo'], ['TruncatedAt', 6, 'optional', 'int64'],
-    ]),
-    message('ShardInfo', [['ID', 1, 'required', 'uint64'], ['OwnerIDs', 2, 'repeated', 'uint64'], ['Owners', 3, 'repeated', 'message', 'ShardOwner']]),
-    message('SubscriptionInfo', [['Name', 1, 'required', 'string'], ['Mode', 2, 'required', 'string'], ['Destinations', 3, 'repeated', 'string']]),
-    message('ShardOwner', [['NodeID', 1, 'required', 'uint64']]),
-    message('ContinuousQueryInfo', [['Name', 1, 'required', 'string'], ['Query', 2, 'required', 'string']]),
-    message('UserInfo', [['Name', 1, 'required', 'string'], ['Hash', 2, 'required', 'string'], ['Admin', 3, 'required', 'bool'], ['Privileges', 4, 'repeated', 'message', 'UserPrivilege']]),
-    message('UserPrivilege', [['Database', 1, 'required', 'string'], ['Privilege', 2, 'required', 'int32']]),
-  ],
+  messageType: Object.entries(META_MESSAGES).map(([name, fields]) => ({
+    name,
+    field: fields.map(([fieldName, number, label, type, typeName]) => ({
+      name: fieldName, number, label: LABEL[label], type: TYPE[type], ...(typeName === undefined ? {} : {typeName: `.meta.${typeName}`}),
+    })),
+  })),
 }
 
-/** Field numbers of Data this module works with. */
-const DATA_INDEX = 2
-const DATA_DATABASES = 5
 
 // The decoded shapes (bufbuild names properties after the proto fields).
 interface PbRetentionPolicy {
@@ -226,7 +194,6 @@ export function createMetaCodec(): MetaCodec {
     return Buffer.from(toBinary(s.database, info))
   }
 
-  const decode = (bytes: Uint8Array): MetaSummary => summarize(decodePb(bytes))
 
   const withDatabases = (bytes: Uint8Array, dbs: readonly NewDatabase[]): Buffer => {
     const before = decodePb(bytes)
@@ -282,5 +249,6 @@ export function createMetaCodec(): MetaCodec {
 
   const roundTrip = (bytes: Uint8Array): Buffer => Buffer.from(toBinary(s.data, decodePb(bytes) as never))
 
-  return {decode, withDatabases, fresh, encodeDatabase, roundTrip}
+  // reading is the hand-written reader's; the library checks every splice above on its own
+  return {decode: decodeMetaSummary, withDatabases, fresh, encodeDatabase, roundTrip, decodeWithLibrary: (bytes) => summarize(decodePb(bytes))}
 }

@@ -6,9 +6,10 @@
  * writes to the bucket fail with "database not found".
  *
  * This module holds what needs no protobuf library (names, influxd's shard
- * duration rules, the shapes read and written); the codec itself lives in
- * meta-proto.ts and is loaded on demand by loadMetaCodec(), so commands that
- * never touch meta.db never load the library.
+ * duration rules, the shapes read and written). Reading is meta-reader.ts
+ * (by hand, no library: doctor and `bucket list` read meta.db on every run);
+ * the codec for writes lives in meta-proto.ts and is loaded on demand by
+ * loadMetaCodec(), so only commands that write meta.db load the library.
  */
 import {ExitCode} from '../errors.js'
 import {SchemaError} from './errors.js'
@@ -86,9 +87,13 @@ export interface NewDatabase {
   shardGroupDuration: bigint
 }
 
-export interface MetaCodec {
+/** Reading meta.db: meta-reader.ts's `metaReader`, which loads no library. */
+export interface MetaReader {
   /** Decodes and checks a meta.db the way influxd reads it (required fields present); SchemaError (exit 4) otherwise. */
   decode(bytes: Uint8Array): MetaSummary
+}
+
+export interface MetaCodec extends MetaReader {
   /**
    * `bytes` with the databases appended and `Index` raised by one per
    * database (influxd commits once per bucket): the new databases go right
@@ -107,6 +112,8 @@ export interface MetaCodec {
    * numbers, types, labels). A check of the schema, never a write path.
    */
   roundTrip(bytes: Uint8Array): Buffer
+  /** The library's own reading of meta.db: a second reader, independent of `decode` (tests compare the two). */
+  decodeWithLibrary(bytes: Uint8Array): MetaSummary
 }
 
 let codec: Promise<MetaCodec> | undefined

@@ -86,6 +86,15 @@ function call(fn: (cb: (err: NodeJS.ErrnoException | null) => void) => void): Pr
   return new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())))
 }
 
+/**
+ * A monotonic clock in milliseconds for lock deadlines. process.hrtime, not
+ * the `performance` global: touching that loads node:perf_hooks (a dozen
+ * modules) on every run that locks.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6
+}
+
 /** One non-blocking attempt to take the lock, or the release. */
 async function lockOnce(fd: number, op: FlockMode | 'unlock'): Promise<void> {
   const a = await lockAddon()
@@ -122,7 +131,7 @@ export async function flockWithTimeout(fd: number, mode: FlockMode, timeoutMs: n
   if (Number.isNaN(timeoutMs) || timeoutMs < 0) {
     throw new RecoverError(`invalid lock timeout: ${timeoutMs} ms`, ExitCode.USAGE)
   }
-  const start = performance.now()
+  const start = monotonicMs()
   for (;;) {
     try {
       await lockOnce(fd, mode)
@@ -136,7 +145,7 @@ export async function flockWithTimeout(fd: number, mode: FlockMode, timeoutMs: n
         throw new RecoverError(`cannot lock ${path}: ${msg}`, ExitCode.ERROR)
       }
     }
-    const remaining = timeoutMs - (performance.now() - start)
+    const remaining = timeoutMs - (monotonicMs() - start)
     if (remaining <= 0) throw lockedByOtherProcess(path)
     // Sleep at most until the deadline so the last attempt lands right at it.
     await sleep(Math.min(RETRY_INTERVAL_MS, remaining))

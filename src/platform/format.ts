@@ -163,10 +163,14 @@ const WIDE: readonly (readonly [number, number])[] = [
 ]
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200f\u2060-\u2064\ufe00-\ufe0f\ufeff]$/u
 
+/** Below it no code point is a combining mark or wide: one column, without ZERO_WIDTH (V8 builds its Unicode classes on first use, milliseconds at every start). */
+const NARROW_BELOW = 0x300
+
 /** Terminal columns taken by one code point. */
 export function charWidth(ch: string): number {
-  if (ZERO_WIDTH.test(ch)) return 0
   const cp = ch.codePointAt(0)!
+  if (cp < NARROW_BELOW) return 1
+  if (ZERO_WIDTH.test(ch)) return 0
   let lo = 0
   let hi = WIDE.length - 1
   while (lo <= hi) {
@@ -181,8 +185,11 @@ export function charWidth(ch: string): number {
 
 /** Terminal columns taken by a (control-free) string. */
 export function displayWidth(s: string): number {
-  let w = 0
-  for (const ch of s) w += charWidth(ch)
+  let i = 0
+  while (i < s.length && s.charCodeAt(i) < NARROW_BELOW) i++
+  if (i === s.length) return s.length
+  let w = i
+  for (const ch of s.slice(i)) w += charWidth(ch)
   return w
 }
 

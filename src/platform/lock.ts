@@ -41,7 +41,7 @@ import lockfile from 'proper-lockfile'
 
 import {ExitCode, LockedError, RecoverError} from '../errors.js'
 import {assertOpenableDataFile} from './file-check.js'
-import {flockRelease, flockWithTimeout} from './flock.js'
+import {flockRelease, flockWithTimeout, monotonicMs} from './flock.js'
 import {describeUid, errnoCode, expectedOwner, kindOf, O_NOFOLLOW, sameFile, shellQuote} from './side-file.js'
 
 export interface DataFileLock {
@@ -153,7 +153,7 @@ function foreignOwner(st: Stats | undefined): string | undefined {
 }
 
 /**
- * Takes the lock-file layer, retrying until `deadline` (performance.now() based;
+ * Takes the lock-file layer, retrying until `deadline` (monotonicMs() based;
  * at least one attempt). Our own loop rather than proper-lockfile's `retries`, so
  * the whole lockDataFile call honours one timeout.
  */
@@ -208,7 +208,7 @@ async function acquireLockfile(
         }
       }
     }
-    const remaining = deadline - performance.now()
+    const remaining = deadline - monotonicMs()
     if (remaining <= 0) throw busyWithOtherRun(path, lockDir, foreignOwner(await fsp.lstat(lockDir).catch(() => undefined)))
     await sleep(Math.min(RETRY_INTERVAL_MS, remaining))
   }
@@ -282,7 +282,7 @@ export async function lockDataFile(
   if (Number.isNaN(timeoutMs) || timeoutMs < 0) {
     throw new RecoverError(`invalid lock timeout: ${opts.timeoutSec} s`, ExitCode.USAGE)
   }
-  const deadline = performance.now() + timeoutMs
+  const deadline = monotonicMs() + timeoutMs
 
   let fh: FileHandle
   try {

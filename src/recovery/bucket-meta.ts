@@ -19,7 +19,7 @@ import * as B from '../influxd/buckets.js'
 import {formatID, parseID} from '../influxd/ids.js'
 import {
   databaseForBucket, databaseProblem, METADATA_BUCKET, METADATA_KEY, normalisedShardDuration,
-  type MetaCodec, type MetaSummary, type NewDatabase,
+  type MetaCodec, type MetaReader, type MetaSummary, type NewDatabase,
 } from '../influxd/metadata.js'
 import {BUCKET_TYPE_SYSTEM, BUCKET_TYPE_USER, decodeBucket, decodeOrganization, encodeBucket, type Bucket, type DecodedRecord} from '../influxd/records.js'
 import {
@@ -34,7 +34,7 @@ export type MetaState =
   | {state: 'no-bucket' | 'no-key' | 'undecodable'; problem: string}
 
 /** Reads meta.db for listing and checks: never throws for a missing or undecodable one, says so. */
-export function metaState(tx: Tx, codec: MetaCodec): MetaState {
+export function metaState(tx: Tx, codec: MetaReader): MetaState {
   if (tx.bucket(B.bucketName(METADATA_BUCKET)) === undefined) {
     return {state: 'no-bucket', problem: `the bucket ${METADATA_BUCKET} is missing (migration 7 creates it): influxd has no databases for any bucket`}
   }
@@ -109,7 +109,7 @@ function bucketRow(tx: Tx, key: string, value: Uint8Array, meta: MetaState, orgN
  * Every bucket (or the org's: read through bucketindexv1, whose keys start
  * with the org ID) with its org and its database state, in key order.
  */
-export function bucketRows(tx: Tx, codec: MetaCodec, filter: {org?: TenantRef} = {}): {rows: BucketRow[]; meta: MetaState; org?: {id: string; name: string}} {
+export function bucketRows(tx: Tx, codec: MetaReader, filter: {org?: TenantRef} = {}): {rows: BucketRow[]; meta: MetaState; org?: {id: string; name: string}} {
   const meta = metaState(tx, codec)
   const buckets = tx.bucket(B.bucketName(B.BUCKETS))
   const orgNames = new Map<string, string | undefined>()
@@ -156,7 +156,7 @@ export interface BucketDatabaseCheck {
 }
 
 /** doctor's `buckets`: one pass over bucketsv1 against the database names of meta.db. */
-export function checkBucketDatabases(tx: Tx, codec: MetaCodec): BucketDatabaseCheck {
+export function checkBucketDatabases(tx: Tx, codec: MetaReader): BucketDatabaseCheck {
   const {rows, meta} = bucketRows(tx, codec)
   return {
     buckets: rows.length,

@@ -7,7 +7,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {BoltError, check, DB} from '../bbolt/index.js'
 import type {Authorization} from '../influxd/records.js'
-import type {MetaCodec} from '../influxd/metadata.js'
+import type {MetaReader} from '../influxd/metadata.js'
 import {isBackupName, isBackupTempName} from '../platform/backup.js'
 import {kindOf, O_NOFOLLOW} from '../platform/side-file.js'
 import {detectSchema} from '../influxd/schema.js'
@@ -48,8 +48,8 @@ export interface DoctorInput {
   progress?: (done: number, total: number) => void
   /** where the guard's drop-ins are looked for (default: INFLUX_RECOVER_SYSTEMD_DIR, else /etc/systemd/system) */
   systemdDir?: string
-  /** the meta.db codec (loadMetaCodec); without it the buckets check is not run */
-  metaCodec?: MetaCodec
+  /** the meta.db reader (influxd/meta-reader.ts); without it the buckets check is not run */
+  metaReader?: MetaReader
 }
 
 const COPY_NAME = (base: string, n: string): boolean =>
@@ -287,7 +287,7 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   }
 
   add(v1Check(v1))
-  if (input.metaCodec !== undefined) add(bucketsCheck(db, input.path, input.metaCodec))
+  if (input.metaReader !== undefined) add(bucketsCheck(db, input.path, input.metaReader))
   add(guardCheck(input, tally.rawTokens, schema.level === '2.8+'))
 
   const copies = plaintextCopies(input.path).map(inspectCopy)
@@ -373,7 +373,7 @@ export function guardCheck(input: DoctorInput, raw: readonly string[], upgradeab
 }
 
 /** `buckets`: every bucket has its database in v1_tsm1_metadata/meta.db (influxd refuses writes to one without). */
-function bucketsCheck(db: DB, path: string, codec: MetaCodec): DoctorCheck {
+function bucketsCheck(db: DB, path: string, codec: MetaReader): DoctorCheck {
   let c
   try {
     c = db.view((tx) => checkBucketDatabases(tx, codec))

@@ -29,7 +29,7 @@ import {goTimeNowString} from '../influxd/gotime.js'
 import {OrgBucketIDGenerator} from '../influxd/ids.js'
 import {
   databaseForBucket, DAY_NS, DEFAULT_RETENTION_POLICY, goDurationString, METADATA_BUCKET, METADATA_KEY,
-  type MetaCodec, type MetaSummary, type NewDatabase,
+  type MetaCodec, type MetaReader, type MetaSummary, type NewDatabase,
 } from '../influxd/metadata.js'
 import {
   BUCKET_TYPE_SYSTEM, decodeBucket, decodeOrganization, decodeUserResourceMapping, encodeBucket, encodeOrganization, encodeUserResourceMapping,
@@ -87,7 +87,7 @@ export function checkText(what: string, text: string, opts: {name: boolean}): vo
 }
 
 /** The meta.db as stored, decoded; null when the key is absent (influxd writes a fresh one at its next start). */
-export function readMetaDb(tx: Tx, codec: MetaCodec): {bytes: Buffer; summary: MetaSummary} | null {
+export function readMetaDb(tx: Tx, codec: MetaReader): {bytes: Buffer; summary: MetaSummary} | null {
   const bucket = tx.bucket(B.bucketName(METADATA_BUCKET))
   if (bucket === undefined) {
     throw new RecoverError(`bucket "${METADATA_BUCKET}" is missing: influxd keeps its databases there (migration 7 creates it); this is not a complete influxd.bolt`, ExitCode.CORRUPT, 'run "influx-recover doctor" for details')

@@ -59,6 +59,27 @@ describe('start-up', () => {
     }
   })
 
+  it('auth list and doctor load no Node module they do not use: not node:perf_hooks (lock deadlines use process.hrtime)', () => {
+    const preload = path.join(tmp, 'module-list.cjs')
+    const out = path.join(tmp, 'module-list.json')
+    fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)))`)
+    for (const args of [['auth', 'list', '--bolt-path', file], ['doctor', '--bolt-path', file]]) {
+      const env = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
+      delete env.NODE_ENV // vitest's NODE_ENV=test makes oclif look for TypeScript sources; users run dist/
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'bin/run.js'), ...args], {encoding: 'utf8', env})
+      expect(r.status, r.stderr).toBe(0)
+      const modules = JSON.parse(fs.readFileSync(out, 'utf8')) as string[]
+      expect(modules, args[0]).toContain('NativeModule fs') // the list is the real one
+      expect(modules.filter((m) => /^NativeModule (perf_hooks|internal\/perf\/performance|crypto)$/.test(m)), args[0]).toEqual([])
+    }
+  })
+
+  it('node:fs and node:path are required in a few places, not once per source file that imports them (one shared re-export)', () => {
+    const bundle = fs.readFileSync(path.join(ROOT, 'dist/influx-recover.cjs'), 'latin1')
+    // each of our files importing `* as fs` used to add one require and one copy of the whole module (36 for fs, 32 for path)
+    for (const name of ['fs', 'path']) expect(bundle.split(`require("node:${name}")`).length - 1, name).toBeLessThanOrEqual(16)
+  })
+
   it('a path that needs one loads it: YAML output reads lazy-yaml, and it works', () => {
     const {files} = loaded(['auth', 'list', '--bolt-path', file, '--format', 'yaml'])
     expect(files).toContain('dist/lazy-yaml.cjs')

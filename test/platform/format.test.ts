@@ -93,6 +93,18 @@ describe('renderTable', () => {
     expect(truncate('abc', 3)).toBe('abc')
     expect(truncate('abcd', 0)).toBe('')
   })
+
+  it('the fast path for code points below U+0300 gives what the Unicode classes give', () => {
+    const zeroWidth = /^[\p{Mn}\p{Me}]$/u
+    for (let cp = 0x20; cp < 0x3400; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue
+      const ch = String.fromCodePoint(cp)
+      const expected = zeroWidth.test(ch) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2060 && cp <= 0x2064) ? 0 : cp >= 0x1100 && cp <= 0x115f ? 2 : undefined
+      if (expected !== undefined) expect(displayWidth(`ab${ch}`), cp.toString(16)).toBe(2 + expected)
+      if (cp < 0x300) expect(displayWidth(`ab${ch}cd`)).toBe(5)
+    }
+    expect(displayWidth('abc\u0301\u0301日')).toBe(5)
+  })
 })
 
 describe('escaping: what no human output shows raw', () => {

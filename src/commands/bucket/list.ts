@@ -4,7 +4,8 @@ import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {BUCKET_INDEX, BUCKETS, ORGANIZATION_INDEX, ORGANIZATIONS} from '../../influxd/buckets.js'
-import {goDurationString, loadMetaCodec, METADATA_BUCKET} from '../../influxd/metadata.js'
+import {metaReader} from '../../influxd/meta-reader.js'
+import {goDurationString, METADATA_BUCKET} from '../../influxd/metadata.js'
 import {formatFlag, renderRows, type Column} from '../../platform/format.js'
 import {bucketRows, type BucketRow} from '../../recovery/bucket-meta.js'
 import {requireBuckets} from '../../recovery/read-model.js'
@@ -53,13 +54,12 @@ export default class BucketList extends BaseCommand {
     const {flags} = await this.parse(BucketList)
     const format = flags.json ? 'json' : flags.format
     this.jsonMode = format === 'json'
-    const codec = await loadMetaCodec()
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const org = flags['org-id'] !== undefined ? {id: flags['org-id']} : flags.org !== undefined ? {name: flags.org} : undefined
     const scope = [BUCKETS, BUCKET_INDEX, ORGANIZATIONS, ORGANIZATION_INDEX, METADATA_BUCKET]
     const {rows, meta} = await withDataFile(path, {write: false, timeoutSec: flags['lock-timeout'], check: {topLevel: scope}}, ({db}) => db.view((tx) => {
       requireBuckets(tx, BUCKETS, ORGANIZATIONS)
-      return bucketRows(tx, codec, {org})
+      return bucketRows(tx, metaReader, {org})
     }))
     if (meta.state !== 'ok') this.note(`warning: ${meta.problem}`)
     const text = format === 'table' || format === 'csv' || format === 'influxd'
