@@ -1027,10 +1027,7 @@ export function hashedRecordBytes(value: Uint8Array, hash: string): Buffer | und
   return a === undefined ? undefined : spliceHash(buf, a, hash)
 }
 
-/** Where spliceHash puts a record's new bytes: a fresh buffer of `size` bytes (default Buffer.allocUnsafe). */
-export type RecordAllocator = (size: number) => Buffer
-
-function spliceHash(buf: Buffer, a: Authorization, hash: string, alloc: RecordAllocator = Buffer.allocUnsafe): Buffer | undefined {
+function spliceHash(buf: Buffer, a: Authorization, hash: string): Buffer | undefined {
   if (a.token === undefined || a.token === '' || a.hashedToken !== undefined) return undefined
   const members = compactMembers(buf)
   if (members === undefined || members[0]?.[0] !== 'id') return undefined
@@ -1049,7 +1046,7 @@ function spliceHash(buf: Buffer, a: Authorization, hash: string, alloc: RecordAl
   // and the comma before it left out
   const inserted = `,"hashedToken":${goQuote(hash)}`
   const idEnd = members[0]![2]
-  const out = alloc(buf.length + Buffer.byteLength(inserted) - (token[2] - token[1] + 1))
+  const out = Buffer.allocUnsafe(buf.length + Buffer.byteLength(inserted) - (token[2] - token[1] + 1))
   let at = buf.copy(out, 0, 0, idEnd)
   at += out.write(inserted, at, 'utf8')
   at += buf.copy(out, at, idEnd, token[1] - 1)
@@ -1064,12 +1061,12 @@ function spliceHash(buf: Buffer, a: Authorization, hash: string, alloc: RecordAl
  * `hashedToken` + encodeAuthorization, from one decoding of the value where
  * it can (hashedRecordBytes), else through the full decoder.
  */
-export function readAuthorizationForHashing(value: Uint8Array, options?: DecodeOptions): {record: Authorization; hashed: (hash: string, alloc?: RecordAllocator) => Buffer} {
+export function readAuthorizationForHashing(value: Uint8Array, options?: DecodeOptions): {record: Authorization; hashed: (hash: string) => Buffer} {
   const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
   const fast = fastAuthorization(buf)
   const record = fast ?? readAuthorization(buf, options)
-  const hashed = (hash: string, alloc?: RecordAllocator): Buffer => {
-    const spliced = fast === undefined ? undefined : spliceHash(buf, fast, hash, alloc)
+  const hashed = (hash: string): Buffer => {
+    const spliced = fast === undefined ? undefined : spliceHash(buf, fast, hash)
     if (spliced !== undefined) return spliced
     const rec: Authorization = {...decodeWith(authorizationSpec, buf, options)}
     delete rec.token

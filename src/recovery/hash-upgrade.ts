@@ -109,30 +109,7 @@ function bucketOf(tx: Tx, name: string): Bucket {
  */
 export type PlanRecordHook = (d: Decoded<Authorization>, hashed: {hash: string; fingerprint: string} | undefined) => void
 
-const ARENA_CHUNK = 1 << 20
 const EMPTY = Buffer.alloc(0)
-
-/**
- * Small buffers that live as long as the plan (record keys and values), cut
- * from 1 MiB chunks: one backing store per chunk instead of a pool slice and
- * a Buffer.allocUnsafe call per record, far less work for the collector.
- * Nothing cut from it is ever written to after it is filled.
- */
-function planArena(): (size: number) => Buffer {
-  let chunk = Buffer.allocUnsafe(0)
-  let used = 0
-  return (size) => {
-    if (size > ARENA_CHUNK >> 4) return Buffer.allocUnsafe(size)
-    if (used + size > chunk.length) {
-      chunk = Buffer.allocUnsafe(ARENA_CHUNK)
-      used = 0
-    }
-    const out = chunk.subarray(used, used + size)
-    // 8-byte aligned, as Buffer's own pool does
-    used = (used + size + 7) & ~7
-    return out
-  }
-}
 
 const ASCII = /^[\x00-\x7f]*$/
 
@@ -156,7 +133,6 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
   const misplaced: Array<{id: string; key: string}> = []
   // a scan cursor: leaves read in runs into one reused buffer; nothing below
   // keeps a view of an entry past its turn (values are decoded or copied)
-  const alloc = planArena()
   const c = auths.cursor({scan: true})
   for (let v = c.firstView(); v !== null; v = c.nextView()) {
     const key = v.keyBuf.toString('utf8', v.keyStart, v.keyEnd)
@@ -186,7 +162,7 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
     const {hash, fingerprint} = hashWithFingerprint(record.token, opts.variant)
     opts.onRecord?.({key, record}, {hash, fingerprint})
     const hadBoth = record.hashedToken !== undefined && record.hashedToken !== ''
-    const keyBytes = alloc(v.keyEnd - v.keyStart)
+    const keyBytes = Buffer.allocUnsafe(v.keyEnd - v.keyStart)
     v.keyBuf.copy(keyBytes, 0, v.keyStart, v.keyEnd)
     const entry: PlannedRecord = {id: record.id, key: keyBytes, token: record.token, fingerprint, hash, hadBoth, value: EMPTY}
     if (hadBoth) {
@@ -194,7 +170,7 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
       entry.value = Buffer.from(value)
       storedHashes.set(entry, record.hashedToken!)
     } else {
-      entry.value = read.hashed(hash, alloc)
+      entry.value = read.hashed(hash)
     }
     records.push(entry)
   }
@@ -254,7 +230,7 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
     if (e.valueBuf === null) continue
     const owner = e.valueBuf.toString('latin1', e.valueStart, e.valueEnd)
     if (!hashedIds.has(owner)) continue
-    const keyBytes = alloc(e.keyEnd - e.keyStart)
+    const keyBytes = Buffer.allocUnsafe(e.keyEnd - e.keyStart)
     e.keyBuf.copy(keyBytes, 0, e.keyStart, e.keyEnd)
     rawDeletes.push(keyBytes)
     const key = keyBytes.toString('latin1')
@@ -266,9 +242,9 @@ export function planHashUpgrade(tx: Tx, opts: HashUpgradeOptions & {onRecord?: P
   // order is then byte order), ~10x cheaper than Buffer.compare per pair
   const sortable = [...pending].map(([h, id]) => {
     const order = latin1Key(h)
-    const key = alloc(order.length)
+    const key = Buffer.allocUnsafe(order.length)
     key.write(order, 0, 'latin1')
-    const value = alloc(id.length)
+    const value = Buffer.allocUnsafe(id.length)
     value.write(id, 0, 'latin1')
     return {order, put: [key, value] as [Buffer, Buffer]}
   })
