@@ -1052,24 +1052,25 @@ function spliceHash(buf: Buffer, a: Authorization, hash: string): Buffer | undef
   const members = compactMembers(buf)
   if (members === undefined || members[0]?.[0] !== 'id') return undefined
   let last = -1
-  for (const [name] of members) {
-    const pos = AUTH_ORDER.get(name)
+  let token: [string, number, number] | undefined
+  for (const m of members) {
+    const pos = AUTH_ORDER.get(m[0])
     if (pos === undefined || pos <= last) return undefined
     last = pos
+    if (m[0] === 'token') token = m
   }
-  // members[0] is id; the bytes are {id,"hashedToken":…,<every member but token>}
+  if (token === undefined) return undefined
+  // members[0] is id; the bytes are {id,"hashedToken":…,<every member but
+  // token>}: members are joined by single commas (compact), so that is three
+  // runs of the stored bytes around the inserted member, the token member
+  // and the comma before it left out
   const inserted = `,"hashedToken":${goQuote(hash)}`
-  const tokenMember = members.find(([name]) => name === 'token')!
-  const out = Buffer.allocUnsafe(buf.length + Buffer.byteLength(inserted) - (tokenMember[2] - tokenMember[1] + 1))
-  let at = buf.copy(out, 0, 0, members[0]![2])
+  const idEnd = members[0]![2]
+  const out = Buffer.allocUnsafe(buf.length + Buffer.byteLength(inserted) - (token[2] - token[1] + 1))
+  let at = buf.copy(out, 0, 0, idEnd)
   at += out.write(inserted, at, 'utf8')
-  for (let m = 1; m < members.length; m++) {
-    const [name, start, end] = members[m]!
-    if (name === 'token') continue
-    out[at++] = 0x2c
-    at += buf.copy(out, at, start, end)
-  }
-  out[at++] = 0x7d
+  at += buf.copy(out, at, idEnd, token[1] - 1)
+  at += buf.copy(out, at, token[2])
   if (at !== out.length) throw new Error(`spliceHash: ${at} bytes written, ${out.length} expected`)
   return out
 }

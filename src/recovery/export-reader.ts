@@ -445,11 +445,12 @@ function fromObjects(list: unknown[], strict: boolean): TokenEntry[] {
     const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
     const hash = str(o.hash) ?? str(o.hashedToken)
     const fingerprint = str(o.fingerprint)
-    out.push({
-      ...(typeof id === 'string' && id !== '' ? {id: id.toLowerCase()} : {}), token,
-      ...(hash !== undefined ? {hash} : {}), ...(fingerprint !== undefined ? {fingerprint} : {}),
-      where,
-    })
+    // properties set one by one, not spread: this runs once per token
+    const entry: TokenEntry = {token, where}
+    if (typeof id === 'string' && id !== '') entry.id = id.toLowerCase()
+    if (hash !== undefined) entry.hash = hash
+    if (fingerprint !== undefined) entry.fingerprint = fingerprint
+    out.push(entry)
   })
   return out
 }

@@ -109,10 +109,43 @@ function yamlScalar(v: unknown): string {
   return yamlPlainSafe(s) ? s : yamlQuoted(s)
 }
 
-function yamlList(name: string, items: readonly object[]): string {
-  if (items.length === 0) return `${name}: []\n`
+/**
+ * Text collected in pieces and turned into UTF-8 a piece of ~1 MiB at a time:
+ * no string of the whole document is ever made, and every piece dies young
+ * (a list of 100,000 item strings kept to the end costs the collector more
+ * than writing them).
+ */
+class TextSink {
+  private parts: string[] = []
+  private pending = 0
+  private readonly chunks: Buffer[] = []
+
+  add(text: string): void {
+    this.parts.push(text)
+    this.pending += text.length
+    if (this.pending >= 1 << 20) this.flush()
+  }
+
+  bytes(): Buffer {
+    this.flush()
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return
+    this.chunks.push(Buffer.from(this.parts.join(''), 'utf8'))
+    this.parts = []
+    this.pending = 0
+  }
+}
+
+function yamlList(sink: TextSink, name: string, items: readonly object[]): void {
+  if (items.length === 0) {
+    sink.add(`${name}: []\n`)
+    return
+  }
   // one string per item: far fewer pieces to join than one per line
-  const out = [`${name}:\n`]
+  sink.add(`${name}:\n`)
   for (const item of items) {
     let text = ''
     let first = true
@@ -120,18 +153,22 @@ function yamlList(name: string, items: readonly object[]): string {
       text += `${first ? '  - ' : '    '}${k}: ${yamlScalar((item as Record<string, unknown>)[k])}\n`
       first = false
     }
-    out.push(text)
+    sink.add(text)
   }
-  return out.join('')
 }
 
 /**
  * The export as YAML, one `key: value` line per field, strings plain when
  * nothing can misread them (ids, tokens, hashes) and double-quoted otherwise:
- * linear in the number of tokens, unlike a general YAML emitter.
+ * linear in the number of tokens, unlike a general YAML emitter. As UTF-8
+ * bytes, ready to be written.
  */
-function renderExportYaml(doc: ExportDocument): string {
-  return `variant: ${yamlScalar(doc.variant)}\n${yamlList('exported', doc.exported)}${yamlList('notExportable', doc.notExportable)}`
+function renderExportYamlBytes(doc: ExportDocument): Buffer {
+  const sink = new TextSink()
+  sink.add(`variant: ${yamlScalar(doc.variant)}\n`)
+  yamlList(sink, 'exported', doc.exported)
+  yamlList(sink, 'notExportable', doc.notExportable)
+  return sink.bytes()
 }
 
 export function renderExport(doc: ExportDocument, format: ExportFormat): string {
@@ -139,7 +176,7 @@ export function renderExport(doc: ExportDocument, format: ExportFormat): string 
     case 'json':
       return renderJSON(doc)
     case 'yaml':
-      return renderExportYaml(doc)
+      return renderExportYamlBytes(doc).toString('utf8')
     case 'csv': {
       const rows: string[][] = [[...EXPORT_CSV_COLUMNS]]
       for (const e of doc.exported) rows.push([e.id, 'true', e.description, e.userName ?? '', e.orgName ?? '', e.kind, e.status, e.token, e.fingerprint, e.hash, ''])
@@ -243,8 +280,9 @@ function writeProven(path: string, bytes: string | Buffer, what: string, check: 
  * descriptor and removed, and the error exits 6.
  */
 export function exportToFile(path: string, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, what = 'export'): ExportResult {
-  const text = renderExport(doc, format)
-  writeProven(path, text, what, (file) => {
+  // YAML (hash-upgrade's and export's default) goes to the file as bytes rendered in pieces
+  const bytes = format === 'yaml' ? renderExportYamlBytes(doc) : renderExport(doc, format)
+  writeProven(path, bytes, what, (file) => {
     // the database now, then the file as written: both through descriptors, whatever its name names by then
     const expected = current()
     const modeIssue = modeProblem(file.stat(), 0o600, path)
@@ -253,7 +291,8 @@ export function exportToFile(path: string, format: ExportFormat, doc: ExportDocu
     if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
     return problems
   }, (first, n) => `the export does not match the database: ${first}${n > 1 ? ` (+${n - 1} more)` : ''}`)
-  return {doc, path, text}
+  // the text only if a caller asks for it (a file's callers do not)
+  return {doc, path, get text() { return typeof bytes === 'string' ? bytes : bytes.toString('utf8') }}
 }
 
 /**

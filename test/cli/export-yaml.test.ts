@@ -1,8 +1,12 @@
 // The YAML export is written by a small emitter and read back by a reader of
 // exactly that layout: both must agree with a real YAML parser.
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+
 import {describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {renderExport, type ExportDocument} from '../../src/recovery/export.js'
+import {exportToFile, renderExport, type ExportDocument} from '../../src/recovery/export.js'
 import {readExport} from '../../src/recovery/export-reader.js'
 
 const tokens = (text: string): Array<[string, {token: string; hash?: string; fingerprint?: string}]> =>
@@ -50,6 +54,28 @@ describe('YAML export', () => {
     // a key that is not letters only, or a missing space after the colon
     for (const text of [line('x').replace('    token:', '    tok_en:'), line('x').replace('token: x', 'token:x'), line('x').replace('    hash', '   hash')]) {
       expect(read(text)).toBe(read(`# hand over\n${text}`))
+    }
+  })
+
+  it('a document of a few MiB is rendered in pieces: the YAML parser reads back every entry, the file holds the same bytes as the text', () => {
+    // ~2.6 MiB: the emitter turns its text into UTF-8 a piece of ~1 MiB at a
+    // time; non-ASCII values fall on both sides of piece boundaries
+    const base = doc()
+    const d: ExportDocument = {variant: 'sha256', exported: [], notExportable: base.notExportable}
+    for (let i = 0; i < 12_000; i++) {
+      const e = base.exported[i % base.exported.length]!
+      d.exported.push({...e, id: i.toString(16).padStart(16, '0'), token: `${e.token}-${i}`})
+    }
+    const text = renderExport(d, 'yaml')
+    expect(Buffer.byteLength(text)).toBeGreaterThan(2 << 20)
+    expect(parseYaml(text)).toEqual(d)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'export-yaml-'))
+    try {
+      const file = path.join(dir, 'tokens.yaml')
+      exportToFile(file, 'yaml', d, () => d)
+      expect(fs.readFileSync(file).equals(Buffer.from(text, 'utf8'))).toBe(true)
+    } finally {
+      fs.rmSync(dir, {recursive: true, force: true})
     }
   })
 

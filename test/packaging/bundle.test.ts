@@ -64,7 +64,7 @@ describe('start-up', () => {
     const out = path.join(tmp, 'module-list.json')
     fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)))`)
     for (const args of [['auth', 'list', '--bolt-path', file], ['doctor', '--bolt-path', file]]) {
-      const env = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
+      const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
       delete env.NODE_ENV // vitest's NODE_ENV=test makes oclif look for TypeScript sources; users run dist/
       const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'bin/run.js'), ...args], {encoding: 'utf8', env})
       expect(r.status, r.stderr).toBe(0)

@@ -90,6 +90,22 @@ describe('hash-upgrade plan and apply', () => {
       // verification reads what is stored: a wrong hash or a token still there is reported
       const wrong = {...result, hashed: result.hashed.map((h) => ({...h, hash: WRONG_HASH}))}
       expect(db.view((tx) => verifyHashUpgrade(tx, wrong))).toContain('authorization 0c00000000001000: hashedToken is not the expected hash')
+      // the hashed index is read back too (one pass beside the expected entries in key order): an entry missing or naming another record is reported
+      db.update((tx) => {
+        const hashed = tx.bucket(Buffer.from('authorizationhashedindexv1'))!
+        hashed.delete(Buffer.from(hashOf(BUILT.operator)))
+        hashed.put(Buffer.from(hashOf(BUILT.allAccess)), Buffer.from('0c00000000009000'))
+      })
+      expect(db.view((tx) => verifyHashUpgrade(tx, result))).toEqual([
+        'authorization 0c00000000001000: the hashed index entry is missing',
+        'authorization 0c00000000002000: the hashed index entry is missing',
+      ])
+      db.update((tx) => {
+        const hashed = tx.bucket(Buffer.from('authorizationhashedindexv1'))!
+        hashed.put(Buffer.from(hashOf(BUILT.operator)), Buffer.from('0c00000000001000'))
+        hashed.put(Buffer.from(hashOf(BUILT.allAccess)), Buffer.from('0c00000000002000'))
+      })
+      expect(db.view((tx) => verifyHashUpgrade(tx, result))).toEqual([])
       const withToken = Buffer.from(result.hashed[0]!.value.toString('utf8').replace('"status":', '"token":"back again","status":'))
       db.update((tx) => tx.bucket(Buffer.from('authorizationsv1'))!.put(Buffer.from('0c00000000001000'), withToken))
       const stillRaw = {...result, hashed: result.hashed.map((h, i) => (i === 0 ? {...h, value: withToken} : h))}
