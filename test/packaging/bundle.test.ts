@@ -80,6 +80,16 @@ describe('start-up', () => {
     for (const name of ['fs', 'path']) expect(bundle.split(`require("node:${name}")`).length - 1, name).toBeLessThanOrEqual(16)
   })
 
+  it('a stand-in holds proxies only for the exports the bundle uses (node:crypto: a few, not all ~90)', () => {
+    const bundle = fs.readFileSync(path.join(ROOT, 'dist/influx-recover.cjs'), 'latin1')
+    expect(bundle).toContain('"randomBytes"')
+    for (const unused of ['"createECDH"', '"generateKeyPairSync"', '"createDiffieHellman"']) expect(bundle).not.toContain(unused)
+  })
+
+  it('oclif.manifest.json is ASCII (read as a one-byte string at every start)', () => {
+    expect(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json')).every((b) => b < 0x80)).toBe(true)
+  })
+
   it('a path that needs one loads it: YAML output reads lazy-yaml, and it works', () => {
     const {files} = loaded(['auth', 'list', '--bolt-path', file, '--format', 'yaml'])
     expect(files).toContain('dist/lazy-yaml.cjs')
