@@ -95,12 +95,13 @@ export default new Proxy(debug, {get: (target, key) => (key in target ? target[k
 const LAZY_BUILTINS = ['crypto', 'child_process', 'readline', 'readline/promises', 'perf_hooks', 'timers/promises']
 
 /**
- * Node modules our sources import as namespaces (`import * as fs`) in many
- * files: each such import in the bundle would copy the whole module onto an
- * object of its own (esbuild's __toESM, a hundred getters for node:fs) when
- * its file initialises; through one shared re-export the copy is made once.
+ * Node modules imported (`import * as fs`, `import fs from`) by many ES
+ * modules, ours and our dependencies': each such import in the bundle would
+ * copy the whole module onto an object of its own (esbuild's __toESM, a
+ * hundred getters for node:fs) when its file initialises; through one shared
+ * re-export the copy is made once. CommonJS require() calls stay as they are.
  */
-const SHARED_BUILTINS = ['fs', 'path', 'os']
+const SHARED_BUILTINS = ['fs', 'path', 'os', 'process']
 
 /**
  * Edits of bundled code. Each must apply, so a new version of the package
@@ -269,13 +270,13 @@ function lazyPlugin(lazyFiles) {
         if (!LAZY_BUILTINS.includes(name) || args.namespace === 'builtin') return undefined // the stand-in's own require()
         return {path: name, namespace: 'builtin'}
       })
-      b.onResolve({filter: /^(node:)?(fs|path|os)$/}, (args) => {
+      b.onResolve({filter: /^(node:)?(fs|path|os|process)$/}, (args) => {
         const name = args.path.replace(/^node:/, '')
         if (!SHARED_BUILTINS.includes(name) || args.kind !== 'import-statement' || args.namespace === 'shared-builtin') return undefined
-        if (!path.resolve(args.importer).startsWith(path.join(ROOT, 'src') + path.sep)) return undefined // oclif's own require() calls stay as they are
         return {path: name, namespace: 'shared-builtin'}
       })
-      b.onLoad({filter: /.*/, namespace: 'shared-builtin'}, (args) => ({contents: `export * from "node:${args.path}"\n`, loader: 'js'}))
+      // a Node module's default export is its module.exports
+      b.onLoad({filter: /.*/, namespace: 'shared-builtin'}, (args) => ({contents: `export * from "node:${args.path}"\nexport default require("node:${args.path}")\n`, loader: 'js'}))
       b.onLoad({filter: /.*/, namespace: 'builtin'}, (args) => ({
         contents: standInSource(`require(${JSON.stringify(`node:${args.path}`)})`, builtinExports(args.path)),
         loader: 'js',
