@@ -312,7 +312,10 @@ export async function build() {
       platform: 'node',
       target: 'node20',
       minify: process.env.BUILD_READABLE !== '1',
-      keepNames: true, // errors are told apart by class name (oclif's parse errors: see base-command.ts)
+      // no keepNames: it wraps every function and class in a call that sets its name (2,000 of
+      // them, run as modules initialise and closures are made); nothing here tells things apart
+      // by a class's name (oclif's parse errors are known by their `parse` field: base-command.ts)
+      keepNames: false,
       legalComments: 'none', // the licences are collected into licenses.txt
       charset: 'ascii', // non-ASCII characters as escapes (see bin/load-cli.cjs)
       external: EXTERNAL,

@@ -88,6 +88,12 @@ describe('start-up', () => {
     for (const unused of ['"createECDH"', '"generateKeyPairSync"', '"createDiffieHellman"']) expect(bundle).not.toContain(unused)
   })
 
+  it('built without keepNames: no call per function and class setting its name as modules initialise', () => {
+    const bundle = fs.readFileSync(path.join(ROOT, 'dist/influx-recover.cjs'), 'latin1')
+    // esbuild's keepNames helper: (fn, value) => defineProperty(fn, "name", {value, configurable: true})
+    expect(bundle).not.toContain('"name",{value:')
+  })
+
   it('oclif.manifest.json is ASCII (read as a one-byte string at every start)', () => {
     expect(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json')).every((b) => b < 0x80)).toBe(true)
   })
