@@ -140,15 +140,21 @@ export function flagNameOnly(flag: string): string {
  * which may be a token or a password put on the command line by mistake
  * (`auth verify TOKEN`, `--token=TOKEN`): these are rewritten without the values.
  */
+/**
+ * Told apart by the words they carry, not by class name (minified in the
+ * bundle): oclif's NonExistentFlagsError is the parse error with a `flags`
+ * list (the words typed), UnexpectedArgsError the one with an `args` list of
+ * strings (RequiredArgsError's `args` are argument definitions). Either may
+ * hold a secret typed on the command line, and neither is shown whole.
+ */
 function describeParseError(err: Error, help: string): ErrorReport {
-  const name = err.constructor?.name ?? ''
   const data = err as {flags?: unknown; args?: unknown}
-  if (name === 'NonExistentFlagsError' && Array.isArray(data.flags)) {
+  if (Array.isArray(data.flags)) {
     const flags = [...new Set((data.flags as unknown[]).map((f) => flagNameOnly(String(f))))]
     const secret = flags.some((f) => SECRET_WORD_RE.test(f))
     return {exitCode: ExitCode.USAGE, message: `Nonexistent flag${flags.length === 1 ? '' : 's'}: ${flags.join(', ')}`, hint: secret ? SECRET_INPUT_HINT : help}
   }
-  if (name === 'UnexpectedArgsError' && Array.isArray(data.args)) {
+  if (Array.isArray(data.args) && data.args.length > 0 && data.args.every((a) => typeof a === 'string')) {
     const n = (data.args as unknown[]).length
     return {
       exitCode: ExitCode.USAGE,
