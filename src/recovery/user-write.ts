@@ -78,17 +78,37 @@ export function hashPassword(password: string, opts: HashOptions = {}): string {
   const salt = `$2a$${BCRYPT_COST}$${bcrypt.encodeBase64(Array.from(saltBytes), BCRYPT_SALT_BYTES)}`
   const hash = bcrypt.hashSync(password, salt)
   if (!INFLUXD_BCRYPT_RE.test(hash)) throw new RecoverError(`internal error: the bcrypt hash does not have influxd's $2a$${BCRYPT_COST}$ form`, ExitCode.ERROR)
-  if (!bcrypt.compareSync(password, hash)) throw new RecoverError('internal error: the new bcrypt hash does not match the password', ExitCode.ERROR)
+  if (!passwordMatches(password, hash)) throw new RecoverError('internal error: the new bcrypt hash does not match the password', ExitCode.ERROR)
   return hash
+}
+
+/**
+ * The last pair bcrypt accepted in this process. A write checks its new hash
+ * against the password when it makes it, then again in its trial and after
+ * its commit (each time on the hash read back from the file): bcrypt costs
+ * ~80 ms a time, on purpose, and the answer for the same two strings does not
+ * change.
+ */
+let lastAccepted: {password: string; hash: string} | undefined
+let bcryptCompares = 0
+
+/** How many bcrypt comparisons this process has run (for tests). */
+export function bcryptCompareCount(): number {
+  return bcryptCompares
 }
 
 /** Whether `hash` is a bcrypt hash of `password` (any $2a$/$2b$/$2y$ cost). */
 export function passwordMatches(password: string, hash: string): boolean {
+  if (lastAccepted !== undefined && lastAccepted.password === password && lastAccepted.hash === hash) return true
+  let ok: boolean
+  bcryptCompares++
   try {
-    return bcrypt.compareSync(password, hash)
+    ok = bcrypt.compareSync(password, hash)
   } catch {
     return false
   }
+  if (ok) lastAccepted = {password, hash}
+  return ok
 }
 
 // ---------------------------------------------------------------- plan / result

@@ -10,7 +10,7 @@ import bcrypt from 'bcryptjs'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {decodeSnowflake} from '../../src/influxd/ids.js'
-import {hashPassword, passwordProblem} from '../../src/recovery/user-write.js'
+import {bcryptCompareCount, hashPassword, passwordMatches, passwordProblem} from '../../src/recovery/user-write.js'
 import {buildInfluxFile, ORG, USER, type InfluxFileSpec} from '../helpers/influx-builder.js'
 import {copyInto, errorLines, holdFlock, makeTempDir, removeDir, runCli, sha256, type CliResult} from '../helpers/cli.js'
 import {fixture, oracle, oracleCheck, oracleDump, ROOT} from '../helpers/oracle.js'
@@ -345,6 +345,22 @@ describe('password hashes byte-identical to Go\'s x/crypto/bcrypt', () => {
     expect(passwordProblem('éééé')).toBeUndefined()
     expect(passwordProblem('ééé')).toBe('passwords must be between 8 and 72 characters long')
     expect(() => hashPassword('x'.repeat(73))).toThrow('passwords must be between 8 and 72 characters long')
+  })
+
+  it('bcrypt checks a (password, hash) pair once: the write\'s trial and verification reuse the answer, any other pair is checked', () => {
+    const before = bcryptCompareCount()
+    const hash = hashPassword('pair-password') // its own check: one comparison
+    expect(bcryptCompareCount()).toBe(before + 1)
+    expect(passwordMatches('pair-password', hash)).toBe(true)
+    expect(passwordMatches('pair-password', hash)).toBe(true)
+    expect(bcryptCompareCount()).toBe(before + 1)
+    // another password, or another hash of the same password: checked, and answered by bcrypt
+    expect(passwordMatches('pair-passwore', hash)).toBe(false)
+    expect(passwordMatches('pair-password', `${hash.slice(0, -1)}${hash.endsWith('a') ? 'b' : 'a'}`)).toBe(false)
+    expect(bcryptCompareCount()).toBe(before + 3)
+    // and the accepted pair is still accepted after a refused one
+    expect(passwordMatches('pair-password', hash)).toBe(true)
+    expect(bcryptCompareCount()).toBe(before + 3)
   })
 })
 
