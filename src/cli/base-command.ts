@@ -139,13 +139,10 @@ export function flagNameOnly(flag: string): string {
  * oclif's messages for unknown flags and extra arguments repeat what was typed,
  * which may be a token or a password put on the command line by mistake
  * (`auth verify TOKEN`, `--token=TOKEN`): these are rewritten without the values.
- */
-/**
- * Told apart by the words they carry, not by class name (minified in the
- * bundle): oclif's NonExistentFlagsError is the parse error with a `flags`
- * list (the words typed), UnexpectedArgsError the one with an `args` list of
- * strings (RequiredArgsError's `args` are argument definitions). Either may
- * hold a secret typed on the command line, and neither is shown whole.
+ * They are told apart by the words they carry, not by class name (minified in
+ * the bundle): NonExistentFlagsError is the parse error with a `flags` list,
+ * UnexpectedArgsError the one with an `args` list of strings
+ * (RequiredArgsError's `args` are argument definitions).
  */
 function describeParseError(err: Error, help: string): ErrorReport {
   const data = err as {flags?: unknown; args?: unknown}
@@ -424,10 +421,11 @@ export function stringifyJson(doc: unknown, indent?: number): string {
 let stdoutBroken = false
 let epipeHandlerInstalled = false
 
-/** Writes to stdout honouring back-pressure; a closed reader (EPIPE, e.g. `| head`) ends output quietly. */
+/** printJsonArrayBytes's separators. */
 const ARRAY_OPEN = Buffer.from('[\n  ')
 const ARRAY_NEXT = Buffer.from(',\n  ')
 
+/** Writes to stdout honouring back-pressure; a closed reader (EPIPE, e.g. `| head`) ends output quietly. */
 export function writeStdout(chunk: string | Uint8Array): Promise<void> {
   if (!epipeHandlerInstalled) {
     epipeHandlerInstalled = true

@@ -23,11 +23,11 @@ import {FileDescriptorProtoSchema} from '@bufbuild/protobuf/wkt'
 
 import {ExitCode} from '../errors.js'
 import {SchemaError} from './errors.js'
-import {decodeMetaSummary} from './meta-reader.js'
+import {decodeMetaSummary, metaSummary} from './meta-reader.js'
 import {DATA_DATABASES, DATA_INDEX, META_MESSAGES} from './meta-schema.js'
 import {
   DEFAULT_REPLICA_N, DEFAULT_RETENTION_POLICY, METADATA_BUCKET, METADATA_KEY,
-  type DatabaseSummary, type MetaCodec, type MetaSummary, type NewDatabase,
+  type MetaCodec, type NewDatabase,
 } from './metadata.js'
 
 // ---------------------------------------------------------------- schema
@@ -47,7 +47,6 @@ const META_PROTO = {
     })),
   })),
 }
-
 
 // The decoded shapes (bufbuild names properties after the proto fields).
 interface PbRetentionPolicy {
@@ -121,27 +120,6 @@ function missingRequired(desc: DescMessage, msg: Record<string, unknown>, path: 
   return undefined
 }
 
-function summarize(pb: PbData): MetaSummary {
-  return {
-    term: pb.Term,
-    index: pb.Index,
-    clusterID: pb.ClusterID,
-    databases: pb.Databases.map((d): DatabaseSummary => ({
-      name: d.Name,
-      defaultRetentionPolicy: d.DefaultRetentionPolicy,
-      retentionPolicies: d.RetentionPolicies.map((rp) => ({
-        name: rp.Name, duration: rp.Duration, shardGroupDuration: rp.ShardGroupDuration, replicaN: rp.ReplicaN,
-        shardGroups: rp.ShardGroups.length, subscriptions: rp.Subscriptions.length,
-      })),
-      continuousQueries: d.ContinuousQueries.length,
-    })),
-    users: pb.Users.length,
-    maxShardGroupID: pb.MaxShardGroupID,
-    maxShardID: pb.MaxShardID,
-    unknownFields: pb.$unknown?.length ?? 0,
-  }
-}
-
 interface FieldSpan {
   no: number
   wireType: WireType
@@ -193,7 +171,6 @@ export function createMetaCodec(): MetaCodec {
     const info = create(s.database, {Name: db.name, DefaultRetentionPolicy: DEFAULT_RETENTION_POLICY, RetentionPolicies: [rp]} as never)
     return Buffer.from(toBinary(s.database, info))
   }
-
 
   const withDatabases = (bytes: Uint8Array, dbs: readonly NewDatabase[]): Buffer => {
     const before = decodePb(bytes)
@@ -250,5 +227,8 @@ export function createMetaCodec(): MetaCodec {
   const roundTrip = (bytes: Uint8Array): Buffer => Buffer.from(toBinary(s.data, decodePb(bytes) as never))
 
   // reading is the hand-written reader's; the library checks every splice above on its own
-  return {decode: decodeMetaSummary, withDatabases, fresh, encodeDatabase, roundTrip, decodeWithLibrary: (bytes) => summarize(decodePb(bytes))}
+  return {decode: decodeMetaSummary, withDatabases, fresh, encodeDatabase, roundTrip, decodeWithLibrary: (bytes) => {
+    const pb = decodePb(bytes)
+    return metaSummary(pb as unknown as Record<string, unknown>, pb.$unknown?.length ?? 0)
+  }}
 }

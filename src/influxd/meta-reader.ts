@@ -207,6 +207,15 @@ export function decodeMetaSummary(bytes: Uint8Array): MetaSummary {
   }
   const missing = missingRequired(data, 'Data', 'Data')
   if (missing !== undefined) throw corrupt(`required field ${missing} is not set (influxd cannot load it)`)
+  return metaSummary(data, unknown.count)
+}
+
+/**
+ * The summary of a decoded Data message: `data` holds meta.proto's field
+ * names (this reader's messages, and the protobuf library's, name them
+ * alike), repeated fields as arrays.
+ */
+export function metaSummary(data: Record<string, unknown>, unknownFields: number): MetaSummary {
   const list = (m: Message, name: string): Message[] => m[name] as Message[]
   return {
     term: data.Term as bigint,
@@ -228,7 +237,7 @@ export function decodeMetaSummary(bytes: Uint8Array): MetaSummary {
     users: list(data, 'Users').length,
     maxShardGroupID: data.MaxShardGroupID as bigint,
     maxShardID: data.MaxShardID as bigint,
-    unknownFields: unknown.count,
+    unknownFields,
   }
 }
 

@@ -45,14 +45,6 @@ export class ByteWriter {
     this.off += (this.buf as unknown as Utf8Writable).utf8Write(s, this.off)
   }
 
-  /** The bytes written since the last take, as a buffer of their own; the writer starts a new one. */
-  take(): Buffer {
-    const out = this.buf.subarray(0, this.off)
-    this.buf = Buffer.allocUnsafe(this.chunkBytes)
-    this.off = 0
-    return out
-  }
-
   /** The bytes written so far, viewing the writer's buffer: valid until the next write after reset(). */
   written(): Buffer {
     return this.buf.subarray(0, this.off)

@@ -222,5 +222,5 @@ export function writeAuthJsonElement(r: AuthRow, w: ByteWriter): boolean {
 /** writeAuthJsonElement's text as a string (undefined for a row of another shape). */
 export function authJsonElement(r: AuthRow): string | undefined {
   const w = new ByteWriter(4096)
-  return writeAuthJsonElement(r, w) ? w.take().toString('utf8') : undefined
+  return writeAuthJsonElement(r, w) ? w.written().toString('utf8') : undefined
 }

@@ -6,26 +6,17 @@ import * as path from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {DB} from '../../src/bbolt/index.js'
 import {SchemaError} from '../../src/influxd/errors.js'
 import {decodeMetaSummary} from '../../src/influxd/meta-reader.js'
-import {DAY_NS, loadMetaCodec, METADATA_BUCKET, METADATA_KEY} from '../../src/influxd/metadata.js'
-import {fixture, ROOT} from '../helpers/oracle.js'
+import {DAY_NS, loadMetaCodec} from '../../src/influxd/metadata.js'
+import {metaOf} from '../helpers/meta-db.js'
+import {ROOT} from '../helpers/oracle.js'
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 const ascii = (s: string): string => Buffer.from(s, 'latin1').toString('hex')
 const len = (body: string): string => (body.replace(/\s+/g, '').length / 2).toString(16).padStart(2, '0')
 /** A length-delimited field: tag byte(s) in hex, then the length, then the body. */
 const ld = (tag: string, body: string): string => `${tag}${len(body)}${body}`
-
-function metaOf(name: string): Buffer {
-  const db = DB.open(fixture(name), {readOnly: true})
-  try {
-    return db.view((tx) => Buffer.from(tx.bucket(Buffer.from(METADATA_BUCKET))!.get(Buffer.from(METADATA_KEY))!))
-  } finally {
-    db.close()
-  }
-}
 
 /** The reader's verdict: the summary, or the error message. */
 function read(bytes: Uint8Array): unknown {

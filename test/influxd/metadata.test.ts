@@ -4,23 +4,13 @@
 // the code under test), plus influxd's shard-duration rules.
 import {describe, expect, it} from 'vitest'
 
-import {DB} from '../../src/bbolt/index.js'
 import {SchemaError} from '../../src/influxd/errors.js'
 import {
-  databaseForBucket, DAY_NS, goDurationString, HOUR_NS, loadMetaCodec, METADATA_BUCKET, METADATA_KEY, normalisedShardDuration,
+  databaseForBucket, DAY_NS, goDurationString, HOUR_NS, loadMetaCodec, normalisedShardDuration,
 } from '../../src/influxd/metadata.js'
-import {fixture} from '../helpers/oracle.js'
+import {metaOf} from '../helpers/meta-db.js'
 
 const FIXTURES = ['influxd-v2.1-v2.7.bolt', 'influxd-v2.8-v2.9.bolt']
-
-function metaOf(name: string): Buffer {
-  const db = DB.open(fixture(name), {readOnly: true})
-  try {
-    return db.view((tx) => Buffer.from(tx.bucket(Buffer.from(METADATA_BUCKET))!.get(Buffer.from(METADATA_KEY))!))
-  } finally {
-    db.close()
-  }
-}
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 const ascii = (s: string): string => Buffer.from(s, 'latin1').toString('hex')
