@@ -2,7 +2,7 @@
  * oclif's help, with one change: the USAGE line names a negatable boolean
  * flag as `--[no-]backup`, as its FLAGS entry does (oclif's usage line shows
  * only `--backup`, so the two disagreed and `--no-backup` seemed not to exist).
- * Configured as the help class (package.json oclif.helpClass; bin/dev.js
+ * Configured as the help class (package.json oclif.helpClass; bin/dev.mjs
  * points at this file).
  */
 import {CommandHelp, Help} from '@oclif/core'

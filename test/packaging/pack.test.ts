@@ -88,6 +88,7 @@ describe('npm pack', () => {
     expect(own.filter((f) => !/^dist\/lazy-[\w.-]+\.cjs$/.test(f))).toEqual([
       'README.md',
       'bin/load-cli.cjs',
+      'bin/package.json',
       'bin/run.js',
       'dist/guard-run.cjs',
       'dist/influx-recover.cjs',
