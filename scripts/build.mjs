@@ -10,8 +10,10 @@
  *    (plus the help and autocomplete plugins' commands), so a new command file
  *    is in the bundle without registering it anywhere; the command_not_found
  *    hook; the help class (HelpClass, src/cli/help.ts); and oclif's execute() and run(), bundled with everything else.
- *    Its first line names the build (a hash of the rest).
- *    CommonJS, loaded with require(): Node's ES loader would build an ES facade
+ *    Its first line names the build (a hash of the rest); the code after it is
+ *    wrapped in the function Node wraps a CommonJS module in, and only
+ *    bin/load-cli.cjs runs it (require() of the file would not).
+ *    CommonJS (run as require() would run it): Node's ES loader would build an ES facade
  *    of every Node module the bundle imports, running each lazy getter
  *    (fs.ReadStream loads all of node:stream, crypto.webcrypto all of WebCrypto).
  *  - dist/lazy-<package>.cjs: packages only some paths need (LAZY_PACKAGES).
@@ -343,7 +345,10 @@ export async function build() {
     // (charset: 'ascii') except raw ones in regular expressions (ansis has \x9b), escaped here
     const text = fs.readFileSync(bundle, 'utf8').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     new vm.Script(text) // still valid JavaScript
-    fs.writeFileSync(bundle, `/* influx-recover build ${createHash('sha256').update(text).digest('hex').slice(0, 32)} */\n${text}`)
+    // already wrapped as Node wraps a CommonJS module: bin/load-cli.cjs compiles the file's text as
+    // it is, without making a second, wrapped copy of it (the build line stays a comment before it)
+    const {WRAPPER} = createRequire(import.meta.url)('../bin/load-cli.cjs')
+    fs.writeFileSync(bundle, `/* influx-recover build ${createHash('sha256').update(text).digest('hex').slice(0, 32)} */\n${WRAPPER}\n${text}\n})`)
     // `guard run` runs before every influxd start (a systemd ExecStartPre): its own
     // small bundle, without oclif, which bin/run.js loads for that command alone
     const guard = await esbuild.build({
@@ -398,6 +403,9 @@ function makeManifest() {
 
 async function manifestWorker() {
   const require = createRequire(import.meta.url)
+  // the bundle is a wrapped module function that only bin/load-cli.cjs runs; once loaded, oclif's
+  // require() of it gets that instance from require's cache
+  require('../bin/load-cli.cjs').loadCli()
   const {Config} = require('@oclif/core')
   const config = await Config.load({root: ROOT})
   const manifest = config.rootPlugin.manifest

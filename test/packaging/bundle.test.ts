@@ -127,6 +127,30 @@ describe('start-up', () => {
     expect(node("const l = require('./bin/load-cli.cjs'); l.loadCli(); console.log(l.cacheState())").trim()).toBe('accepted')
   })
 
+  it('the bundle is written wrapped as a module function, and load-cli compiles its text as it is (no second, wrapped copy)', () => {
+    const lines = fs.readFileSync(path.join(ROOT, 'dist/influx-recover.cjs'), 'latin1').split('\n', 2)
+    expect(lines[0]).toMatch(/^\/\* influx-recover build [0-9a-f]+ \*\/$/)
+    expect(lines[1]).toBe('(function (exports, require, module, __filename, __dirname) {')
+    // Module.wrap is what made the copy: the bundle loads, with its cache, without it
+    const out = node("const l = require('./bin/load-cli.cjs'); require('node:module').wrap = () => { throw new Error('wrapped again') }; console.log(typeof l.loadCli().COMMANDS, l.cacheState())")
+    expect(out.trim()).toBe('object accepted')
+  })
+
+  it('load-cli still loads an older build, not wrapped, and ignores a cache of another build', () => {
+    const dir = makeTempDir('ir-load-cli-')
+    try {
+      fs.mkdirSync(path.join(dir, 'bin'))
+      fs.mkdirSync(path.join(dir, 'dist'))
+      fs.copyFileSync(path.join(ROOT, 'bin/load-cli.cjs'), path.join(dir, 'bin/load-cli.cjs'))
+      fs.writeFileSync(path.join(dir, 'dist/influx-recover.cjs'), '/* influx-recover build 0123456789abcdef */\nmodule.exports = {answer: 42, file: __filename}\n')
+      fs.writeFileSync(path.join(dir, 'dist/influx-recover.cjs.v8cache'), 'fedcba9876543210\nnot a cache')
+      const r = spawnSync(process.execPath, ['-e', "const l = require('./bin/load-cli.cjs'); const e = l.loadCli(); console.log(e.answer, e.file === l.BUNDLE, l.cacheState())"], {cwd: dir, encoding: 'utf8'})
+      expect(r.stdout.trim(), r.stderr).toBe('42 true none')
+    } finally {
+      removeDir(dir)
+    }
+  })
+
   it('oclif debug output still appears with DEBUG set (the debug stand-in loads the real package)', () => {
     const r = runCli(['auth', 'list', '--bolt-path', file], {env: {DEBUG: 'oclif:*'}})
     expect(r.status).toBe(0)

@@ -131,8 +131,8 @@ describe('npm pack', () => {
     const bundle = fs.readFileSync(path.join(out, 'package/dist/influx-recover.cjs'), 'latin1')
     expect(bundle.split('\n', 1)[0]).toMatch(/^\/\* influx-recover build [0-9a-f]+ \*\/$/)
     const ids = (fs.readdirSync(path.join(ROOT, 'src/commands'), {recursive: true}) as string[]).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3).split(path.sep).join(':'))
-    // the map itself, as oclif reads it (esbuild may print a key quoted or bare, so the text is not searched)
-    const map = createRequire(import.meta.url)(path.join(out, 'package/dist/influx-recover.cjs')).COMMANDS as Record<string, unknown>
+    // the map itself, as oclif reads it once the launcher has loaded the bundle (esbuild may print a key quoted or bare, so the text is not searched)
+    const map = createRequire(import.meta.url)(path.join(out, 'package/bin/load-cli.cjs')).loadCli().COMMANDS as Record<string, unknown>
     for (const id of ids) expect(Object.keys(map), id).toContain(id)
   })
 })
