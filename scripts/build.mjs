@@ -59,7 +59,8 @@ export const LAZY_PACKAGES = [
   '@inquirer/prompts',
   'proper-lockfile',
   'age-encryption',
-  // oclif's: command discovery by pattern, plugins, help and error layout, templates, spinners
+  // oclif's: command discovery by pattern, plugins, help and error layout, templates, spinners,
+  // colour support (its stand-in is a shim: see SHIMS)
   'tinyglobby',
   'minimatch',
   'lilconfig',
@@ -71,6 +72,7 @@ export const LAZY_PACKAGES = [
   'clean-stack',
   'cli-spinners',
   'debug',
+  'supports-color',
 ]
 
 /**
@@ -90,6 +92,18 @@ function debug(namespace) {
   return d
 }
 export default new Proxy(debug, {get: (target, key) => (key in target ? target[key] : Reflect.get(load(), key))})
+`,
+  // oclif asks it whether to colour (stdout and stderr levels, which may be
+  // false): the package requires node:tty, and with it node:net, when it
+  // loads. CommonJS with getters, so oclif's require() sees the real values.
+  'supports-color': (file) => `
+let real
+const load = () => (real ??= require(${JSON.stringify(file)}))
+module.exports = {
+  get supportsColor() { return load().supportsColor },
+  get stdout() { return load().stdout },
+  get stderr() { return load().stderr },
+}
 `,
 }
 
@@ -125,6 +139,21 @@ const PATCHES = [
     file: /node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/,
     from: "return (await import('wsl-utils')).isWsl ? 'wsl'",
     to: "return (await import('is-wsl')).default ? 'wsl'",
+  },
+  {
+    // oclif measures both terminals when it loads (for help and error layout),
+    // which creates process.stdout and process.stderr at every start: a pipe's
+    // stream loads node:net and the stream machinery. Measured on first use.
+    file: /node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/]screen\.js$/,
+    from: 'exports.stdtermwidth = columns || termwidth(process.stdout);\nexports.errtermwidth = columns || termwidth(process.stderr);',
+    to: "let std, err;\nObject.defineProperty(exports, 'stdtermwidth', {enumerable: true, get: () => (std ??= columns || termwidth(process.stdout))});\nObject.defineProperty(exports, 'errtermwidth', {enumerable: true, get: () => (err ??= columns || termwidth(process.stderr))});",
+  },
+  {
+    // the same for the spinner oclif makes when it loads (it asks whether
+    // stderr is a terminal): made on first use; nothing here uses it
+    file: /node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/]ux[\\/]index\.js$/,
+    from: "const ACTION_TYPE = (Boolean(process.stderr.isTTY) &&\n    !process.env.CI &&\n    !['dumb', 'emacs-color'].includes(process.env.TERM) &&\n    'spinner') ||\n    'simple';\nexports.action = ACTION_TYPE === 'spinner' ? new spinner_1.default() : new simple_1.default();\nexports.ux = {\n    action: exports.action,",
+    to: "let action;\nObject.defineProperty(exports, 'action', {enumerable: true, get: () => (action ??= Boolean(process.stderr.isTTY) && !process.env.CI && !['dumb', 'emacs-color'].includes(process.env.TERM) ? new spinner_1.default() : new simple_1.default())});\nexports.ux = {\n    get action() { return exports.action; },",
   },
 ]
 

@@ -107,6 +107,27 @@ describe('start-up', () => {
     expect(runCli(['auth', 'list', '--bolt-path', file, '--format', 'yaml']).stdout).toMatch(/^- id: 08371db24dcc8000$/m)
   })
 
+  it('with stdout a file and stderr a pipe, auth list and doctor load neither node:tty nor node:net (oclif measures terminals, checks colour and makes its spinner on first use)', () => {
+    const preload = path.join(tmp, 'module-list-tty.cjs')
+    const out = path.join(tmp, 'module-list-tty.json')
+    fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)))`)
+    for (const args of [['auth', 'list', '--bolt-path', file], ['doctor', '--bolt-path', file]]) {
+      const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
+      delete env.NODE_ENV
+      const fd = fs.openSync(path.join(tmp, 'stdout.txt'), 'w')
+      try {
+        const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'bin/run.js'), ...args], {encoding: 'utf8', env, stdio: ['ignore', fd, 'pipe']})
+        expect(r.status, r.stderr).toBe(0)
+      } finally {
+        fs.closeSync(fd)
+      }
+      expect(fs.readFileSync(path.join(tmp, 'stdout.txt'), 'utf8').length, args[0]).toBeGreaterThan(0)
+      const modules = JSON.parse(fs.readFileSync(out, 'utf8')) as string[]
+      expect(modules, args[0]).toContain('NativeModule fs')
+      expect(modules.filter((m) => /^NativeModule (tty|net)$/.test(m)), args[0]).toEqual([])
+    }
+  })
+
   it('--version alone reads neither the bundle nor any other file but package.json', () => {
     const {files} = loaded(['--version'])
     expect(files.filter((f) => f !== 'package.json')).toEqual([])
