@@ -107,8 +107,8 @@ module.exports = {
 `,
 }
 
-/** Node modules loaded on first use (hashing and randomness; oclif's shell detection and stdin reading). */
-const LAZY_BUILTINS = ['crypto', 'child_process', 'readline', 'readline/promises', 'perf_hooks', 'timers/promises']
+/** Node modules loaded on first use (hashing and randomness; oclif's shell detection and stdin reading; the file hash thread). */
+const LAZY_BUILTINS = ['crypto', 'child_process', 'readline', 'readline/promises', 'perf_hooks', 'timers/promises', 'worker_threads']
 
 /**
  * Node modules imported (`import * as fs`, `import fs from`) by many ES

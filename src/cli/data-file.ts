@@ -12,6 +12,7 @@ import type {DataFileLock} from '../platform/lock.js'
 import {onInterrupt} from '../platform/interrupt.js'
 import {lockDataFile} from '../platform/lock.js'
 import {assertOpenableDataFile} from '../platform/file-check.js'
+import {startFileSha256, type FileHashJob} from '../platform/file-hash.js'
 import {faultyFileOps, installTestReports, phase} from './test-hooks.js'
 
 export interface DataFileContext {
@@ -32,10 +33,22 @@ export interface DataFileContext {
    * transaction's snapshot (the file is locked: nothing moves meanwhile).
    */
   streamed?: () => Generator<CheckedEntry>
+  /**
+   * With opts.hashBefore: the file's SHA-256 as it was opened, started before
+   * the consistency check (on a worker thread for a large file) so that the
+   * check and the plan run meanwhile. For the audit line of a write that
+   * makes no backup (the backup hashes what it copies).
+   */
+  shaBefore?: FileHashJob
 }
 
 export interface DataFileOptions {
   write: boolean
+  /**
+   * A write whose first change to the file is performWrite's commit, with an
+   * audit line and no backup: start hashing the file now (ctx.shaBefore).
+   */
+  hashBefore?: boolean
   /** seconds to wait for the lock; 0 = one attempt */
   timeoutSec: number
   /**
@@ -113,6 +126,7 @@ export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (
   let db: DB | undefined
   let failed = false
   const closers: Array<() => void> = []
+  let shaBefore: FileHashJob | undefined
   try {
     // the engine reads and writes through the locked descriptor: one file, one identity
     db = DB.open(path, {fd: lock.fd, readOnly: !opts.write, fileOps: opts.write ? faultyFileOps() : undefined, ...(opts.cacheBytes !== undefined ? {cacheBytes: opts.cacheBytes} : {})})
@@ -120,16 +134,22 @@ export async function withDataFile<T>(path: string, opts: DataFileOptions, fn: (
     const scope = typeof opts.check === 'object' && !opts.write ? opts.check.topLevel : undefined
     const wholeFile = opts.check !== undefined && opts.check !== false && scope === undefined
     phase('open')
+    if (opts.write && opts.hashBefore) shaBefore = startFileSha256(lock.fd)
     const streamedName = typeof opts.check === 'object' && !opts.write ? opts.check.streamed : undefined
     let streamed: DataFileContext['streamed']
     if (scope !== undefined && streamedName !== undefined) streamed = requireConsistentStreamed(db, path, scope, streamedName)
     else if (opts.check) requireConsistent(db, path, opts.write ? 'write' : 'read', scope)
     phase('pre-check')
-    return await fn({path, realPath, db, lock, write: opts.write, checked: wholeFile, onClose: (f) => void closers.push(f), ...(streamed !== undefined ? {streamed} : {})})
+    return await fn({
+      path, realPath, db, lock, write: opts.write, checked: wholeFile, onClose: (f) => void closers.push(f),
+      ...(streamed !== undefined ? {streamed} : {}), ...(shaBefore !== undefined ? {shaBefore} : {}),
+    })
   } catch (err) {
     failed = true
     throw err
   } finally {
+    // a hash still running reads through the descriptor about to be closed: stopped first
+    await shaBefore?.cancel().catch(() => undefined)
     for (const f of closers.reverse()) {
       try {
         f()

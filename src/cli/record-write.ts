@@ -49,7 +49,7 @@ export interface RecordWriteDone<R> {
 export async function runRecordWrite<R>(spec: RecordWriteSpec<R>, note: (line: string) => void): Promise<RecordWriteDone<R> | null> {
   const {flags} = spec
   const {path} = await findInfluxdFile(flags['bolt-path'])
-  const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
+  const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true, hashBefore: !flags['dry-run'] && !flags.backup}, async (ctx) => {
     if (spec.prepare !== undefined && (await spec.prepare(ctx)) === false) return null
     return performWrite(
       ctx,

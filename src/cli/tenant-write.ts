@@ -44,7 +44,7 @@ export async function tenantWrite<R>(spec: TenantWriteSpec<R>, note: (line: stri
   const {flags} = spec
   const codec = spec.meta ? await loadMetaCodec() : undefined
   const {path} = await findInfluxdFile(flags['bolt-path'])
-  const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
+  const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true, hashBefore: !flags['dry-run'] && !flags.backup}, async (ctx) => {
     if (spec.prepare !== undefined && (await spec.prepare(ctx, codec)) === false) return null
     return performWrite(
       ctx,

@@ -28,8 +28,9 @@ import {createInterface} from 'node:readline/promises'
 
 import {check} from '../bbolt/check.js'
 import type {Tx} from '../bbolt/tx.js'
-import {fileSha256, inspectAuditLog, openAuditLog, type AuditLog} from '../platform/audit.js'
+import {inspectAuditLog, openAuditLog, type AuditLog} from '../platform/audit.js'
 import {backupFile, removeAbandonedBackups} from '../platform/backup.js'
+import {fileSha256, startFileSha256} from '../platform/file-hash.js'
 import {onInterrupt} from '../platform/interrupt.js'
 import {describeDataPath} from '../platform/lock.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
@@ -190,19 +191,21 @@ async function performWriteWith<R>(
     }
     for (const p of removed) note(`removed ${p}: the unfinished backup of an interrupted run`)
     if (backup !== null) note(`backup: ${backup}`)
-    if (log !== undefined && shaBefore === undefined) shaBefore = fileSha256(fd)
+    // started when the file was opened (beside the check and the plan), else hashed now
+    if (log !== undefined && shaBefore === undefined) shaBefore = ctx.shaBefore !== undefined ? await ctx.shaBefore.result : fileSha256(fd)
   } finally {
     stopInterrupt()
   }
   phase(opts.backup ? 'backup' : 'sha-before')
-  const audit = (outcome: 'ok' | 'undone' | 'failed', txidAfter: number, r: R): string | null => {
+  /** `shaAfter`: the file's hash as it is now, when already computed */
+  const audit = (outcome: 'ok' | 'undone' | 'failed', txidAfter: number, r: R, shaAfter?: string): string | null => {
     if (log === undefined || opts.command === undefined) return null
     const what = plan.audit?.(r) ?? {ids: []}
     log.append({
       command: opts.command,
       flags: opts.flags ?? {},
       fileSha256Before: shaBefore!,
-      fileSha256After: fileSha256(fd),
+      fileSha256After: shaAfter ?? fileSha256(fd),
       txidBefore,
       txidAfter,
       ids: what.ids,
@@ -218,6 +221,8 @@ async function performWriteWith<R>(
   result = db.update((tx) => plan.apply(tx))
   phase('commit')
   const txidAfter = db.meta().txid
+  // the audit line's hash of the file as written, beside the checks below (which only read)
+  const shaAfter = log !== undefined && opts.command !== undefined ? startFileSha256(fd) : undefined
 
   const failures: string[] = []
   if (txidAfter !== txidBefore + 1) failures.push(`txid is ${txidAfter} after the commit, expected ${txidBefore + 1}`)
@@ -229,6 +234,8 @@ async function performWriteWith<R>(
   phase('verify')
   if (testHook('fail-verify')) failures.push('forced failure (test hook)')
   if (failures.length > 0) {
+    // the undo changes the file: the hash of the written state is of no use
+    await shaAfter?.cancel().catch(() => undefined)
     let active = txidAfter
     const restored = (() => {
       try {
@@ -254,7 +261,7 @@ async function performWriteWith<R>(
   }
   let auditLog: string | null = null
   try {
-    auditLog = audit('ok', txidAfter, result)
+    auditLog = audit('ok', txidAfter, result, await shaAfter?.result)
   } catch (err) {
     // The write itself succeeded and is verified: say so rather than fail it.
     note(`warning: the audit line could not be written: ${(err as Error).message}`)

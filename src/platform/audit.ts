@@ -5,7 +5,6 @@
  * what and when — never a token or a password: tokens appear only as a
  * SHA-256 fingerprint, and flags that carry secrets are dropped.
  */
-import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -120,20 +119,3 @@ export function appendAudit(dbPath: string, entry: AuditEntry, now: Date = new D
   return log.path
 }
 
-/** SHA-256 of a whole file (a path, or a descriptor read with positioned reads), in chunks (files may be large). */
-export function fileSha256(file: string | number): string {
-  const h = createHash('sha256')
-  const fd = typeof file === 'number' ? file : fs.openSync(file, 'r')
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20)
-    for (let pos = 0; ; ) {
-      const n = fs.readSync(fd, buf, 0, buf.length, pos)
-      if (n === 0) break
-      h.update(buf.subarray(0, n))
-      pos += n
-    }
-  } finally {
-    if (typeof file !== 'number') fs.closeSync(fd)
-  }
-  return h.digest('hex')
-}

@@ -533,6 +533,26 @@ describe('the safe-write rules', () => {
     expect(auditLines(file).map((a) => a.outcome)).toEqual(['undone'])
   })
 
+  it('without a backup the audit line\'s hashes come from a thread started beside the checks: the file before and after; after an undo, the file as it is again', () => {
+    const env = {INFLUX_RECOVER_TEST_HOOKS: 'hash-thread'}
+    const file = copyOf(V29)
+    const before = sha256(file)
+    const r = runCli(['user', 'create', '--bolt-path', file, '--username', 'hashed', '--password-stdin', '--no-backup'], {input: 'a-good-password\n', env})
+    expect(r.status, r.stderr).toBe(0)
+    expect(auditLines(file)).toMatchObject([{outcome: 'ok', fileSha256Before: before, fileSha256After: sha256(file)}])
+    expect(sha256(file)).not.toBe(before)
+    // verification fails: the thread hashing the written state is dropped, the undone file is hashed
+    const file2 = copyOf(V29)
+    const r2 = runCli(['user', 'create', '--bolt-path', file2, '--username', 'undone', '--password-stdin', '--no-backup'], {input: 'a-good-password\n', env: {INFLUX_RECOVER_TEST_HOOKS: 'hash-thread,fail-verify'}})
+    expect(r2.status).toBe(6)
+    expect(auditLines(file2)).toMatchObject([{outcome: 'undone', fileSha256Before: before, fileSha256After: sha256(file2)}])
+    // a dry run starts no hash and writes no audit line
+    const file3 = copyOf(V29)
+    expect(runCli(['user', 'create', '--bolt-path', file3, '--username', 'dry', '--password-stdin', '--no-backup', '--dry-run'], {input: 'a-good-password\n', env}).status).toBe(0)
+    expect(auditLines(file3)).toEqual([])
+    expect(sha256(file3)).toBe(before)
+  })
+
   it('not enough to go on without a terminal: exit 2 saying what to pass', () => {
     const file = copyOf(V29)
     const noUser = runCli(['user', 'set-password', '--bolt-path', file, '--password-stdin'], {input: 'a-good-password\n'})

@@ -66,7 +66,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
     const sealing = await sealingFromFlags(flags)
     const variant = flags.variant as HashVariant
     const {path} = await findInfluxdFile(flags['bolt-path'])
-    const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
+    const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true, hashBefore: !flags['dry-run'] && !flags.backup}, async (ctx) => {
       const {db} = ctx
       // with an export the document to write is read now: it also counts the raw tokens
       // One read pass: every refusal is found and every new record computed

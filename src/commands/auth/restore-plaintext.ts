@@ -53,7 +53,7 @@ This puts plaintext tokens back into the file: anyone who can read it can use th
     if (entries.length === 0) throw new RecoverError(`${flags.from} holds no tokens (read as ${format})`, ExitCode.ERROR)
     const {path} = await findInfluxdFile(flags['bolt-path'])
     let plan: RestorePlan | undefined
-    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true}, async (ctx) => {
+    const outcome = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true, hashBefore: !flags['dry-run'] && !flags.backup}, async (ctx) => {
       // the schema gate of every other token write: exit 4 on a file influxd would refuse (e.g. migration 21
       // recorded without its bucket) or one of an unknown or unfinished schema
       plan = ctx.db.view((tx) => {

@@ -69,7 +69,7 @@ Safe write: exits 3 while influxd holds the file, refuses files whose schema thi
       passwordHash = hashPassword(password)
     }
 
-    const outcome = await withDataFile(path, {write: true, timeoutSec, check: true}, (ctx) =>
+    const outcome = await withDataFile(path, {write: true, timeoutSec, check: true, hashBefore: !flags['dry-run'] && !flags.backup}, (ctx) =>
       performWrite(
         ctx,
         {

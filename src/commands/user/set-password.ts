@@ -78,7 +78,7 @@ export default class UserSetPassword extends BaseCommand {
     const passwordHash = hashPassword(password)
     const secret = password
 
-    const outcome = await withDataFile(path, {write: true, timeoutSec, check: true}, (ctx) =>
+    const outcome = await withDataFile(path, {write: true, timeoutSec, check: true, hashBefore: !flags['dry-run'] && !flags.backup}, (ctx) =>
       performWrite(
         ctx,
         {

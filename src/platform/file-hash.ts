@@ -1,0 +1,106 @@
+/**
+ * The SHA-256 of a whole open file, for the audit line's before and after
+ * (platform/audit.ts). Hashing a large file costs a fraction of a second of
+ * CPU per 100 MB; a write needs it twice while it checks, plans and verifies
+ * on the main thread, so a large file is hashed on a worker thread meanwhile
+ * (startFileSha256). The worker reads through the same descriptor with
+ * positioned reads: it never moves the file offset and holds no lock of its
+ * own; the caller guarantees the file does not change until the hash is in.
+ */
+import {createHash} from 'node:crypto'
+import * as fs from 'node:fs'
+import {Worker} from 'node:worker_threads'
+
+/** Below this, starting a thread costs more than it hides: hashed on the spot. */
+export const WORKER_HASH_MIN_BYTES = 32 << 20
+
+const CHUNK_BYTES = 1 << 20
+
+/** The SHA-256 (hex) of a file (a path or an open descriptor, read from offset 0 to its end). */
+export function fileSha256(file: string | number): string {
+  const h = createHash('sha256')
+  const fd = typeof file === 'number' ? file : fs.openSync(file, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES)
+    for (let pos = 0; ; ) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos)
+      if (n === 0) break
+      h.update(buf.subarray(0, n))
+      pos += n
+    }
+  } finally {
+    if (typeof file !== 'number') fs.closeSync(fd)
+  }
+  return h.digest('hex')
+}
+
+/** A hash being computed. */
+export interface FileHashJob {
+  /** the hex digest, or the error that stopped it */
+  readonly result: Promise<string>
+  /** stops a worker still running (the result then rejects); for a caller that no longer needs it */
+  cancel(): Promise<void>
+  /** whether it runs on a worker thread (false: computed when started) */
+  readonly threaded: boolean
+}
+
+// The worker's whole program: the same loop as fileSha256, on the descriptor it is given.
+const WORKER_SOURCE = `
+const {parentPort, workerData} = require('node:worker_threads')
+const fs = require('node:fs')
+const {createHash} = require('node:crypto')
+const h = createHash('sha256')
+const buf = Buffer.allocUnsafe(${CHUNK_BYTES})
+for (let pos = 0; ; ) {
+  const n = fs.readSync(workerData.fd, buf, 0, buf.length, pos)
+  if (n === 0) break
+  h.update(buf.subarray(0, n))
+  pos += n
+}
+parentPort.postMessage(h.digest('hex'))
+`
+
+/**
+ * Starts hashing an open file: on a worker thread when it is at least
+ * WORKER_HASH_MIN_BYTES (or `threaded` says so), else at once on this one.
+ * The file must not change until `result` settles or `cancel()` returns.
+ */
+export function startFileSha256(fd: number, opts: {threaded?: boolean} = {}): FileHashJob {
+  // INFLUX_RECOVER_TEST_HOOKS=hash-thread: every file on a thread (tests use small files)
+  const threaded = opts.threaded ?? ((process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes('hash-thread') || fs.fstatSync(fd).size >= WORKER_HASH_MIN_BYTES)
+  if (!threaded) {
+    let result: Promise<string>
+    try {
+      result = Promise.resolve(fileSha256(fd))
+    } catch (err) {
+      result = Promise.reject(err)
+      result.catch(() => undefined) // seen by whoever awaits it
+    }
+    return {result, cancel: async () => undefined, threaded: false}
+  }
+  const worker = new Worker(WORKER_SOURCE, {eval: true, workerData: {fd}})
+  let settled = false
+  const result = new Promise<string>((resolve, reject) => {
+    worker.once('message', (hex: unknown) => {
+      settled = true
+      resolve(String(hex))
+    })
+    worker.once('error', (err) => {
+      settled = true
+      reject(err)
+    })
+    worker.once('exit', (code) => {
+      if (settled) return
+      settled = true
+      reject(new Error(`the file hash thread stopped (exit ${code}) before it finished`))
+    })
+  })
+  result.catch(() => undefined) // a cancelled or failed job rejects whether or not anyone awaits it
+  return {
+    result,
+    threaded: true,
+    cancel: async () => {
+      if (!settled) await worker.terminate()
+    },
+  }
+}
