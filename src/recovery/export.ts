@@ -126,9 +126,10 @@ class TextSink {
     if (this.pending >= 1 << 20) this.flush()
   }
 
-  bytes(): Buffer {
+  /** The UTF-8 bytes in pieces of about 1 MiB, in order (not joined: a large export would be copied once more). */
+  pieces(): Buffer[] {
     this.flush()
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+    return this.chunks
   }
 
   private flush(): void {
@@ -163,12 +164,12 @@ function yamlList(sink: TextSink, name: string, items: readonly object[]): void 
  * linear in the number of tokens, unlike a general YAML emitter. As UTF-8
  * bytes, ready to be written.
  */
-function renderExportYamlBytes(doc: ExportDocument): Buffer {
+function renderExportYamlPieces(doc: ExportDocument): Buffer[] {
   const sink = new TextSink()
   sink.add(`variant: ${yamlScalar(doc.variant)}\n`)
   yamlList(sink, 'exported', doc.exported)
   yamlList(sink, 'notExportable', doc.notExportable)
-  return sink.bytes()
+  return sink.pieces()
 }
 
 export function renderExport(doc: ExportDocument, format: ExportFormat): string {
@@ -176,7 +177,7 @@ export function renderExport(doc: ExportDocument, format: ExportFormat): string 
     case 'json':
       return renderJSON(doc)
     case 'yaml':
-      return renderExportYamlBytes(doc).toString('utf8')
+      return Buffer.concat(renderExportYamlPieces(doc)).toString('utf8')
     case 'csv': {
       const rows: string[][] = [[...EXPORT_CSV_COLUMNS]]
       for (const e of doc.exported) rows.push([e.id, 'true', e.description, e.userName ?? '', e.orgName ?? '', e.kind, e.status, e.token, e.fingerprint, e.hash, ''])
@@ -248,10 +249,17 @@ export interface ExportResult {
  * from the check (or from reading back) remove the file and exit 6 with
  * `failure(first problem, count)`.
  */
-function writeProven(path: string, bytes: string | Buffer, what: string, check: (file: SideFile) => string[], failure: (first: string, count: number) => string): void {
+function writeProven(path: string, bytes: string | Buffer | readonly Buffer[], what: string, check: (file: SideFile) => string[], failure: (first: string, count: number) => string): void {
   const file = openSideFile(path, {what, how: 'exclusive', readBack: true})
   try {
-    file.write(bytes, 0)
+    if (typeof bytes === 'string' || Buffer.isBuffer(bytes)) file.write(bytes, 0)
+    else {
+      let at = 0
+      for (const piece of bytes) {
+        file.write(piece, at)
+        at += piece.length
+      }
+    }
     file.sync()
   } catch (err) {
     file.discard()
@@ -280,8 +288,8 @@ function writeProven(path: string, bytes: string | Buffer, what: string, check: 
  * descriptor and removed, and the error exits 6.
  */
 export function exportToFile(path: string, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, what = 'export'): ExportResult {
-  // YAML (hash-upgrade's and export's default) goes to the file as bytes rendered in pieces
-  const bytes = format === 'yaml' ? renderExportYamlBytes(doc) : renderExport(doc, format)
+  // YAML (hash-upgrade's and export's default) goes to the file as bytes rendered in pieces, written one after another
+  const bytes = format === 'yaml' ? renderExportYamlPieces(doc) : renderExport(doc, format)
   writeProven(path, bytes, what, (file) => {
     // the database now, then the file as written: both through descriptors, whatever its name names by then
     const expected = current()
@@ -292,7 +300,7 @@ export function exportToFile(path: string, format: ExportFormat, doc: ExportDocu
     return problems
   }, (first, n) => `the export does not match the database: ${first}${n > 1 ? ` (+${n - 1} more)` : ''}`)
   // the text only if a caller asks for it (a file's callers do not)
-  return {doc, path, get text() { return typeof bytes === 'string' ? bytes : bytes.toString('utf8') }}
+  return {doc, path, get text() { return typeof bytes === 'string' ? bytes : Buffer.concat(bytes).toString('utf8') }}
 }
 
 /**
