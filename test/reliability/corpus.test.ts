@@ -21,6 +21,8 @@ import * as path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DB, check} from '../../src/bbolt/index.js'
+import {AUTH_TENANT_BUCKETS, BUCKET_INDEX, BUCKETS, ORGANIZATION_INDEX, ORGANIZATIONS, URMS, USER_INDEX, USERS} from '../../src/influxd/buckets.js'
+import {METADATA_BUCKET} from '../../src/influxd/metadata.js'
 import {errorLines, makeTempDir, removeDir, runCli} from '../helpers/cli.js'
 import {ROOT} from '../helpers/oracle.js'
 import {corpusCases, SOURCES, type CorpusCase} from './corpus.js'
@@ -79,6 +81,8 @@ interface Command {
   influxdReadCodes?: number[]
   /** top-level buckets the command neither reads nor checks (a narrow consistency check) */
   notReading?: string[]
+  /** the only top-level buckets the command reads and checks (its check's scope): it does not see damage elsewhere */
+  reads?: readonly string[]
   /** new files the command may create (must not exist after a failure) */
   outputs?: (c: Ctx) => string[]
   /** exit 1 is a report's verdict (no "Error:" line) when stdout matches */
@@ -136,14 +140,14 @@ export const COMMANDS: Command[] = [
   {id: 'org list', kind: 'read', args: (c) => ['org', 'list', ...bp(c)]},
   // the guard: run always exits 0 (one stderr line for a problem); install/uninstall never read the file's contents
   {id: 'guard run', kind: 'guard', args: (c) => ['guard', 'run', ...bp(c), '--export-dir', path.join(c.aux, 'exports'), '--plaintext-exports'], outputs: (c) => [path.join(c.aux, 'exports')]},
-  {id: 'guard status', kind: 'read', args: (c) => ['guard', 'status', ...bp(c), '--systemd-dir', path.join(c.aux, 'systemd'), '--export-dir', path.join(c.aux, 'exports')], influxdReadCodes: [0, 1, 4], verdict: /NOT captured/},
+  {id: 'guard status', kind: 'read', args: (c) => ['guard', 'status', ...bp(c), '--systemd-dir', path.join(c.aux, 'systemd'), '--export-dir', path.join(c.aux, 'exports')], influxdReadCodes: [0, 1, 4], verdict: /NOT captured/, reads: AUTH_TENANT_BUCKETS},
   {id: 'guard install', kind: 'config', args: (c) => ['guard', 'install', ...bp(c), '--systemd-dir', path.join(c.aux, 'systemd'), '--export-dir', path.join(c.aux, 'exports'), '--plaintext-exports', '--dry-run']},
   {id: 'guard uninstall', kind: 'config', args: (c) => ['guard', 'uninstall', '--systemd-dir', path.join(c.aux, 'systemd'), '--dry-run']},
   {id: 'org create', kind: 'write', args: (c) => ['org', 'create', ...bp(c), '--name', 'corpus-org', '--owner', 'testuser', ...backup(c)]},
-  {id: 'org members list', kind: 'read', args: (c) => ['org', 'members', 'list', ...bp(c), '--org', 'myorg'], influxdReadCodes: [0, 4, 5], notReading: ['authorizationsv1']},
+  {id: 'org members list', kind: 'read', args: (c) => ['org', 'members', 'list', ...bp(c), '--org', 'myorg'], influxdReadCodes: [0, 4, 5], reads: [ORGANIZATIONS, ORGANIZATION_INDEX, USERS, USER_INDEX, URMS]},
   {id: 'org members add', kind: 'write', args: (c) => ['org', 'members', 'add', ...bp(c), '--org', 'myorg', '--user', 'testuser', '--owner', ...backup(c)]},
   {id: 'org members remove', kind: 'write', args: (c) => ['org', 'members', 'remove', ...bp(c), '--org', 'myorg', '--user', 'testuser', '--force', ...backup(c)]},
-  {id: 'bucket list', kind: 'read', args: (c) => ['bucket', 'list', ...bp(c)], notReading: ['authorizationsv1']},
+  {id: 'bucket list', kind: 'read', args: (c) => ['bucket', 'list', ...bp(c)], reads: [BUCKETS, BUCKET_INDEX, ORGANIZATIONS, ORGANIZATION_INDEX, METADATA_BUCKET]},
   {id: 'bucket repair-meta', kind: 'write', args: (c) => ['bucket', 'repair-meta', ...bp(c), '--id', 'a4400ee87566e12a', ...backup(c)]},
 ]
 
@@ -183,12 +187,18 @@ function expectedCodes(cmd: Command, c: CorpusCase): number[] {
     if (cmd.kind === 'locate') return [0, 4]
     return [4] // a directory or FIFO is refused like a corrupt file
   }
-  if (cmd.kind === 'new-from') return [2] // a bolt file (damaged or not) is not a dump
+  // a bolt file (damaged or not) is not a dump; an empty file is the dump of an empty database (bolt dump prints nothing for one)
+  if (cmd.kind === 'new-from') return c.name === 'zero-length' ? [0, 2] : [2]
   if (cmd.kind === 'source') return [0, 5] // rescue scans any file for tokens: found some, or none
   if (cmd.kind === 'locate') return [0] // locate reports where the file is, not what is in it
   // A reader checks the buckets it reads (with the metas and the freelist):
   // damage only inside a tree it never reads leaves its answer right.
-  if (c.kind === 'bolt') return c.damagedTree !== undefined && cmd.notReading?.includes(c.damagedTree) ? [0, 4] : [4]
+  if (c.kind === 'bolt') {
+    // a lost page: bolt check (the whole file) must say so; a reader checking only what it reads cannot see it
+    if (c.lostPageOnly) return cmd.id === 'bolt check' ? [4] : [...new Set([0, 4, ...(cmd.influxdReadCodes ?? [])])]
+    const unread = c.damagedTree !== undefined && (cmd.notReading?.includes(c.damagedTree) || (cmd.reads !== undefined && !cmd.reads.includes(c.damagedTree)))
+    return unread ? [0, 4] : [4]
+  }
   if (c.kind === 'recoverable') return [0, 1, 5]
   // influxd-level damage in a valid bbolt file: the file opens. Reads list
   // (an undecodable record as an error entry) or refuse with 4; writes refuse

@@ -38,6 +38,12 @@ export interface CorpusCase {
   doctorWarns?: boolean
   /** bbolt damage confined to one top-level bucket's tree: readers that neither read nor check it may answer */
   damagedTree?: string
+  /**
+   * every page reads right, but one is lost (neither free nor in any tree): no
+   * answer is wrong, and only a check of the whole file can see it, so a reader
+   * that checks the buckets it reads may answer
+   */
+  lostPageOnly?: boolean
 }
 
 // ---------------------------------------------------------------- sources
@@ -392,60 +398,61 @@ export function corpusCases(scratch: string): CorpusCase[] {
   add(edited('branch-self', 'root branch child = 8 (itself)', A, (b) => setBranchChild(b, 8, 1, 8)))
   add(edited('branch-dag', 'both root branch elements point at leaf 7 (a DAG)', A, (b) => setBranchChild(b, 8, 1, 7)))
   add(edited('v21-branch-child-at-hwm', '2.1 file: root branch (page 9) child = 12', B, (b) => setBranchChild(b, 9, 0, 12)))
-  add(editedGo(scratch, 'splits', 'branch-to-ancestor', 'Go-made depth-3 tree: a branch of depth 2 points back at its bucket\'s root branch', (b) => {
+  // Object.assign, not a spread: editedGo's source is a getter (the Go file is made on first use)
+  add(Object.assign(editedGo(scratch, 'splits', 'branch-to-ancestor', 'Go-made depth-3 tree: a branch of depth 2 points back at its bucket\'s root branch', (b) => {
     const {deepestPath} = deepestBucketTree(b)
     if (deepestPath.length < 3) throw new Error('splits file is not deep enough')
     setBranchChild(b, deepestPath[1], 0, deepestPath[0])
-  }))
-  add(editedGo(scratch, 'splits', 'branch-dag-deep', 'Go-made depth-3 tree: every element of a bucket\'s root branch points at its first child (a DAG)', (b) => {
+  }), {damagedTree: 'splits'}))
+  add(Object.assign(editedGo(scratch, 'splits', 'branch-dag-deep', 'Go-made depth-3 tree: every element of a bucket\'s root branch points at its first child (a DAG)', (b) => {
     const root = deepestBucketTree(b).deepestPath[0]
     const first = branchChild(b, root, 0)
     for (let i = 1; i < pageCount(b, root); i++) setBranchChild(b, root, i, first)
-  }))
+  }), {damagedTree: 'splits'}))
 
   // --- wrong page types
   add(edited('type-leaf-for-branch', 'root branch page 8 flagged as a leaf', A, (b) => b.writeUInt16LE(F_LEAF, pageOff(b, 8) + 8)))
   add(edited('type-branch-for-leaf', 'leaf 7 flagged as a branch', A, (b) => b.writeUInt16LE(F_BRANCH, pageOff(b, 7) + 8)))
   add(edited('type-meta-in-tree', 'leaf 7 flagged as a meta page', A, (b) => b.writeUInt16LE(F_META, pageOff(b, 7) + 8)))
-  add(edited('type-freelist-for-leaf', 'the authorizations leaf (page 3) flagged as a freelist', A, (b) => b.writeUInt16LE(F_FREELIST, pageOff(b, 3) + 8)))
+  add({...edited('type-freelist-for-leaf', 'the authorizations leaf (page 3) flagged as a freelist', A, (b) => b.writeUInt16LE(F_FREELIST, pageOff(b, 3) + 8)), damagedTree: 'authorizationsv1'})
   add({...edited('type-zero', 'the migrations leaf (page 6) with flags 0', A, (b) => b.writeUInt16LE(0, pageOff(b, 6) + 8)), damagedTree: 'migrationsv1'})
-  add(edited('page-id-mismatch', 'the authorizations leaf (page 3) says it is page 5', A, (b) => b.writeBigUInt64LE(5n, pageOff(b, 3))))
+  add({...edited('page-id-mismatch', 'the authorizations leaf (page 3) says it is page 5', A, (b) => b.writeBigUInt64LE(5n, pageOff(b, 3))), damagedTree: 'authorizationsv1'})
 
   // --- element counts, pos, ksize, vsize
   add(edited('count-huge-leaf', 'leaf 7 claims 65535 elements', A, (b) => b.writeUInt16LE(0xffff, pageOff(b, 7) + 10)))
   add(edited('count-zero-branch', 'root branch with 0 elements', A, (b) => b.writeUInt16LE(0, pageOff(b, 8) + 10)))
   add(edited('count-huge-branch', 'root branch claims 300 elements', A, (b) => b.writeUInt16LE(300, pageOff(b, 8) + 10)))
-  add(edited('leaf-pos-oob', 'authorizations leaf element 0: pos 0x00ffffff', A, (b) => b.writeUInt32LE(0xffffff, elem(b, 3, 0) + 4)))
-  add(edited('leaf-ksize-oob', 'authorizations leaf element 1: ksize 0x7fffffff', A, (b) => b.writeUInt32LE(0x7fffffff, elem(b, 3, 1) + 8)))
-  add(edited('leaf-vsize-oob', 'authorizations leaf element 1: vsize 100000 (past the page)', A, (b) => b.writeUInt32LE(100000, elem(b, 3, 1) + 12)))
-  add(edited('leaf-ksize-zero', 'authorizations leaf element 0: empty key', A, (b) => b.writeUInt32LE(0, elem(b, 3, 0) + 8)))
+  add({...edited('leaf-pos-oob', 'authorizations leaf element 0: pos 0x00ffffff', A, (b) => b.writeUInt32LE(0xffffff, elem(b, 3, 0) + 4)), damagedTree: 'authorizationsv1'})
+  add({...edited('leaf-ksize-oob', 'authorizations leaf element 1: ksize 0x7fffffff', A, (b) => b.writeUInt32LE(0x7fffffff, elem(b, 3, 1) + 8)), damagedTree: 'authorizationsv1'})
+  add({...edited('leaf-vsize-oob', 'authorizations leaf element 1: vsize 100000 (past the page)', A, (b) => b.writeUInt32LE(100000, elem(b, 3, 1) + 12)), damagedTree: 'authorizationsv1'})
+  add({...edited('leaf-ksize-zero', 'authorizations leaf element 0: empty key', A, (b) => b.writeUInt32LE(0, elem(b, 3, 0) + 8)), damagedTree: 'authorizationsv1'})
   add(edited('branch-pos-oob', 'root branch element 0: pos 5000 (past the page)', A, (b) => b.writeUInt32LE(5000, elem(b, 8, 0))))
   add(edited('branch-ksize-oob', 'root branch element 1: ksize 2^30', A, (b) => b.writeUInt32LE(1 << 30, elem(b, 8, 1) + 4)))
-  add(edited('keys-out-of-order', 'authorizations leaf: first key changed to sort after the second', A, (b) => {
+  add({...edited('keys-out-of-order', 'authorizations leaf: first key changed to sort after the second', A, (b) => {
     const e = leafEntries(b, 3)[0]
     b[e.vOff - e.key.length] = 'z'.charCodeAt(0)
-  }))
+  }), damagedTree: 'authorizationsv1'})
   add(edited('branch-key-mismatch', 'root branch: the second key no longer matches its child\'s first key', A, (b) => {
     const e = elem(b, 8, 1)
     b[e + b.readUInt32LE(e)] = 'a'.charCodeAt(0)
   }))
 
   // --- bucket values
-  add(edited('bucket-root-past-hwm', 'the authorizationsv1 bucket\'s root page = 40', A, (b) => b.writeBigUInt64LE(40n, rootEntry(b, 'authorizationsv1').entry.vOff)))
+  add({...edited('bucket-root-past-hwm', 'the authorizationsv1 bucket\'s root page = 40', A, (b) => b.writeBigUInt64LE(40n, rootEntry(b, 'authorizationsv1').entry.vOff)), damagedTree: 'authorizationsv1'})
   add({...edited('bucket-root-is-meta', 'the migrationsv1 bucket\'s root page = 0 (a meta page)', A, (b) => b.writeBigUInt64LE(0n, rootEntry(b, 'migrationsv1').entry.vOff)), damagedTree: 'migrationsv1'})
-  add(edited('bucket-value-short', 'the authorizationsv1 bucket value is 8 bytes (a bucket header is 16)', A, (b) => b.writeUInt32LE(8, rootEntry(b, 'authorizationsv1').entry.e + 12)))
-  add(edited('inline-bucket-bad-flags', 'the inline usersv1 bucket\'s page image is flagged as a branch', A, (b) => {
+  add({...edited('bucket-value-short', 'the authorizationsv1 bucket value is 8 bytes (a bucket header is 16)', A, (b) => b.writeUInt32LE(8, rootEntry(b, 'authorizationsv1').entry.e + 12)), damagedTree: 'authorizationsv1'})
+  add({...edited('inline-bucket-bad-flags', 'the inline usersv1 bucket\'s page image is flagged as a branch', A, (b) => {
     const {entry} = rootEntry(b, 'usersv1')
     b.writeUInt16LE(F_BRANCH, entry.vOff + 16 + 8)
-  }))
-  add(edited('inline-bucket-count-oob', 'the inline usersv1 bucket\'s page image claims 500 elements', A, (b) => {
+  }), damagedTree: 'usersv1'})
+  add({...edited('inline-bucket-count-oob', 'the inline usersv1 bucket\'s page image claims 500 elements', A, (b) => {
     const {entry} = rootEntry(b, 'usersv1')
     b.writeUInt16LE(500, entry.vOff + 16 + 10)
-  }))
+  }), damagedTree: 'usersv1'})
 
   // --- overflow
-  add(edited('overflow-past-eof', 'the authorizations leaf (page 3) claims an overflow run of 20 pages', A, (b) => b.writeUInt32LE(20, pageOff(b, 3) + 12)))
-  add(editedGo(scratch, 'overflow', 'overflow-huge', 'Go-made file: an overflow run of 2^31 pages', (b) => b.writeUInt32LE(0x80000000, pageOff(b, firstOverflowPage(b)) + 12)))
+  add({...edited('overflow-past-eof', 'the authorizations leaf (page 3) claims an overflow run of 20 pages', A, (b) => b.writeUInt32LE(20, pageOff(b, 3) + 12)), damagedTree: 'authorizationsv1'})
+  add(Object.assign(editedGo(scratch, 'overflow', 'overflow-huge', 'Go-made file: an overflow run of 2^31 pages', (b) => b.writeUInt32LE(0x80000000, pageOff(b, firstOverflowPage(b)) + 12)), {damagedTree: 'overflow'}))
 
   // --- freelist (the 2.8 file's active freelist is page 4: 5, 9, 10, 11)
   const fl = (b: Buffer): number => Number(activeMeta(b).freelist)
@@ -463,7 +470,7 @@ export function corpusCases(scratch: string): CorpusCase[] {
     b.writeUInt16LE(0xffff, o + 10)
     b.writeBigUInt64LE(1n << 40n, o + 16)
   }))
-  add(edited('freelist-ffff-short-first', 'freelist count 0xFFFF with a first element of 3: ids 9, 10, 11 (page 5 neither free nor used)', A, (b) => {
+  add({...edited('freelist-ffff-short-first', 'freelist count 0xFFFF with a first element of 3: ids 9, 10, 11 (page 5 neither free nor used)', A, (b) => {
     const o = pageOff(b, fl(b))
     b.writeUInt16LE(0xffff, o + 10)
     // ids shifted one slot: [3][9][10][11]
@@ -471,7 +478,7 @@ export function corpusCases(scratch: string): CorpusCase[] {
     b.writeBigUInt64LE(9n, o + 24)
     b.writeBigUInt64LE(10n, o + 32)
     b.writeBigUInt64LE(11n, o + 40)
-  }))
+  }), lostPageOnly: true})
   add(edited('v21-freelist-lists-meta', '2.1 file: its freelist (page 7) lists meta page 1', B, (b) => b.writeBigUInt64LE(1n, pageOff(b, fl(b)) + 16)))
 
   // --- influxd-level damage in valid bbolt files (our engine writes them)
