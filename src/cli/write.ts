@@ -192,7 +192,8 @@ async function performWriteWith<R>(
     for (const p of removed) note(`removed ${p}: the unfinished backup of an interrupted run`)
     if (backup !== null) note(`backup: ${backup}`)
     // started when the file was opened (beside the check and the plan), else hashed now
-    if (log !== undefined && shaBefore === undefined) shaBefore = ctx.shaBefore !== undefined ? await ctx.shaBefore.result : fileSha256(fd)
+    // (a thread that failed is not trusted: hashed again here, and an error then is the write's)
+    if (log !== undefined && shaBefore === undefined) shaBefore = ctx.shaBefore !== undefined ? await ctx.shaBefore.result.catch(() => fileSha256(fd)) : fileSha256(fd)
   } finally {
     stopInterrupt()
   }
@@ -261,7 +262,8 @@ async function performWriteWith<R>(
   }
   let auditLog: string | null = null
   try {
-    auditLog = audit('ok', txidAfter, result, await shaAfter?.result)
+    // a thread that failed leaves it to audit(), which hashes the file here
+    auditLog = audit('ok', txidAfter, result, await shaAfter?.result.catch(() => undefined))
   } catch (err) {
     // The write itself succeeded and is verified: say so rather than fail it.
     note(`warning: the audit line could not be written: ${(err as Error).message}`)

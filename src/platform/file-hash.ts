@@ -66,9 +66,20 @@ parentPort.postMessage(h.digest('hex'))
  * The file must not change until `result` settles or `cancel()` returns.
  */
 export function startFileSha256(fd: number, opts: {threaded?: boolean} = {}): FileHashJob {
-  // INFLUX_RECOVER_TEST_HOOKS=hash-thread: every file on a thread (tests use small files)
-  const threaded = opts.threaded ?? ((process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes('hash-thread') || fs.fstatSync(fd).size >= WORKER_HASH_MIN_BYTES)
-  if (!threaded) {
+  // INFLUX_RECOVER_TEST_HOOKS=hash-thread: every file on a thread (tests use small files);
+  // hash-thread-fails: the thread throws instead of answering
+  const hooks = (process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',')
+  const fails = hooks.includes('hash-thread-fails')
+  const threaded = opts.threaded ?? (hooks.includes('hash-thread') || fails || fs.fstatSync(fd).size >= WORKER_HASH_MIN_BYTES)
+  let worker: Worker | undefined
+  if (threaded) {
+    try {
+      worker = new Worker(fails ? "throw new Error('hash thread failure (test hook)')" : WORKER_SOURCE, {eval: true, workerData: {fd}})
+    } catch {
+      // no thread to be had (resource limits): hashed here instead
+    }
+  }
+  if (worker === undefined) {
     let result: Promise<string>
     try {
       result = Promise.resolve(fileSha256(fd))
@@ -78,18 +89,18 @@ export function startFileSha256(fd: number, opts: {threaded?: boolean} = {}): Fi
     }
     return {result, cancel: async () => undefined, threaded: false}
   }
-  const worker = new Worker(WORKER_SOURCE, {eval: true, workerData: {fd}})
+  const started = worker
   let settled = false
   const result = new Promise<string>((resolve, reject) => {
-    worker.once('message', (hex: unknown) => {
+    started.once('message', (hex: unknown) => {
       settled = true
       resolve(String(hex))
     })
-    worker.once('error', (err) => {
+    started.once('error', (err) => {
       settled = true
       reject(err)
     })
-    worker.once('exit', (code) => {
+    started.once('exit', (code) => {
       if (settled) return
       settled = true
       reject(new Error(`the file hash thread stopped (exit ${code}) before it finished`))
@@ -100,7 +111,7 @@ export function startFileSha256(fd: number, opts: {threaded?: boolean} = {}): Fi
     result,
     threaded: true,
     cancel: async () => {
-      if (!settled) await worker.terminate()
+      if (!settled) await started.terminate()
     },
   }
 }

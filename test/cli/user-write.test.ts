@@ -546,6 +546,12 @@ describe('the safe-write rules', () => {
     const r2 = runCli(['user', 'create', '--bolt-path', file2, '--username', 'undone', '--password-stdin', '--no-backup'], {input: 'a-good-password\n', env: {INFLUX_RECOVER_TEST_HOOKS: 'hash-thread,fail-verify'}})
     expect(r2.status).toBe(6)
     expect(auditLines(file2)).toMatchObject([{outcome: 'undone', fileSha256Before: before, fileSha256After: sha256(file2)}])
+    // a thread that fails is not trusted: the file is hashed again on the main thread, the audit line is right
+    const file4 = copyOf(V29)
+    const r4 = runCli(['user', 'create', '--bolt-path', file4, '--username', 'again', '--password-stdin', '--no-backup'], {input: 'a-good-password\n', env: {INFLUX_RECOVER_TEST_HOOKS: 'hash-thread-fails'}})
+    expect(r4.status, r4.stderr).toBe(0)
+    expect(r4.stderr).not.toContain('audit line could not be written')
+    expect(auditLines(file4)).toMatchObject([{outcome: 'ok', fileSha256Before: before, fileSha256After: sha256(file4)}])
     // a dry run starts no hash and writes no audit line
     const file3 = copyOf(V29)
     expect(runCli(['user', 'create', '--bolt-path', file3, '--username', 'dry', '--password-stdin', '--no-backup', '--dry-run'], {input: 'a-good-password\n', env}).status).toBe(0)
