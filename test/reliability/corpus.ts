@@ -36,6 +36,12 @@ export interface CorpusCase {
    * its tokens): doctor warns (exit 0) rather than fails
    */
   doctorWarns?: boolean
+  /**
+   * with doctorWarns: the state also leaves no usable operator token (the
+   * fixture's only one belongs to the user or org that is gone), so doctor's
+   * operator check FAILs (exit 1) beside the WARN
+   */
+  operatorLost?: boolean
   /** bbolt damage confined to one top-level bucket's tree: readers that neither read nor check it may answer */
   damagedTree?: string
   /**
@@ -511,11 +517,11 @@ export function corpusCases(scratch: string): CorpusCase[] {
   add({...viaEngine('auth-user-missing', 'the user of every token is gone (usersv1 and userindexv1 entries deleted)', A, (db) => db.update((tx) => {
     tx.bucket(enc('usersv1'))!.delete(enc(USER))
     tx.bucket(enc('userindexv1'))!.delete(enc('testuser'))
-  })), doctorWarns: true})
+  })), doctorWarns: true, operatorLost: true})
   add({...viaEngine('auth-org-missing', 'the org of every token is gone (organizationsv1 and organizationindexv1 entries deleted)', A, (db) => db.update((tx) => {
     tx.bucket(enc('organizationsv1'))!.delete(enc(ORG))
     tx.bucket(enc('organizationindexv1'))!.delete(enc('myorg'))
-  })), doctorWarns: true})
+  })), doctorWarns: true, operatorLost: true})
   add(viaEngine('user-invalid-json', 'the only usersv1 record is not JSON', A, (db) => db.update((tx) => tx.bucket(enc('usersv1'))!.put(enc(USER), enc('{"id":')))))
   add(viaEngine('org-invalid-json', 'the only organizationsv1 record is not JSON', A, (db) => db.update((tx) => tx.bucket(enc('organizationsv1'))!.put(enc(ORG), enc('[1,2')))))
   add(viaEngine('authorizations-bucket-missing', 'no authorizationsv1 bucket', A, (db) => db.update((tx) => tx.deleteBucket(enc('authorizationsv1')))))
