@@ -224,50 +224,54 @@ async function performWriteWith<R>(
   const txidAfter = db.meta().txid
   // the audit line's hash of the file as written, beside the checks below (which only read)
   const shaAfter = log !== undefined && opts.command !== undefined ? startFileSha256(fd) : undefined
-
-  const failures: string[] = []
-  if (txidAfter !== txidBefore + 1) failures.push(`txid is ${txidAfter} after the commit, expected ${txidBefore + 1}`)
-  const post = check(db)
-  phase('post-check')
-  failures.push(...post.problems)
-  if (post.omitted > 0) failures.push(`${post.omitted} more problems`)
-  failures.push(...db.view((tx) => plan.verify(tx, result)))
-  phase('verify')
-  if (testHook('fail-verify')) failures.push('forced failure (test hook)')
-  if (failures.length > 0) {
-    // the undo changes the file: the hash of the written state is of no use
-    await shaAfter?.cancel().catch(() => undefined)
-    let active = txidAfter
-    const restored = (() => {
-      try {
-        active = db.undoLastCommit()
-        return `the write was undone (txid ${active} is active again)`
-      } catch (err) {
-        return `UNDO FAILED (${(err as Error).message})`
-      }
-    })()
-    // The audit records what happened to the file even though the command fails.
-    let auditNote = ''
-    try {
-      audit(active === txidAfter ? 'failed' : 'undone', active, result)
-    } catch (err) {
-      auditNote = `; the audit line could not be written (${(err as Error).message})`
-    }
-    const more = failures.length > 1 ? ` (+${failures.length - 1} more)` : ''
-    throw new RecoverError(
-      `verification after the write failed: ${failures[0]}${more}; ${restored}${auditNote}`,
-      ExitCode.VERIFY_FAILED,
-      backup ? `the backup taken before the write is ${backup}` : undefined,
-    )
-  }
-  let auditLog: string | null = null
   try {
-    // a thread that failed leaves it to audit(), which hashes the file here
-    auditLog = audit('ok', txidAfter, result, await shaAfter?.result.catch(() => undefined))
-  } catch (err) {
-    // The write itself succeeded and is verified: say so rather than fail it.
-    note(`warning: the audit line could not be written: ${(err as Error).message}`)
+    const failures: string[] = []
+    if (txidAfter !== txidBefore + 1) failures.push(`txid is ${txidAfter} after the commit, expected ${txidBefore + 1}`)
+    const post = check(db)
+    phase('post-check')
+    failures.push(...post.problems)
+    if (post.omitted > 0) failures.push(`${post.omitted} more problems`)
+    failures.push(...db.view((tx) => plan.verify(tx, result)))
+    phase('verify')
+    if (testHook('fail-verify')) failures.push('forced failure (test hook)')
+    if (failures.length > 0) {
+      // the undo changes the file: the hash of the written state is of no use
+      await shaAfter?.cancel().catch(() => undefined)
+      let active = txidAfter
+      const restored = (() => {
+        try {
+          active = db.undoLastCommit()
+          return `the write was undone (txid ${active} is active again)`
+        } catch (err) {
+          return `UNDO FAILED (${(err as Error).message})`
+        }
+      })()
+      // The audit records what happened to the file even though the command fails.
+      let auditNote = ''
+      try {
+        audit(active === txidAfter ? 'failed' : 'undone', active, result)
+      } catch (err) {
+        auditNote = `; the audit line could not be written (${(err as Error).message})`
+      }
+      const more = failures.length > 1 ? ` (+${failures.length - 1} more)` : ''
+      throw new RecoverError(
+        `verification after the write failed: ${failures[0]}${more}; ${restored}${auditNote}`,
+        ExitCode.VERIFY_FAILED,
+        backup ? `the backup taken before the write is ${backup}` : undefined,
+      )
+    }
+    let auditLog: string | null = null
+    try {
+      // a thread that failed leaves it to audit(), which hashes the file here
+      auditLog = audit('ok', txidAfter, result, await shaAfter?.result.catch(() => undefined))
+    } catch (err) {
+      // The write itself succeeded and is verified: say so rather than fail it.
+      note(`warning: the audit line could not be written: ${(err as Error).message}`)
+    }
+    phase('sha-after+audit')
+    return {dryRun: false, result, backup, txidBefore, txidAfter, auditLog}
+  } finally {
+    // whatever ends the write, no thread is left reading the descriptor (a settled one is left alone)
+    await shaAfter?.cancel().catch(() => undefined)
   }
-  phase('sha-after+audit')
-  return {dryRun: false, result, backup, txidBefore, txidAfter, auditLog}
 }
