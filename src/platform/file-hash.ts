@@ -7,7 +7,7 @@
  * positioned reads: it never moves the file offset and holds no lock of its
  * own; the caller guarantees the file does not change until the hash is in.
  */
-import {createHash} from 'node:crypto'
+import {createHash, type Hash} from 'node:crypto'
 import * as fs from 'node:fs'
 import {Worker} from 'node:worker_threads'
 
@@ -16,22 +16,30 @@ export const WORKER_HASH_MIN_BYTES = 32 << 20
 
 const CHUNK_BYTES = 1 << 20
 
+/**
+ * The SHA-256 (hex) of an open file from offset 0 to its end, by positioned
+ * reads. Self-contained (it uses only its arguments and Buffer): its source
+ * text is also the worker thread's program (workerSource), so both hash alike.
+ */
+function sha256OfOpenFile(fd: number, readSync: typeof fs.readSync, hash: Hash, chunkBytes: number): string {
+  const buf = Buffer.allocUnsafe(chunkBytes)
+  for (let pos = 0; ; ) {
+    const n = readSync(fd, buf, 0, chunkBytes, pos)
+    if (n === 0) break
+    hash.update(buf.subarray(0, n))
+    pos += n
+  }
+  return hash.digest('hex')
+}
+
 /** The SHA-256 (hex) of a file (a path or an open descriptor, read from offset 0 to its end). */
 export function fileSha256(file: string | number): string {
-  const h = createHash('sha256')
   const fd = typeof file === 'number' ? file : fs.openSync(file, 'r')
   try {
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES)
-    for (let pos = 0; ; ) {
-      const n = fs.readSync(fd, buf, 0, buf.length, pos)
-      if (n === 0) break
-      h.update(buf.subarray(0, n))
-      pos += n
-    }
+    return sha256OfOpenFile(fd, fs.readSync, createHash('sha256'), CHUNK_BYTES)
   } finally {
     if (typeof file !== 'number') fs.closeSync(fd)
   }
-  return h.digest('hex')
 }
 
 /** A hash being computed. */
@@ -44,20 +52,11 @@ export interface FileHashJob {
   readonly threaded: boolean
 }
 
-// The worker's whole program: the same loop as fileSha256, on the descriptor it is given.
-const WORKER_SOURCE = `
+/** The worker's whole program: sha256OfOpenFile on the descriptor it is given (made when a thread starts, not at load). */
+const workerSource = (): string => `
 const {parentPort, workerData} = require('node:worker_threads')
-const fs = require('node:fs')
-const {createHash} = require('node:crypto')
-const h = createHash('sha256')
-const buf = Buffer.allocUnsafe(${CHUNK_BYTES})
-for (let pos = 0; ; ) {
-  const n = fs.readSync(workerData.fd, buf, 0, buf.length, pos)
-  if (n === 0) break
-  h.update(buf.subarray(0, n))
-  pos += n
-}
-parentPort.postMessage(h.digest('hex'))
+const sha256OfOpenFile = ${sha256OfOpenFile.toString()}
+parentPort.postMessage(sha256OfOpenFile(workerData.fd, require('node:fs').readSync, require('node:crypto').createHash('sha256'), ${CHUNK_BYTES}))
 `
 
 /**
@@ -74,7 +73,7 @@ export function startFileSha256(fd: number, opts: {threaded?: boolean} = {}): Fi
   let worker: Worker | undefined
   if (threaded) {
     try {
-      worker = new Worker(fails ? "throw new Error('hash thread failure (test hook)')" : WORKER_SOURCE, {eval: true, workerData: {fd}})
+      worker = new Worker(fails ? "throw new Error('hash thread failure (test hook)')" : workerSource(), {eval: true, workerData: {fd}})
     } catch {
       // no thread to be had (resource limits): hashed here instead
     }
