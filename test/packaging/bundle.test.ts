@@ -31,6 +31,21 @@ function loaded(args: string[]): {files: string[]; builtins: string[]} {
   return {files: [...new Set(files)], builtins: [...new Set(builtins)]}
 }
 
+/**
+ * Node's list of the modules a run loaded (process.moduleLoadList at exit),
+ * for bin/run.js with `args`; `stdout`: a file descriptor for its stdout (a pipe otherwise).
+ */
+function moduleList(args: string[], stdout?: number): string[] {
+  const preload = path.join(tmp, 'module-list.cjs')
+  const out = path.join(tmp, 'module-list.json')
+  fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)))`)
+  const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
+  delete env.NODE_ENV // vitest's NODE_ENV=test makes oclif look for TypeScript sources; users run dist/
+  const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'bin/run.js'), ...args], {encoding: 'utf8', env, ...(stdout !== undefined ? {stdio: ['ignore', stdout, 'pipe']} : {})})
+  expect(r.status, r.stderr).toBe(0)
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as string[]
+}
+
 let tmp: string
 let file: string
 
@@ -61,15 +76,8 @@ describe('start-up', () => {
   })
 
   it('auth list and doctor load no Node module they do not use: not node:perf_hooks (lock deadlines use process.hrtime), not the ES loader', () => {
-    const preload = path.join(tmp, 'module-list.cjs')
-    const out = path.join(tmp, 'module-list.json')
-    fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)))`)
     for (const args of [['auth', 'list', '--bolt-path', file], ['doctor', '--bolt-path', file]]) {
-      const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
-      delete env.NODE_ENV // vitest's NODE_ENV=test makes oclif look for TypeScript sources; users run dist/
-      const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'bin/run.js'), ...args], {encoding: 'utf8', env})
-      expect(r.status, r.stderr).toBe(0)
-      const modules = JSON.parse(fs.readFileSync(out, 'utf8')) as string[]
+      const modules = moduleList(args)
       expect(modules, args[0]).toContain('NativeModule fs') // the list is the real one
       expect(modules.filter((m) => /^NativeModule (perf_hooks|internal\/perf\/performance|crypto)$/.test(m)), args[0]).toEqual([])
       // bin/run.js is CommonJS (bin/package.json): Node's ES loader, with fs/promises and readline, stays unloaded
@@ -108,21 +116,15 @@ describe('start-up', () => {
   })
 
   it('with stdout a file and stderr a pipe, auth list and doctor load neither node:tty nor node:net (oclif measures terminals, checks colour and makes its spinner on first use)', () => {
-    const preload = path.join(tmp, 'module-list-tty.cjs')
-    const out = path.join(tmp, 'module-list-tty.json')
-    fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)))`)
     for (const args of [['auth', 'list', '--bolt-path', file], ['doctor', '--bolt-path', file]]) {
-      const env: NodeJS.ProcessEnv = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
-      delete env.NODE_ENV
       const fd = fs.openSync(path.join(tmp, 'stdout.txt'), 'w')
+      let modules: string[]
       try {
-        const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'bin/run.js'), ...args], {encoding: 'utf8', env, stdio: ['ignore', fd, 'pipe']})
-        expect(r.status, r.stderr).toBe(0)
+        modules = moduleList(args, fd)
       } finally {
         fs.closeSync(fd)
       }
       expect(fs.readFileSync(path.join(tmp, 'stdout.txt'), 'utf8').length, args[0]).toBeGreaterThan(0)
-      const modules = JSON.parse(fs.readFileSync(out, 'utf8')) as string[]
       expect(modules, args[0]).toContain('NativeModule fs')
       expect(modules.filter((m) => /^NativeModule (tty|net)$/.test(m)), args[0]).toEqual([])
     }
