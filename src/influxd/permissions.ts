@@ -291,6 +291,11 @@ const ALL_TOKEN_TYPES: ReadonlySet<string> = new Set(PERMISSION_LEVELS.flatMap((
 /** The fewest distinct permissions a non-custom set has (the all-access set of 2.0). */
 const SMALLEST_SET = Math.min(...[...TYPES_OF_LEVEL.values()].map((t) => 2 * t.size - 1))
 
+/** Whether tokenKind looks at a list of n permissions: a shorter one is custom whatever it holds. */
+export function mayBeOperatorOrAllAccess(n: number): boolean {
+  return n >= SMALLEST_SET
+}
+
 /**
  * classifyToken(...).kind, without the work for the lists that are too short
  * to be any reference set (most custom tokens): what a listing of every

@@ -39,6 +39,17 @@ export class ByteWriter {
     this.off = off
   }
 
+  /** The bytes src[start, end). */
+  range(src: Buffer, start: number, end: number): void {
+    const n = end - start
+    this.ensure(n)
+    const buf = this.buf
+    let off = this.off
+    if (n <= 64) for (let i = start; i < end; i++) buf[off++] = src[i]!
+    else off += src.copy(buf, off, start, end)
+    this.off = off
+  }
+
   /** A string, UTF-8 encoded. */
   text(s: string): void {
     this.ensure(3 * s.length)

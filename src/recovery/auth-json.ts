@@ -2,10 +2,15 @@
  * `auth list --json` and `--format yaml`: one document per token, and the
  * JSON text of it written directly for the streamed listing.
  */
+import type {Tx} from '../bbolt/index.js'
+import {AuthorizationSpans, PERMISSION_INTS, P_ACTION, P_ACTION_END, P_END, P_ID, P_ORG_ID, P_START, P_TYPE, P_TYPE_END, QUOTED_ID_BYTES, scanAuthorization} from '../influxd/authorization-spans.js'
 import {jsonEscapeUnsafe} from '../platform/format.js'
 import type {Permission} from '../influxd/permission.js'
+import {mayBeOperatorOrAllAccess, tokenKind, type TokenKind} from '../influxd/permissions.js'
 import {ByteWriter} from '../platform/byte-writer.js'
-import type {AuthRow} from './list.js'
+import {authRow, matchesAuthFilter, type AuthFilter, type AuthRow} from './list.js'
+import {BytesMemo} from './bytes-memo.js'
+import {authorizationEntries, decodeAuthorizationEntry, readTenants, type Tenants} from './read-model.js'
 
 /** One JSON/YAML object per token, in a stable key order (what `auth list --json` prints for each). */
 export function authDocument(r: AuthRow): Record<string, unknown> {
@@ -223,4 +228,243 @@ export function writeAuthJsonElement(r: AuthRow, w: ByteWriter): boolean {
 export function authJsonElement(r: AuthRow): string | undefined {
   const w = new ByteWriter(4096)
   return writeAuthJsonElement(r, w) ? w.written().toString('utf8') : undefined
+}
+
+/**
+ * `auth list --json` from the records' own bytes. A record exactly as
+ * influxd writes it (scanAuthorization: compact, struct order, printable
+ * ASCII strings, canonical IDs and times) holds its values as they are
+ * printed, quotes included: its element is copied from those bytes, without
+ * decoding the record into objects (100,000 of them were most of the
+ * listing's time). Any other record is decoded and written as before.
+ * Tested against that path on every record it takes.
+ */
+export class AuthRecordJson {
+  private readonly spans = new AuthorizationSpans()
+  private value: Buffer = Buffer.alloc(0)
+  /** the record's kind once computed, and the elements of its permission list when that is long (kind()) */
+  private recordKind: TokenKind | undefined
+  private readonly longList: PermissionElement[] = []
+  /** quoted name bytes (NULL: no such record) by the quoted user or org ID's bytes */
+  private readonly userNames = new BytesMemo<Buffer>()
+  private readonly orgNames = new BytesMemo<Buffer>()
+
+  constructor(private readonly tenants: Pick<Tenants, 'userById' | 'orgById'>, private readonly opts: {redact?: boolean} = {}) {}
+
+  /** Takes value as the record to write: true when it is one this path writes (valid until the next read). */
+  read(value: Buffer): boolean {
+    if (!scanAuthorization(value, this.spans)) return false
+    this.value = value
+    this.recordKind = undefined
+    return true
+  }
+
+  /** Whether the record read passes the listing's filter (what matchesAuthFilter says of its row). */
+  matches(f: AuthFilter): boolean {
+    if (f.id === undefined && f.user === undefined && f.org === undefined && !f.operator) return true
+    const s = this.spans
+    const user = s.userID < 0 ? undefined : this.tenants.userById.get(this.idAt(s.userID))
+    return matchesAuthFilter({id: this.idAt(s.id), userName: user?.name, orgName: this.tenants.orgById.get(this.idAt(s.orgID))?.name, kind: this.kind()}, f)
+  }
+
+  /** Writes the record read as writeAuthJsonElement writes its row. */
+  write(w: ByteWriter): boolean {
+    const s = this.spans
+    const v = this.value
+    w.bytes(ID)
+    w.range(v, s.id, s.id + QUOTED_ID_BYTES)
+    w.bytes(DESCRIPTION)
+    this.string(w, s.description, s.descriptionEnd, s.descriptionEscaped)
+    w.bytes(STATUS)
+    w.bytes(s.status === 'active' ? Q_ACTIVE : Q_INACTIVE)
+    w.bytes(KIND)
+    const kind = this.kind()
+    w.bytes(kind === 'custom' ? Q_CUSTOM : qMemo(kind))
+    w.bytes(TOKEN_STATE)
+    const raw = s.token >= 0 && s.tokenEnd - s.token > 2
+    const hashed = s.hashedToken >= 0 && s.hashedTokenEnd - s.hashedToken > 2
+    w.bytes(raw ? Q_RAW : hashed ? Q_HASHED : Q_NONE)
+    if (raw && !this.opts.redact) {
+      w.bytes(TOKEN)
+      this.string(w, s.token, s.tokenEnd, s.tokenEscaped)
+    }
+    if (hashed) {
+      w.bytes(HASHED_TOKEN)
+      this.string(w, s.hashedToken, s.hashedTokenEnd, s.hashedTokenEscaped)
+    }
+    w.bytes(USER_ID)
+    if (s.userID < 0) {
+      w.bytes(NULL)
+      w.bytes(USER_NAME)
+      w.bytes(NULL)
+    } else {
+      w.range(v, s.userID, s.userID + QUOTED_ID_BYTES)
+      w.bytes(USER_NAME)
+      w.bytes(this.name(this.userNames, this.tenants.userById, s.userID))
+    }
+    w.bytes(ORG_ID)
+    w.range(v, s.orgID, s.orgID + QUOTED_ID_BYTES)
+    w.bytes(ORG_NAME)
+    w.bytes(this.name(this.orgNames, this.tenants.orgById, s.orgID))
+    w.bytes(PERMISSIONS)
+    this.writePermissions(w)
+    w.bytes(CREATED_AT)
+    w.range(v, s.createdAt, s.createdAtEnd)
+    w.bytes(UPDATED_AT)
+    w.range(v, s.updatedAt, s.updatedAtEnd)
+    w.bytes(END)
+    return true
+  }
+
+  /** The string stored at [start, end) as printed: its bytes, or when escaped its decoded value quoted again. */
+  private string(w: ByteWriter, start: number, end: number, escaped: boolean): void {
+    if (!escaped) w.range(this.value, start, end)
+    else w.text(q(JSON.parse(this.value.toString('utf8', start, end)) as string))
+  }
+
+  /** The ID quoted at offset i, without its quotes. */
+  private idAt(i: number): string {
+    return this.value.toString('latin1', i + 1, i + QUOTED_ID_BYTES - 1)
+  }
+
+  /** The quoted name of the user or org whose quoted ID is at offset i, or null. */
+  private name(memo: BytesMemo<Buffer>, byId: ReadonlyMap<string, {name?: string}>, i: number): Buffer {
+    let bytes = memo.get(this.value, i, i + QUOTED_ID_BYTES)
+    if (bytes === undefined) {
+      const name = byId.get(this.idAt(i))?.name
+      bytes = name === undefined ? NULL : Buffer.from(q(name), 'utf8')
+      memo.set(this.value, i, i + QUOTED_ID_BYTES, bytes)
+    }
+    return bytes
+  }
+
+  /** tokenKind of the record read (once a record): its permissions as objects only for a list long enough to be a set. */
+  private kind(): TokenKind {
+    if (this.recordKind !== undefined) return this.recordKind
+    const s = this.spans
+    if (!mayBeOperatorOrAllAccess(s.permissionCount)) return (this.recordKind = 'custom')
+    const list = this.longList
+    list.length = 0
+    const perms: Permission[] = []
+    for (let k = 0; k < s.permissionCount; k++) {
+      const e = this.element(k)
+      list.push(e)
+      perms.push(e.permission)
+    }
+    return (this.recordKind = tokenKind(perms, this.idAt(s.orgID), s.userID < 0 ? undefined : this.idAt(s.userID)))
+  }
+
+  private writePermissions(w: ByteWriter): void {
+    const s = this.spans
+    const n = s.permissionCount
+    if (n === 0) {
+      w.bytes(NO_PERMISSIONS)
+      return
+    }
+    w.bytes(OPEN)
+    if (mayBeOperatorOrAllAccess(n)) {
+      // a long list's elements were looked up for its kind, with their bytes
+      this.kind()
+      const list = this.longList
+      for (let k = 0; k < n; k++) {
+        if (k > 0) w.bytes(COMMA)
+        w.bytes(list[k]!.bytes)
+      }
+      w.bytes(CLOSE)
+      return
+    }
+    const p = s.permissions
+    const v = this.value
+    for (let k = 0; k < n; k++) {
+      if (k > 0) w.bytes(COMMA)
+      const o = k * PERMISSION_INTS
+      w.bytes(P_OPEN)
+      w.range(v, p[o + P_ACTION]!, p[o + P_ACTION_END]!)
+      w.bytes(P_TYPE_TEXT)
+      w.range(v, p[o + P_TYPE]!, p[o + P_TYPE_END]!)
+      const id = p[o + P_ID]!
+      if (id >= 0) {
+        w.bytes(P_ID_TEXT)
+        w.range(v, id, id + QUOTED_ID_BYTES)
+      }
+      const orgID = p[o + P_ORG_ID]!
+      if (orgID >= 0) {
+        w.bytes(P_ORG_ID_TEXT)
+        w.range(v, orgID, orgID + QUOTED_ID_BYTES)
+      }
+      w.bytes(P_CLOSE)
+    }
+    w.bytes(CLOSE)
+  }
+
+  /**
+   * Permission k of the record read, as an object and as its element's
+   * bytes, from a memo by the element's stored bytes: an operator token
+   * repeats the same 40-odd elements, an org's all-access tokens theirs.
+   */
+  private element(k: number): PermissionElement {
+    const p = this.spans.permissions
+    const o = k * PERMISSION_INTS
+    return elements.get(this.value, p[o + P_START]!, p[o + P_END]!) ?? newElement(this.value, p, o)
+  }
+}
+
+/** The memo entry of the permission at o in p (AuthorizationSpans.permissions) of v, made and stored. */
+function newElement(v: Buffer, p: Int32Array, o: number): PermissionElement {
+  const text = (start: number, end: number): string => v.toString('latin1', start + 1, end - 1)
+  const resource: Permission['resource'] = {type: text(p[o + P_TYPE]!, p[o + P_TYPE_END]!)}
+  const id = p[o + P_ID]!
+  if (id >= 0) resource.id = text(id, id + QUOTED_ID_BYTES)
+  const orgID = p[o + P_ORG_ID]!
+  if (orgID >= 0) resource.orgID = text(orgID, orgID + QUOTED_ID_BYTES)
+  const permission: Permission = {action: text(p[o + P_ACTION]!, p[o + P_ACTION_END]!) as Permission['action'], resource}
+  const e = {permission, bytes: Buffer.from(permissionText(permission.action, resource as unknown as Record<string, string | undefined>), 'utf8')}
+  elements.set(v, p[o + P_START]!, p[o + P_END]!, e)
+  return e
+}
+
+interface PermissionElement {
+  permission: Permission
+  bytes: Buffer
+}
+
+/**
+ * AuthRecordJson's memo of permission elements, by their stored bytes:
+ * bounded, at ~0.5 KB an entry, well above an org's all-access set (~45
+ * elements) plus two for each user it names.
+ */
+const ELEMENT_MEMO_LIMIT = 16_384
+const elements = new BytesMemo<PermissionElement>(ELEMENT_MEMO_LIMIT)
+
+const Q_HASHED = b('"hashed"')
+const Q_NONE = b('"none"')
+// a permission element's text around its values (permissionText's)
+const P_OPEN = b('\n      {\n        "action": ')
+const P_TYPE_TEXT = b(',\n        "resource": {\n          "type": ')
+const P_ID_TEXT = b(',\n          "id": ')
+const P_ORG_ID_TEXT = b(',\n          "orgID": ')
+const P_CLOSE = b('\n        }\n      }')
+
+/**
+ * The elements of `auth list --json`, in key order: a record influxd wrote
+ * as AuthRecordJson (the same object each time, holding the record until
+ * the next one is read), any other one as its row. Only those passing the
+ * filter.
+ */
+export function* eachAuthJsonItem(tx: Tx, filter: AuthFilter = {}, opts: {redact?: boolean; entries?: Iterable<{key: Buffer; value: Buffer | null}>} = {}): Generator<AuthRecordJson | AuthRow> {
+  const tenants = readTenants(tx)
+  const fast = new AuthRecordJson(tenants, opts)
+  for (const e of authorizationEntries(tx, opts.entries)) {
+    if (e.value !== null && fast.read(e.value)) {
+      if (fast.matches(filter)) yield fast
+      continue
+    }
+    const row = authRow(decodeAuthorizationEntry(e), tenants, opts)
+    if (matchesAuthFilter(row, filter)) yield row
+  }
+}
+
+/** printJsonArrayBytes's writer for eachAuthJsonItem's elements. */
+export function writeAuthJsonItem(item: AuthRecordJson | AuthRow, w: ByteWriter): boolean {
+  return item instanceof AuthRecordJson ? item.write(w) : writeAuthJsonElement(item, w)
 }

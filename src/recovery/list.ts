@@ -124,7 +124,7 @@ export function filterAuthRows(rows: AuthRow[], f: AuthFilter): AuthRow[] {
   return rows.filter((r) => matchesAuthFilter(r, f))
 }
 
-function matchesAuthFilter(r: AuthRow, f: AuthFilter): boolean {
+export function matchesAuthFilter(r: Pick<AuthRow, 'id' | 'userName' | 'orgName' | 'kind'>, f: AuthFilter): boolean {
   if (f.id !== undefined && r.id.toLowerCase() !== f.id.toLowerCase()) return false
   if (f.user !== undefined && r.userName !== f.user) return false
   if (f.org !== undefined && r.orgName !== f.org) return false

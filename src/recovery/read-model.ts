@@ -105,21 +105,24 @@ function* cursorEntries(tx: Tx): Generator<{key: Buffer; value: Buffer | null}> 
 }
 
 function* decodeAuthorizations(entries: Iterable<{key: Buffer; value: Buffer | null}>): Generator<Decoded<Authorization>> {
-  for (const e of entries) {
-    const key = e.key.toString('utf8')
-    if (e.value === null) {
-      yield {key, error: `bucket ${JSON.stringify(AUTHORIZATIONS)}: ${JSON.stringify(key)} is a nested bucket, not a record`}
-      continue
-    }
-    let d: Decoded<Authorization>
-    try {
-      d = {key, record: readAuthorization(e.value, {bucket: AUTHORIZATIONS, key})}
-    } catch (err) {
-      if (!(err instanceof SchemaError)) throw err
-      d = {key, error: err.message}
-    }
-    yield d
+  for (const e of entries) yield decodeAuthorizationEntry(e)
+}
+
+/** One entry of the token bucket, read-only: its record, or why it is not one. */
+export function decodeAuthorizationEntry(e: {key: Buffer; value: Buffer | null}): Decoded<Authorization> {
+  const key = e.key.toString('utf8')
+  if (e.value === null) return {key, error: `bucket ${JSON.stringify(AUTHORIZATIONS)}: ${JSON.stringify(key)} is a nested bucket, not a record`}
+  try {
+    return {key, record: readAuthorization(e.value, {bucket: AUTHORIZATIONS, key})}
+  } catch (err) {
+    if (!(err instanceof SchemaError)) throw err
+    return {key, error: err.message}
   }
+}
+
+/** The token bucket's entries, from a cursor of tx, or those given (a checked read's). */
+export function authorizationEntries(tx: Tx, entries?: Iterable<{key: Buffer; value: Buffer | null}>): Iterable<{key: Buffer; value: Buffer | null}> {
+  return entries ?? cursorEntries(tx)
 }
 
 export function readModel(tx: Tx, opts: ReadModelOptions = {}): ReadModel {

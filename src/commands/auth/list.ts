@@ -7,8 +7,8 @@ import {AUTHORIZATIONS, ORGANIZATIONS, USERS} from '../../influxd/buckets.js'
 import {requireBuckets} from '../../recovery/read-model.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {formatFlag, renderCSV, renderTable, renderYAML, type Column} from '../../platform/format.js'
-import {authDocument, writeAuthJsonElement} from '../../recovery/auth-json.js'
-import {checkAuthFilter, eachAuthRow, influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
+import {authDocument, eachAuthJsonItem, writeAuthJsonItem} from '../../recovery/auth-json.js'
+import {checkAuthFilter, influxdAuthTable, listAuthorizations, type AuthRow} from '../../recovery/list.js'
 
 const COLUMNS: Column[] = [
   {key: 'id', header: 'ID', minWidth: 16},
@@ -75,7 +75,7 @@ export default class AuthList extends BaseCommand {
         const tx = db.begin(false)
         try {
           requireBuckets(tx, AUTHORIZATIONS)
-          await this.printJsonArrayBytes(eachAuthRow(tx, checkAuthFilter(tx, filter), {redact: flags.redact, entries: streamed?.()}), writeAuthJsonElement, (r) => this.jsonElement(document(r)))
+          await this.printJsonArrayBytes(eachAuthJsonItem(tx, checkAuthFilter(tx, filter), {redact: flags.redact, entries: streamed?.()}), writeAuthJsonItem, (r) => this.jsonElement(document(r as AuthRow)))
         } finally {
           tx.rollback()
         }

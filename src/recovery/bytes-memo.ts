@@ -1,0 +1,39 @@
+/**
+ * A memo keyed by a range of bytes, looked up without making a string of
+ * them: `auth list --json` looks up 600,000 permission elements and 200,000
+ * IDs by their stored bytes, and a string per lookup (made, hashed, then
+ * collected) cost more than the rest of writing them.
+ *
+ * One entry per 32-bit hash of the key (FNV-1a); an entry keeps a copy of
+ * its key and is returned only when the bytes are equal, so a collision is
+ * a miss, never a wrong value. Bounded: full, it starts over.
+ */
+export class BytesMemo<T> {
+  private entries = new Map<number, {key: Buffer; value: T}>()
+
+  constructor(private readonly limit = 4096) {}
+
+  /** The value stored for the bytes v[start, end), or undefined. */
+  get(v: Buffer, start: number, end: number): T | undefined {
+    const e = this.entries.get(fnv1a(v, start, end))
+    if (e === undefined) return undefined
+    const key = e.key
+    const n = end - start
+    if (key.length !== n) return undefined
+    for (let k = 0; k < n; k++) if (key[k] !== v[start + k]) return undefined
+    return e.value
+  }
+
+  /** Stores value for the bytes v[start, end) (a copy of them is kept). */
+  set(v: Buffer, start: number, end: number, value: T): void {
+    if (this.entries.size >= this.limit) this.entries = new Map()
+    this.entries.set(fnv1a(v, start, end), {key: Buffer.from(v.subarray(start, end)), value})
+  }
+}
+
+/** FNV-1a of v[start, end), 32 bits. */
+function fnv1a(v: Buffer, start: number, end: number): number {
+  let h = 0x811c9dc5
+  for (let k = start; k < end; k++) h = Math.imul(h ^ v[k]!, 0x01000193)
+  return h >>> 0
+}
