@@ -244,7 +244,7 @@ export class AuthRecordJson {
   private value: Buffer = Buffer.alloc(0)
   /** the record's kind once computed, and the elements of its permission list when that is long (kind()) */
   private recordKind: TokenKind | undefined
-  private readonly longList: PermissionElement[] = []
+  private longList: readonly PermissionElement[] = []
   /** quoted name bytes (NULL: no such record) by the quoted user or org ID's bytes */
   private readonly userNames = new BytesMemo<Buffer>()
   private readonly orgNames = new BytesMemo<Buffer>()
@@ -338,20 +338,33 @@ export class AuthRecordJson {
     return bytes
   }
 
-  /** tokenKind of the record read (once a record): its permissions as objects only for a list long enough to be a set. */
+  /**
+   * tokenKind of the record read (once a record). A list long enough to be
+   * a set is looked up by its bytes together with the org and user IDs
+   * before it (the kind depends on nothing else): an org's all-access tokens
+   * of one user, and every operator token, repeat the same list.
+   */
   private kind(): TokenKind {
     if (this.recordKind !== undefined) return this.recordKind
     const s = this.spans
-    if (!mayBeOperatorOrAllAccess(s.permissionCount)) return (this.recordKind = 'custom')
-    const list = this.longList
-    list.length = 0
-    const perms: Permission[] = []
-    for (let k = 0; k < s.permissionCount; k++) {
-      const e = this.element(k)
-      list.push(e)
-      perms.push(e.permission)
+    const n = s.permissionCount
+    if (!mayBeOperatorOrAllAccess(n)) return (this.recordKind = 'custom')
+    // orgID, userID and the permissions are adjacent in the record
+    const keyEnd = s.permissions[(n - 1) * PERMISSION_INTS + P_END]!
+    let list = lists.get(this.value, s.orgID, keyEnd)
+    if (list === undefined) {
+      const elementsOfList: PermissionElement[] = []
+      const perms: Permission[] = []
+      for (let k = 0; k < n; k++) {
+        const e = this.element(k)
+        elementsOfList.push(e)
+        perms.push(e.permission)
+      }
+      list = {elements: elementsOfList, kind: tokenKind(perms, this.idAt(s.orgID), s.userID < 0 ? undefined : this.idAt(s.userID))}
+      lists.set(this.value, s.orgID, keyEnd, list)
     }
-    return (this.recordKind = tokenKind(perms, this.idAt(s.orgID), s.userID < 0 ? undefined : this.idAt(s.userID)))
+    this.longList = list.elements
+    return (this.recordKind = list.kind)
   }
 
   private writePermissions(w: ByteWriter): void {
@@ -427,6 +440,14 @@ interface PermissionElement {
   permission: Permission
   bytes: Buffer
 }
+
+interface LongList {
+  elements: readonly PermissionElement[]
+  kind: TokenKind
+}
+
+/** AuthRecordJson's memo of long permission lists with their org and user (a key of ~3 KB, bounded to ~12 MB). */
+const lists = new BytesMemo<LongList>(4096)
 
 /**
  * AuthRecordJson's memo of permission elements, by their stored bytes:
