@@ -4,9 +4,9 @@
  * IDs by their stored bytes, and a string per lookup (made, hashed, then
  * collected) cost more than the rest of writing them.
  *
- * One entry per 32-bit hash of the key (FNV-1a); an entry keeps a copy of
- * its key and is returned only when the bytes are equal, so a collision is
- * a miss, never a wrong value. Bounded: full, it starts over.
+ * One entry per hash of the key (hashOf); an entry keeps a copy of its key
+ * and is returned only when the bytes are equal, so a collision is a miss,
+ * never a wrong value. Bounded: full, it starts over.
  */
 export class BytesMemo<T> {
   private entries = new Map<number, {key: Buffer; value: T}>()
@@ -15,7 +15,7 @@ export class BytesMemo<T> {
 
   /** The value stored for the bytes v[start, end), or undefined. */
   get(v: Buffer, start: number, end: number): T | undefined {
-    const e = this.entries.get(fnv1a(v, start, end))
+    const e = this.entries.get(hashOf(v, start, end))
     if (e === undefined) return undefined
     const key = e.key
     const n = end - start
@@ -29,13 +29,24 @@ export class BytesMemo<T> {
   /** Stores value for the bytes v[start, end) (a copy of them is kept). */
   set(v: Buffer, start: number, end: number, value: T): void {
     if (this.entries.size >= this.limit) this.entries = new Map()
-    this.entries.set(fnv1a(v, start, end), {key: Buffer.from(v.subarray(start, end)), value})
+    this.entries.set(hashOf(v, start, end), {key: Buffer.from(v.subarray(start, end)), value})
   }
 }
 
-/** FNV-1a of v[start, end), 32 bits. */
-function fnv1a(v: Buffer, start: number, end: number): number {
-  let h = 0x811c9dc5
-  for (let k = start; k < end; k++) h = Math.imul(h ^ v[k]!, 0x01000193)
-  return h >>> 0
+/**
+ * FNV-1a of the key's length, its first and last SAMPLE bytes (all of a
+ * short key), as a small integer: a Map keyed by it stays on V8's fast
+ * path. The hash only picks the entry; equality is checked on every byte.
+ */
+export function hashOf(v: Buffer, start: number, end: number): number {
+  let h = Math.imul(0x811c9dc5 ^ (end - start), 0x01000193)
+  if (end - start <= 2 * SAMPLE) {
+    for (let k = start; k < end; k++) h = Math.imul(h ^ v[k]!, 0x01000193)
+  } else {
+    for (let k = start; k < start + SAMPLE; k++) h = Math.imul(h ^ v[k]!, 0x01000193)
+    for (let k = end - SAMPLE; k < end; k++) h = Math.imul(h ^ v[k]!, 0x01000193)
+  }
+  return h & 0x3fffffff
 }
+
+const SAMPLE = 64

@@ -13,7 +13,7 @@ import {AuthRecordJson, authJsonElement} from '../../src/recovery/auth-json.js'
 import {authRow, matchesAuthFilter, type AuthFilter} from '../../src/recovery/list.js'
 import {decodeAuthorizationEntry, type Tenants} from '../../src/recovery/read-model.js'
 import {ByteWriter} from '../../src/platform/byte-writer.js'
-import {BytesMemo} from '../../src/recovery/bytes-memo.js'
+import {BytesMemo, hashOf} from '../../src/recovery/bytes-memo.js'
 
 function rng(seed: number): () => number {
   let x = seed >>> 0
@@ -182,12 +182,8 @@ describe('auth list --json from the record bytes', () => {
 
 describe('BytesMemo', () => {
   it('returns a value only for the very bytes it was stored under, a colliding hash included', () => {
-    // two keys with the same 32-bit hash, found by a birthday search
-    const fnv = (k: Buffer): number => {
-      let h = 0x811c9dc5
-      for (const c of k) h = Math.imul(h ^ c, 0x01000193)
-      return h >>> 0
-    }
+    // two keys with the same hash, found by a birthday search
+    const fnv = (k: Buffer): number => hashOf(k, 0, k.length)
     const r = rng(3)
     const seen = new Map<number, Buffer>()
     let pair: [Buffer, Buffer] | undefined
@@ -208,6 +204,20 @@ describe('BytesMemo', () => {
     expect(memo.get(v, 8, 14)).toBe('b')
     expect(memo.get(v, 2, 8)).toBeUndefined()
     expect(memo.get(v, 2, 7)).toBeUndefined()
+  })
+
+  it('tells long keys apart that differ only where the hash does not look (their middle)', () => {
+    const a = Buffer.alloc(3000, 0x61)
+    const b = Buffer.from(a)
+    b[1500] = 0x62
+    expect(hashOf(a, 0, a.length)).toBe(hashOf(b, 0, b.length))
+    const memo = new BytesMemo<string>()
+    memo.set(a, 0, a.length, 'a')
+    expect(memo.get(b, 0, b.length)).toBeUndefined()
+    expect(memo.get(a, 0, a.length)).toBe('a')
+    const c = Buffer.concat([Buffer.from('x'), b])
+    expect(memo.get(c, 1, c.length)).toBeUndefined()
+    expect(memo.get(Buffer.concat([Buffer.from('x'), a]), 1, a.length + 1)).toBe('a')
   })
 
   it('stays bounded and right past its limit', () => {
