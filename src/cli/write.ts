@@ -30,7 +30,7 @@ import {check} from '../bbolt/check.js'
 import type {Tx} from '../bbolt/tx.js'
 import {inspectAuditLog, openAuditLog, type AuditLog} from '../platform/audit.js'
 import {backupFile, removeAbandonedBackups} from '../platform/backup.js'
-import {fileSha256, startFileSha256} from '../platform/file-hash.js'
+import {fileSha256, startFileSha256, type FileHashJob} from '../platform/file-hash.js'
 import {onInterrupt} from '../platform/interrupt.js'
 import {describeDataPath} from '../platform/lock.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
@@ -98,6 +98,12 @@ export interface WriteOutcome<R> {
   txidAfter: number
   /** the audit log the line went to (null when none was written) */
   auditLog: string | null
+  /**
+   * the file's SHA-256 the line gives as "after" (null when no line was
+   * written): the "before" of a later line about a change made by the same
+   * command (hash-upgrade's scrub), so that the log's hashes chain
+   */
+  fileSha256After: string | null
 }
 
 /** Test-only: INFLUX_RECOVER_TEST_HOOKS=fail-verify makes the post-write verification fail. */
@@ -136,11 +142,12 @@ export async function performWrite<R>(
   plan: WritePlan<R>,
   note: (line: string) => void,
 ): Promise<WriteOutcome<R>> {
+  // a log the caller opened is the caller's to close (it may append to it after the write)
   const log = opts.auditLog ?? prepareAudit(ctx, opts)
   try {
     return await performWriteWith(ctx, opts, plan, note, log)
   } finally {
-    log?.close()
+    if (opts.auditLog === undefined) log?.close()
   }
 }
 
@@ -168,7 +175,7 @@ async function performWriteWith<R>(
       trial.rollback()
     }
     phase('trial')
-    if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore, auditLog: null}
+    if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore, auditLog: null, fileSha256After: null}
   }
 
   if (plan.destructive !== false && !opts.yes) {
@@ -199,14 +206,16 @@ async function performWriteWith<R>(
   }
   phase(opts.backup ? 'backup' : 'sha-before')
   /** `shaAfter`: the file's hash as it is now, when already computed */
+  let lineShaAfter: string | null = null
   const audit = (outcome: 'ok' | 'undone' | 'failed', txidAfter: number, r: R, shaAfter?: string): string | null => {
     if (log === undefined || opts.command === undefined) return null
     const what = plan.audit?.(r) ?? {ids: []}
+    const after = shaAfter ?? fileSha256(fd)
     log.append({
       command: opts.command,
       flags: opts.flags ?? {},
       fileSha256Before: shaBefore!,
-      fileSha256After: shaAfter ?? fileSha256(fd),
+      fileSha256After: after,
       txidBefore,
       txidAfter,
       ids: what.ids,
@@ -215,6 +224,7 @@ async function performWriteWith<R>(
       ...(backup !== null ? {label: plan.label} : {}),
       outcome,
     })
+    lineShaAfter = after
     return log.path
   }
 
@@ -269,9 +279,36 @@ async function performWriteWith<R>(
       note(`warning: the audit line could not be written: ${(err as Error).message}`)
     }
     phase('sha-after+audit')
-    return {dryRun: false, result, backup, txidBefore, txidAfter, auditLog}
+    return {dryRun: false, result, backup, txidBefore, txidAfter, auditLog, fileSha256After: lineShaAfter}
   } finally {
     // whatever ends the write, no thread is left reading the descriptor (a settled one is left alone)
     await shaAfter?.cancel().catch(() => undefined)
+  }
+}
+
+/**
+ * The audit line of a scrub (unused pages and the file's tail zeroed: the
+ * bytes change, no record does), appended to log. `before`: the file's hash
+ * before the scrub (the "after" of the line of the write it follows, so the
+ * log's hashes chain); `hashAfter`: the hash of the file as scrubbed, when
+ * already started (a thread, beside the search that follows a scrub), else
+ * computed here. Returns a warning instead of failing: the scrub is done
+ * whether or not its line could be written.
+ */
+export async function appendScrubAudit(
+  log: AuditLog,
+  line: {command: string; flags: Record<string, unknown>; fd: number; before: string; txidBefore: number; txidAfter: number; outcome: 'ok' | 'failed'; hashAfter?: FileHashJob},
+): Promise<string | undefined> {
+  try {
+    const after = line.hashAfter !== undefined ? await line.hashAfter.result.catch(() => fileSha256(line.fd)) : fileSha256(line.fd)
+    log.append({
+      command: line.command, flags: line.flags, step: 'scrub', fileSha256Before: line.before, fileSha256After: after,
+      txidBefore: line.txidBefore, txidAfter: line.txidAfter, ids: [], backup: null, outcome: line.outcome,
+    })
+    return undefined
+  } catch (err) {
+    return `warning: the audit line of the scrub could not be written: ${(err as Error).message}`
+  } finally {
+    await line.hashAfter?.cancel().catch(() => undefined)
   }
 }

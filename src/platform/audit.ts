@@ -32,8 +32,18 @@ export interface AuditEntry {
   backup?: string | null
   /** why the backup was taken (e.g. "pre-rotate"), when one was */
   label?: string
-  /** ok; undone (verification failed, the previous state is back); failed (verification and the undo failed) */
+  /**
+   * ok; undone (verification failed, the previous state is back); failed
+   * (verification and the undo failed; for a scrub: it stopped part way)
+   */
   outcome: 'ok' | 'undone' | 'failed'
+  /**
+   * 'scrub': the line records the zeroing of unused pages and of the file's
+   * tail (`auth scrub`, or the one `auth hash-upgrade` does after its
+   * write, in a line of its own that follows the write's): no record
+   * changes, the file's bytes do
+   */
+  step?: 'scrub'
 }
 
 export function redactFlags(flags: Record<string, unknown>): Record<string, unknown> {

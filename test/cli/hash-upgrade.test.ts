@@ -201,6 +201,41 @@ describe('auth hash-upgrade', () => {
     expect(sha256(file)).toBe(before)
   })
 
+  it('the audit log chains: the scrub after the write has its own line, whose "before" is the write\'s "after" and whose "after" is the file; the next write starts from it', () => {
+    const file = copy(V29)
+    const sha0 = sha256(file)
+    const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--export', path.join(tmp, 't.yaml'), '--yes', '--no-backup'])
+    expect(r.status, r.stderr).toBe(0)
+    const lines = (): Array<Record<string, unknown>> => fs.readFileSync(path.join(tmp, 'influx-recover.audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const [write, scrub] = lines()
+    expect(lines()).toHaveLength(2)
+    expect(write).toMatchObject({command: 'auth hash-upgrade', fileSha256Before: sha0, outcome: 'ok'})
+    expect(write!.step).toBeUndefined()
+    expect(scrub).toMatchObject({command: 'auth hash-upgrade', step: 'scrub', fileSha256Before: write!.fileSha256After, fileSha256After: sha256(file), ids: [], outcome: 'ok', txidBefore: write!.txidAfter})
+    expect(scrub!.fileSha256After).not.toBe(scrub!.fileSha256Before)
+    // the next write's "before" is the scrub's "after"; a scrub of a clean file still has its line
+    const s = runCli(['auth', 'scrub', '--bolt-path', file])
+    expect(s.status, s.stderr).toBe(0)
+    expect(lines()[2]).toMatchObject({command: 'auth scrub', step: 'scrub', fileSha256Before: scrub!.fileSha256After, fileSha256After: sha256(file), outcome: 'ok'})
+    const c = runCli(['auth', 'create-operator', '--bolt-path', file, '--username', 'testuser', '--org', 'myorg', '--description', 'x', '--yes', '--no-backup', '--json'])
+    expect(c.status, c.stderr).toBe(0)
+    expect(lines()[3]).toMatchObject({command: 'auth create-operator', fileSha256Before: lines()[2]!.fileSha256After, fileSha256After: sha256(file)})
+  })
+
+  it('auth scrub on a thread or not, and with --backup, writes the same chained line', () => {
+    for (const [env, extra] of [[{INFLUX_RECOVER_TEST_HOOKS: 'hash-thread'}, []], [{INFLUX_RECOVER_TEST_HOOKS: 'hash-thread-fails'}, []], [{}, ['--backup']]] as const) {
+      const file = copy(V29)
+      fs.rmSync(path.join(tmp, 'influx-recover.audit.jsonl'), {force: true})
+      expect(runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--skip-export', '--yes', '--no-backup', '--no-scrub']).status).toBe(0)
+      const before = sha256(file)
+      const s = runCli(['auth', 'scrub', '--bolt-path', file, ...extra], {env})
+      expect(s.status, s.stderr).toBe(0)
+      const last = JSON.parse(fs.readFileSync(path.join(tmp, 'influx-recover.audit.jsonl'), 'utf8').trim().split('\n').at(-1)!) as Record<string, unknown>
+      expect(last).toMatchObject({command: 'auth scrub', step: 'scrub', fileSha256Before: before, fileSha256After: sha256(file), outcome: 'ok'})
+      expect(before).not.toBe(sha256(file))
+    }
+  })
+
   it('--no-scrub leaves the tokens findable (doctor FAILs remnants); auth scrub removes them', () => {
     const file = copy(V29)
     const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--skip-export', '--yes', '--no-backup', '--no-scrub'])

@@ -8,7 +8,8 @@ import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
 import {crashPoint, phase} from '../../cli/test-hooks.js'
 import {progressBar} from '../../cli/progress.js'
-import {performWrite, prepareAudit} from '../../cli/write.js'
+import {appendScrubAudit, performWrite, prepareAudit} from '../../cli/write.js'
+import {startFileSha256} from '../../platform/file-hash.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
 import {plaintextCopies} from '../../recovery/doctor.js'
@@ -115,6 +116,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         crashPoint('after-export')
         phase('export')
       }
+      const auditFlags = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false))
       const bar = progressBar('hashing tokens', {json: flags.json || pending <= 1000 || flags['dry-run']})
       const exportNote = (): void => {
         if (exported !== null) this.note(`note: the export ${exported} was made before the write; it still holds the current plaintext of every token`)
@@ -123,7 +125,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         ctx,
         {
           dryRun: flags['dry-run'], yes: confirmed, backup: flags.backup, backupDir: flags['backup-dir'], canPrompt: true,
-          command: 'auth hash-upgrade', flags: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false)), auditLog,
+          command: 'auth hash-upgrade', flags: auditFlags, auditLog,
         },
         {
           label: 'pre-hash-upgrade',
@@ -150,24 +152,45 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
       if (!outcome.dryRun) {
         const secrets = [...new Set([...outcome.result.secrets, ...exportedTokens])]
         if (flags.scrub) {
+          // the scrub changes the file's bytes after the write's audit line:
+          // a line of its own follows, its "before" that line's "after"
+          const txidBefore = db.meta().txid
+          let scrubError: unknown
           try {
             scrubbed = scrub(db, (step) => crashPoint(`scrub-${step}`))
             phase('scrub')
           } catch (err) {
+            scrubError = err
+          }
+          const chained = auditLog !== undefined && outcome.fileSha256After !== null
+          // hashed on a thread beside the search (both only read)
+          const hashAfter = chained ? startFileSha256(ctx.lock.fd) : undefined
+          let hits: ReturnType<typeof findPlaintext> = []
+          try {
+            if (scrubError === undefined) hits = findPlaintext(ctx.lock.fd, secrets, scanProgress)
+            phase('search')
+          } finally {
+            if (chained) {
+              const warning = await appendScrubAudit(auditLog!, {
+                command: 'auth hash-upgrade', flags: auditFlags, fd: ctx.lock.fd, before: outcome.fileSha256After!, txidBefore, txidAfter: db.meta().txid,
+                outcome: scrubError === undefined ? 'ok' : 'failed', hashAfter,
+              })
+              if (warning !== undefined) this.note(warning)
+            }
+          }
+          scanBar.finish()
+          if (scrubError !== undefined) {
             exportNote()
             throw new RecoverError(
-              `the tokens are hashed (txid ${outcome.txidAfter}, verified) but scrubbing the unused pages failed: ${(err as Error).message}; their plaintext may still be readable in ${path}`,
+              `the tokens are hashed (txid ${outcome.txidAfter}, verified) but scrubbing the unused pages failed: ${(scrubError as Error).message}; their plaintext may still be readable in ${path}`,
               ExitCode.VERIFY_FAILED,
               'run "influx-recover auth scrub" on the file once the cause is fixed',
             )
           }
-          const hits = findPlaintext(ctx.lock.fd, secrets, scanProgress)
-          phase('search')
-          scanBar.finish()
           if (hits.length > 0) {
             exportNote()
             throw new RecoverError(
-              `the tokens are hashed (txid ${outcome.txidAfter}) but the plaintext of ${hits.length} token(s) is STILL in ${path} (first at byte offset ${hits[0]!.offset}) after zeroing ${scrubbed.pagesZeroed} unused page(s)`,
+              `the tokens are hashed (txid ${outcome.txidAfter}) but the plaintext of ${hits.length} token(s) is STILL in ${path} (first at byte offset ${hits[0]!.offset}) after zeroing ${scrubbed!.pagesZeroed} unused page(s)`,
               ExitCode.VERIFY_FAILED,
               'do not hand this file on: compact it into a new one ("influx-recover bolt compact") and check it with "influx-recover doctor"',
             )
