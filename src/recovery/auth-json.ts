@@ -446,16 +446,21 @@ interface LongList {
   kind: TokenKind
 }
 
-/** AuthRecordJson's memo of long permission lists with their org and user (a key of ~3 KB, bounded to ~12 MB). */
-const lists = new BytesMemo<LongList>(4096)
+/**
+ * AuthRecordJson's memo of long permission lists with their org and user:
+ * a key of ~3 KB (an all-access list), keys up to 12 MB in all; a value is
+ * an array of references to elements.
+ */
+const lists = new BytesMemo<LongList>(4096, 12 << 20)
 
 /**
  * AuthRecordJson's memo of permission elements, by their stored bytes:
- * bounded, at ~0.5 KB an entry, well above an org's all-access set (~45
- * elements) plus two for each user it names.
+ * entries well above an org's all-access set (~45 elements) plus two for
+ * each user it names; keys (~80 bytes each) up to 4 MB, values (the
+ * element as an object and as text) about three times that.
  */
 const ELEMENT_MEMO_LIMIT = 16_384
-const elements = new BytesMemo<PermissionElement>(ELEMENT_MEMO_LIMIT)
+const elements = new BytesMemo<PermissionElement>(ELEMENT_MEMO_LIMIT, 4 << 20)
 
 const Q_HASHED = b('"hashed"')
 const Q_NONE = b('"none"')

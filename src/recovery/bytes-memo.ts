@@ -6,12 +6,19 @@
  *
  * One entry per hash of the key (hashOf); an entry keeps a copy of its key
  * and is returned only when the bytes are equal, so a collision is a miss,
- * never a wrong value. Bounded: full, it starts over.
+ * never a wrong value. Bounded in entries and in key bytes: full, it starts
+ * over.
  */
 export class BytesMemo<T> {
   private entries = new Map<number, {key: Buffer; value: T}>()
+  private keyBytes = 0
 
-  constructor(private readonly limit = 4096) {}
+  /**
+   * limit: entries; byteLimit: the bytes of all keys kept; a key longer than
+   * a sixteenth of it is not kept (values are the caller's to keep small:
+   * a file of unusual records must not grow the memo past these).
+   */
+  constructor(private readonly limit = 4096, private readonly byteLimit = 4 << 20) {}
 
   /** The value stored for the bytes v[start, end), or undefined. */
   get(v: Buffer, start: number, end: number): T | undefined {
@@ -28,8 +35,15 @@ export class BytesMemo<T> {
 
   /** Stores value for the bytes v[start, end) (a copy of them is kept). */
   set(v: Buffer, start: number, end: number, value: T): void {
-    if (this.entries.size >= this.limit) this.entries = new Map()
+    const n = end - start
+    if (n > this.byteLimit / 16) return
+    if (this.entries.size >= this.limit || this.keyBytes + n > this.byteLimit) {
+      this.entries = new Map()
+      this.keyBytes = 0
+    }
+    // a replaced entry's key stays counted until the next start over (an upper bound)
     this.entries.set(hashOf(v, start, end), {key: Buffer.from(v.subarray(start, end)), value})
+    this.keyBytes += n
   }
 }
 

@@ -220,6 +220,19 @@ describe('BytesMemo', () => {
     expect(memo.get(Buffer.concat([Buffer.from('x'), a]), 1, a.length + 1)).toBe('a')
   })
 
+  it('stays within its key bytes: a long key is not kept, and keys past the budget start it over', () => {
+    const memo = new BytesMemo<number>(1000, 1600)
+    const long = Buffer.alloc(101, 1)
+    memo.set(long, 0, long.length, 1)
+    expect(memo.get(long, 0, long.length)).toBeUndefined()
+    const keys = Array.from({length: 20}, (_, i) => Buffer.alloc(100, i + 2))
+    for (const [i, k] of keys.entries()) memo.set(k, 0, k.length, i)
+    // 16 keys of 100 bytes fit; the 17th started over
+    expect(memo.get(keys[15]!, 0, 100)).toBeUndefined()
+    expect(memo.get(keys[16]!, 0, 100)).toBe(16)
+    expect(memo.get(keys[19]!, 0, 100)).toBe(19)
+  })
+
   it('stays bounded and right past its limit', () => {
     const memo = new BytesMemo<number>(100)
     const keys = Array.from({length: 1000}, (_, i) => Buffer.from(`key${i}`))
