@@ -30,7 +30,7 @@ import {check} from '../bbolt/check.js'
 import type {Tx} from '../bbolt/tx.js'
 import {inspectAuditLog, openAuditLog, type AuditLog} from '../platform/audit.js'
 import {backupFile, removeAbandonedBackups} from '../platform/backup.js'
-import {fileSha256, startFileSha256, type FileHashJob} from '../platform/file-hash.js'
+import {fileSha256, prepareFileSha256, type FileHashJob} from '../platform/file-hash.js'
 import {onInterrupt} from '../platform/interrupt.js'
 import {describeDataPath} from '../platform/lock.js'
 import {ExitCode, RecoverError, UsageError} from '../errors.js'
@@ -81,6 +81,16 @@ export interface WritePlan<R> {
   /** ids and token fingerprints for the audit line */
   audit?: (result: R) => AuditDescription
   /**
+   * Work on the file that belongs to the write and follows its verified
+   * commit, outside the transaction (hash-upgrade's scrub and its search):
+   * `change` may change the file's bytes, `read` only reads it, beside the
+   * audit line's hash of the file as changed. The line is written after
+   * both, its "after" the file as they left it, so the log's hashes chain
+   * from one command to the next; an error of either is thrown once the
+   * line is written. Not run by a dry run or after a failed verification.
+   */
+  finish?: {change: (result: R) => void; read?: (result: R) => void}
+  /**
    * false: no rolled-back trial run before the real one (a dry run still is
    * one). For plans whose preconditions the command already checked and whose
    * apply is expensive: a failing apply still writes nothing (its transaction
@@ -98,15 +108,13 @@ export interface WriteOutcome<R> {
   txidAfter: number
   /** the audit log the line went to (null when none was written) */
   auditLog: string | null
-  /**
-   * the file's SHA-256 the line gives as "after" (null when no line was
-   * written): the "before" of a later line about a change made by the same
-   * command (hash-upgrade's scrub), so that the log's hashes chain
-   */
-  fileSha256After: string | null
 }
 
-/** Test-only: INFLUX_RECOVER_TEST_HOOKS=fail-verify makes the post-write verification fail. */
+/**
+ * Test-only: INFLUX_RECOVER_TEST_HOOKS=fail-verify makes the post-write
+ * verification fail; fail-finish makes a plan's finish fail once it changed
+ * the file.
+ */
 function testHook(name: string): boolean {
   return (process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',').includes(name)
 }
@@ -175,7 +183,7 @@ async function performWriteWith<R>(
       trial.rollback()
     }
     phase('trial')
-    if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore, auditLog: null, fileSha256After: null}
+    if (opts.dryRun) return {dryRun: true, result, backup: null, txidBefore, txidAfter: txidBefore, auditLog: null}
   }
 
   if (plan.destructive !== false && !opts.yes) {
@@ -206,16 +214,14 @@ async function performWriteWith<R>(
   }
   phase(opts.backup ? 'backup' : 'sha-before')
   /** `shaAfter`: the file's hash as it is now, when already computed */
-  let lineShaAfter: string | null = null
   const audit = (outcome: 'ok' | 'undone' | 'failed', txidAfter: number, r: R, shaAfter?: string): string | null => {
     if (log === undefined || opts.command === undefined) return null
     const what = plan.audit?.(r) ?? {ids: []}
-    const after = shaAfter ?? fileSha256(fd)
     log.append({
       command: opts.command,
       flags: opts.flags ?? {},
       fileSha256Before: shaBefore!,
-      fileSha256After: after,
+      fileSha256After: shaAfter ?? fileSha256(fd),
       txidBefore,
       txidAfter,
       ids: what.ids,
@@ -224,7 +230,6 @@ async function performWriteWith<R>(
       ...(backup !== null ? {label: plan.label} : {}),
       outcome,
     })
-    lineShaAfter = after
     return log.path
   }
 
@@ -232,8 +237,12 @@ async function performWriteWith<R>(
   result = db.update((tx) => plan.apply(tx))
   phase('commit')
   const txidAfter = db.meta().txid
-  // the audit line's hash of the file as written, beside the checks below (which only read)
-  const shaAfter = log !== undefined && opts.command !== undefined ? startFileSha256(fd) : undefined
+  // the audit line's hash of the file as written, beside the checks below (which only read);
+  // with a finish, of the file as finished (started once it has changed it)
+  const audited = log !== undefined && opts.command !== undefined
+  // a finish's thread is started now, beside the checks, and begins once the finish changed the file
+  const shaAfter = audited ? prepareFileSha256(fd) : undefined
+  if (plan.finish === undefined) shaAfter?.go()
   try {
     const failures: string[] = []
     if (txidAfter !== txidBefore + 1) failures.push(`txid is ${txidAfter} after the commit, expected ${txidBefore + 1}`)
@@ -270,16 +279,33 @@ async function performWriteWith<R>(
         backup ? `the backup taken before the write is ${backup}` : undefined,
       )
     }
+    // the finish's error, thrown once the line is written (the commit stands, verified)
+    let finishError: unknown
+    if (plan.finish !== undefined) {
+      try {
+        plan.finish.change(result)
+        if (testHook('fail-finish')) throw new RecoverError('the finish failed (test hook)', ExitCode.VERIFY_FAILED)
+      } catch (err) {
+        finishError = err
+      }
+      shaAfter?.go()
+      try {
+        if (finishError === undefined) plan.finish.read?.(result)
+      } catch (err) {
+        finishError = err
+      }
+    }
     let auditLog: string | null = null
     try {
       // a thread that failed leaves it to audit(), which hashes the file here
-      auditLog = audit('ok', txidAfter, result, await shaAfter?.result.catch(() => undefined))
+      auditLog = audit('ok', db.meta().txid, result, await shaAfter?.result.catch(() => undefined))
     } catch (err) {
       // The write itself succeeded and is verified: say so rather than fail it.
       note(`warning: the audit line could not be written: ${(err as Error).message}`)
     }
     phase('sha-after+audit')
-    return {dryRun: false, result, backup, txidBefore, txidAfter, auditLog, fileSha256After: lineShaAfter}
+    if (finishError !== undefined) throw finishError
+    return {dryRun: false, result, backup, txidBefore, txidAfter, auditLog}
   } finally {
     // whatever ends the write, no thread is left reading the descriptor (a settled one is left alone)
     await shaAfter?.cancel().catch(() => undefined)
@@ -287,11 +313,10 @@ async function performWriteWith<R>(
 }
 
 /**
- * The audit line of a scrub (unused pages and the file's tail zeroed: the
- * bytes change, no record does), appended to log. `before`: the file's hash
- * before the scrub (the "after" of the line of the write it follows, so the
- * log's hashes chain); `hashAfter`: the hash of the file as scrubbed, when
- * already started (a thread, beside the search that follows a scrub), else
+ * The audit line of `auth scrub` (unused pages and the file's tail zeroed:
+ * the bytes change, no record does), appended to log. `before`: the file's
+ * hash before the scrub; `hashAfter`: the hash of the file as scrubbed, when
+ * already started (a thread, beside the checks that follow the scrub), else
  * computed here. Returns a warning instead of failing: the scrub is done
  * whether or not its line could be written.
  */

@@ -34,14 +34,13 @@ export interface AuditEntry {
   label?: string
   /**
    * ok; undone (verification failed, the previous state is back); failed
-   * (verification and the undo failed; for a scrub: it stopped part way)
+   * (verification and the undo failed; for auth scrub: it stopped part way)
    */
   outcome: 'ok' | 'undone' | 'failed'
   /**
-   * 'scrub': the line records the zeroing of unused pages and of the file's
-   * tail (`auth scrub`, or the one `auth hash-upgrade` does after its
-   * write, in a line of its own that follows the write's): no record
-   * changes, the file's bytes do
+   * 'scrub': the line records `auth scrub`'s zeroing of unused pages and of
+   * the file's tail: no record changes, the file's bytes do (hash-upgrade's
+   * own scrub is part of its write: its line follows it)
    */
   step?: 'scrub'
 }

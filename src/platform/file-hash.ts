@@ -52,11 +52,17 @@ export interface FileHashJob {
   readonly threaded: boolean
 }
 
-/** The worker's whole program: sha256OfOpenFile on the descriptor it is given (made when a thread starts, not at load). */
+/**
+ * The worker's whole program: sha256OfOpenFile on the descriptor it is given
+ * (made when a thread starts, not at load); a deferred one first waits for a
+ * message saying the file is ready.
+ */
 const workerSource = (): string => `
 const {parentPort, workerData} = require('node:worker_threads')
 const sha256OfOpenFile = ${sha256OfOpenFile.toString()}
-parentPort.postMessage(sha256OfOpenFile(workerData.fd, require('node:fs').readSync, require('node:crypto').createHash('sha256'), ${CHUNK_BYTES}))
+const run = () => parentPort.postMessage(sha256OfOpenFile(workerData.fd, require('node:fs').readSync, require('node:crypto').createHash('sha256'), ${CHUNK_BYTES}))
+if (workerData.deferred) parentPort.once('message', run)
+else run()
 `
 
 /**
@@ -65,28 +71,57 @@ parentPort.postMessage(sha256OfOpenFile(workerData.fd, require('node:fs').readSy
  * The file must not change until `result` settles or `cancel()` returns.
  */
 export function startFileSha256(fd: number, opts: {threaded?: boolean} = {}): FileHashJob {
+  return spawnFileSha256(fd, opts.threaded, false)
+}
+
+/** A hash whose thread is started ahead (its start-up is ~60 ms) and told when to begin. */
+export interface DeferredFileHash extends FileHashJob {
+  /** begins hashing the file as it is now; the file must not change until `result` settles */
+  go(): void
+}
+
+/**
+ * startFileSha256, with the thread started now and the hashing when go() is
+ * called: for a file about to change once more before its hash is wanted.
+ */
+export function prepareFileSha256(fd: number, opts: {threaded?: boolean} = {}): DeferredFileHash {
+  return spawnFileSha256(fd, opts.threaded, true)
+}
+
+function spawnFileSha256(fd: number, threadedOpt: boolean | undefined, deferred: boolean): DeferredFileHash {
   // INFLUX_RECOVER_TEST_HOOKS=hash-thread: every file on a thread (tests use small files);
   // hash-thread-fails: the thread throws instead of answering
   const hooks = (process.env.INFLUX_RECOVER_TEST_HOOKS ?? '').split(',')
   const fails = hooks.includes('hash-thread-fails')
-  const threaded = opts.threaded ?? (hooks.includes('hash-thread') || fails || fs.fstatSync(fd).size >= WORKER_HASH_MIN_BYTES)
+  const threaded = threadedOpt ?? (hooks.includes('hash-thread') || fails || fs.fstatSync(fd).size >= WORKER_HASH_MIN_BYTES)
   let worker: Worker | undefined
   if (threaded) {
     try {
-      worker = new Worker(fails ? "throw new Error('hash thread failure (test hook)')" : workerSource(), {eval: true, workerData: {fd}})
+      worker = new Worker(fails ? "throw new Error('hash thread failure (test hook)')" : workerSource(), {eval: true, workerData: {fd, deferred}})
     } catch {
       // no thread to be had (resource limits): hashed here instead
     }
   }
   if (worker === undefined) {
-    let result: Promise<string>
-    try {
-      result = Promise.resolve(fileSha256(fd))
-    } catch (err) {
-      result = Promise.reject(err)
-      result.catch(() => undefined) // seen by whoever awaits it
+    let resolveHere: (hex: string) => void = () => undefined
+    let rejectHere: (err: unknown) => void = () => undefined
+    const result = new Promise<string>((resolve, reject) => {
+      resolveHere = resolve
+      rejectHere = reject
+    })
+    result.catch(() => undefined) // seen by whoever awaits it
+    let begun = false
+    const go = (): void => {
+      if (begun) return
+      begun = true
+      try {
+        resolveHere(fileSha256(fd))
+      } catch (err) {
+        rejectHere(err)
+      }
     }
-    return {result, cancel: async () => undefined, threaded: false}
+    if (!deferred) go()
+    return {result, cancel: async () => undefined, threaded: false, go}
   }
   const started = worker
   let settled = false
@@ -106,9 +141,15 @@ export function startFileSha256(fd: number, opts: {threaded?: boolean} = {}): Fi
     })
   })
   result.catch(() => undefined) // a cancelled or failed job rejects whether or not anyone awaits it
+  let told = !deferred
   return {
     result,
     threaded: true,
+    go: () => {
+      if (told || settled) return
+      told = true
+      started.postMessage('go')
+    },
     cancel: async () => {
       if (!settled) await started.terminate()
     },

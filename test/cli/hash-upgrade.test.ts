@@ -201,25 +201,47 @@ describe('auth hash-upgrade', () => {
     expect(sha256(file)).toBe(before)
   })
 
-  it('the audit log chains: the scrub after the write has its own line, whose "before" is the write\'s "after" and whose "after" is the file; the next write starts from it', () => {
+  it('the audit log chains: hash-upgrade\'s line follows its scrub ("after" is the file as left); auth scrub has its line; each "before" is the last "after"', () => {
     const file = copy(V29)
     const sha0 = sha256(file)
     const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--export', path.join(tmp, 't.yaml'), '--yes', '--no-backup'])
     expect(r.status, r.stderr).toBe(0)
     const lines = (): Array<Record<string, unknown>> => fs.readFileSync(path.join(tmp, 'influx-recover.audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
-    const [write, scrub] = lines()
-    expect(lines()).toHaveLength(2)
-    expect(write).toMatchObject({command: 'auth hash-upgrade', fileSha256Before: sha0, outcome: 'ok'})
+    expect(lines()).toHaveLength(1)
+    const [write] = lines()
+    expect(write).toMatchObject({command: 'auth hash-upgrade', fileSha256Before: sha0, fileSha256After: sha256(file), outcome: 'ok'})
     expect(write!.step).toBeUndefined()
-    expect(scrub).toMatchObject({command: 'auth hash-upgrade', step: 'scrub', fileSha256Before: write!.fileSha256After, fileSha256After: sha256(file), ids: [], outcome: 'ok', txidBefore: write!.txidAfter})
-    expect(scrub!.fileSha256After).not.toBe(scrub!.fileSha256Before)
-    // the next write's "before" is the scrub's "after"; a scrub of a clean file still has its line
+    // a scrub of a scrubbed file still changes nothing a later line would miss: it has its line
     const s = runCli(['auth', 'scrub', '--bolt-path', file])
     expect(s.status, s.stderr).toBe(0)
-    expect(lines()[2]).toMatchObject({command: 'auth scrub', step: 'scrub', fileSha256Before: scrub!.fileSha256After, fileSha256After: sha256(file), outcome: 'ok'})
+    expect(lines()[1]).toMatchObject({command: 'auth scrub', step: 'scrub', fileSha256Before: write!.fileSha256After, fileSha256After: sha256(file), ids: [], outcome: 'ok'})
     const c = runCli(['auth', 'create-operator', '--bolt-path', file, '--username', 'testuser', '--org', 'myorg', '--description', 'x', '--yes', '--no-backup', '--json'])
     expect(c.status, c.stderr).toBe(0)
-    expect(lines()[3]).toMatchObject({command: 'auth create-operator', fileSha256Before: lines()[2]!.fileSha256After, fileSha256After: sha256(file)})
+    expect(lines()[2]).toMatchObject({command: 'auth create-operator', fileSha256Before: lines()[1]!.fileSha256After, fileSha256After: sha256(file)})
+  })
+
+  it('hash-upgrade --no-scrub: the line\'s "after" is the file as committed; on a thread or not', () => {
+    for (const env of [{INFLUX_RECOVER_TEST_HOOKS: 'hash-thread'}, {INFLUX_RECOVER_TEST_HOOKS: 'hash-thread-fails'}, {}] as Array<Record<string, string>>) {
+      const file = copy(V29)
+      fs.rmSync(path.join(tmp, 'influx-recover.audit.jsonl'), {force: true})
+      const before = sha256(file)
+      expect(runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--skip-export', '--yes', '--no-backup', '--no-scrub'], {env}).status).toBe(0)
+      const line = JSON.parse(fs.readFileSync(path.join(tmp, 'influx-recover.audit.jsonl'), 'utf8')) as Record<string, unknown>
+      expect(line).toMatchObject({command: 'auth hash-upgrade', fileSha256Before: before, fileSha256After: sha256(file), outcome: 'ok'})
+    }
+  })
+
+  it('a failing finish (after the scrub) exits 6 after the line is written for the file as left; the hashed state stands', () => {
+    const file = copy(V29)
+    const before = sha256(file)
+    const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--skip-export', '--yes', '--no-backup'], {env: {INFLUX_RECOVER_TEST_HOOKS: 'fail-finish'}})
+    expect(r.status).toBe(6)
+    expect(errorLines(r.stderr).error).toMatch(/the finish failed/)
+    const line = JSON.parse(fs.readFileSync(path.join(tmp, 'influx-recover.audit.jsonl'), 'utf8')) as Record<string, unknown>
+    expect(line).toMatchObject({command: 'auth hash-upgrade', fileSha256Before: before, fileSha256After: sha256(file), outcome: 'ok'})
+    expect(getRaw(file, 'authorizationsv1', CUSTOM)).toBe(GOLDEN)
+    expect(containsAny(file, TOKENS)).toEqual([])
+    oracleCheck(file)
   })
 
   it('auth scrub on a thread or not, and with --backup, writes the same chained line', () => {

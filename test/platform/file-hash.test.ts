@@ -7,7 +7,7 @@ import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {fileSha256, startFileSha256, WORKER_HASH_MIN_BYTES} from '../../src/platform/file-hash.js'
+import {fileSha256, prepareFileSha256, startFileSha256, WORKER_HASH_MIN_BYTES} from '../../src/platform/file-hash.js'
 import {makeTempDir, removeDir} from './helpers.js'
 
 describe('file hash', () => {
@@ -39,6 +39,29 @@ describe('file hash', () => {
       expect(await there.result).toBe(expected())
       // a small file is hashed on the spot unless asked otherwise
       expect(startFileSha256(fd).threaded).toBe(content.length >= WORKER_HASH_MIN_BYTES)
+    } finally {
+      fs.closeSync(fd)
+    }
+  })
+
+  it('prepared ahead: hashes the file as it is when told to go, not as it was when the thread started', async () => {
+    const fd = fs.openSync(file, 'r+')
+    try {
+      for (const threaded of [true, false]) {
+        const job = prepareFileSha256(fd, {threaded})
+        expect(job.threaded).toBe(threaded)
+        // the thread is up before the file changes
+        await new Promise((r) => setTimeout(r, 200))
+        content[12345] = content[12345]! ^ 0xff
+        fs.writeSync(fd, content, 12345, 1, 12345)
+        job.go()
+        job.go() // a second go changes nothing
+        expect(await job.result).toBe(expected())
+      }
+      // cancelled before it was told to go: rejects, never answers
+      const idle = prepareFileSha256(fd, {threaded: true})
+      await idle.cancel()
+      await expect(idle.result).rejects.toThrow(/stopped|before it finished|terminat/i)
     } finally {
       fs.closeSync(fd)
     }

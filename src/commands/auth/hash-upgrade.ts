@@ -8,14 +8,13 @@ import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
 import {crashPoint, phase} from '../../cli/test-hooks.js'
 import {progressBar} from '../../cli/progress.js'
-import {appendScrubAudit, performWrite, prepareAudit} from '../../cli/write.js'
-import {startFileSha256} from '../../platform/file-hash.js'
+import {performWrite, prepareAudit} from '../../cli/write.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
 import {plaintextCopies} from '../../recovery/doctor.js'
 import {addToExport, EXPORT_FORMATS, exportSealed, exportToFile, type ExportDocument, type ExportFormat} from '../../recovery/export.js'
 import {encryptFlags, seal, sealedNote, sealingFromFlags} from '../../cli/encryption.js'
-import {applyHashUpgrade, findPlaintext, planHashUpgrade, scrub, verifyHashUpgrade, type ScrubReport} from '../../recovery/hash-upgrade.js'
+import {applyHashUpgrade, findPlaintext, planHashUpgrade, scrub, verifyHashUpgrade, type HashUpgradeResult, type ScrubReport} from '../../recovery/hash-upgrade.js'
 import {authRow} from '../../recovery/list.js'
 import {escapeControls} from '../../platform/format.js'
 import {readTenants} from '../../recovery/read-model.js'
@@ -121,6 +120,43 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
       const exportNote = (): void => {
         if (exported !== null) this.note(`note: the export ${exported} was made before the write; it still holds the current plaintext of every token`)
       }
+      const scanBar = progressBar('searching the whole file for plaintext', {json: flags.json})
+      const scanProgress = (d: number, t: number): void => scanBar.update(d, t)
+      const secretsOf = (r: HashUpgradeResult): string[] => [...new Set([...r.secrets, ...exportedTokens])]
+      let scrubbed = null as ScrubReport | null
+      let remaining = 0
+      // with --scrub, the scrub and the search belong to the write: its audit
+      // line follows them, so its "after" is the file as they left it
+      const finish = flags.scrub
+        ? {
+            change: (): void => {
+              bar.finish()
+              crashPoint('after-commit')
+              try {
+                scrubbed = scrub(db, (step) => crashPoint(`scrub-${step}`))
+                phase('scrub')
+              } catch (err) {
+                throw new RecoverError(
+                  `the tokens are hashed (txid ${db.meta().txid}, verified) but scrubbing the unused pages failed: ${(err as Error).message}; their plaintext may still be readable in ${path}`,
+                  ExitCode.VERIFY_FAILED,
+                  'run "influx-recover auth scrub" on the file once the cause is fixed',
+                )
+              }
+            },
+            read: (r: HashUpgradeResult): void => {
+              const hits = findPlaintext(ctx.lock.fd, secretsOf(r), scanProgress)
+              phase('search')
+              scanBar.finish()
+              if (hits.length > 0) {
+                throw new RecoverError(
+                  `the tokens are hashed (txid ${db.meta().txid}) but the plaintext of ${hits.length} token(s) is STILL in ${path} (first at byte offset ${hits[0]!.offset}) after zeroing ${scrubbed!.pagesZeroed} unused page(s)`,
+                  ExitCode.VERIFY_FAILED,
+                  'do not hand this file on: compact it into a new one ("influx-recover bolt compact") and check it with "influx-recover doctor"',
+                )
+              }
+            },
+          }
+        : undefined
       const outcome = await performWrite(
         ctx,
         {
@@ -136,69 +172,20 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
           apply: (tx) => applyHashUpgrade(tx, plan, (n, total) => bar.update(n, total)),
           verify: verifyHashUpgrade,
           audit: (r) => ({ids: r.hashed.map((h) => h.id), tokenFingerprints: r.hashed.map((h) => h.fingerprint)}),
+          finish,
         },
         (line) => this.note(line),
       ).catch((err: unknown) => {
         bar.finish()
+        scanBar.finish()
         exportNote()
         throw err
       })
       bar.finish()
-      const scanBar = progressBar('searching the whole file for plaintext', {json: flags.json})
-      const scanProgress = (d: number, t: number): void => scanBar.update(d, t)
-      let scrubbed: ScrubReport | null = null
-      let remaining = 0
-      if (!outcome.dryRun) crashPoint('after-commit')
-      if (!outcome.dryRun) {
-        const secrets = [...new Set([...outcome.result.secrets, ...exportedTokens])]
-        if (flags.scrub) {
-          // the scrub changes the file's bytes after the write's audit line:
-          // a line of its own follows, its "before" that line's "after"
-          const txidBefore = db.meta().txid
-          let scrubError: unknown
-          try {
-            scrubbed = scrub(db, (step) => crashPoint(`scrub-${step}`))
-            phase('scrub')
-          } catch (err) {
-            scrubError = err
-          }
-          const chained = auditLog !== undefined && outcome.fileSha256After !== null
-          // hashed on a thread beside the search (both only read)
-          const hashAfter = chained ? startFileSha256(ctx.lock.fd) : undefined
-          let hits: ReturnType<typeof findPlaintext> = []
-          try {
-            if (scrubError === undefined) hits = findPlaintext(ctx.lock.fd, secrets, scanProgress)
-            phase('search')
-          } finally {
-            if (chained) {
-              const warning = await appendScrubAudit(auditLog!, {
-                command: 'auth hash-upgrade', flags: auditFlags, fd: ctx.lock.fd, before: outcome.fileSha256After!, txidBefore, txidAfter: db.meta().txid,
-                outcome: scrubError === undefined ? 'ok' : 'failed', hashAfter,
-              })
-              if (warning !== undefined) this.note(warning)
-            }
-          }
-          scanBar.finish()
-          if (scrubError !== undefined) {
-            exportNote()
-            throw new RecoverError(
-              `the tokens are hashed (txid ${outcome.txidAfter}, verified) but scrubbing the unused pages failed: ${(scrubError as Error).message}; their plaintext may still be readable in ${path}`,
-              ExitCode.VERIFY_FAILED,
-              'run "influx-recover auth scrub" on the file once the cause is fixed',
-            )
-          }
-          if (hits.length > 0) {
-            exportNote()
-            throw new RecoverError(
-              `the tokens are hashed (txid ${outcome.txidAfter}) but the plaintext of ${hits.length} token(s) is STILL in ${path} (first at byte offset ${hits[0]!.offset}) after zeroing ${scrubbed!.pagesZeroed} unused page(s)`,
-              ExitCode.VERIFY_FAILED,
-              'do not hand this file on: compact it into a new one ("influx-recover bolt compact") and check it with "influx-recover doctor"',
-            )
-          }
-        } else {
-          remaining = findPlaintext(ctx.lock.fd, secrets, scanProgress).length
-          scanBar.finish()
-        }
+      if (!outcome.dryRun && finish === undefined) {
+        crashPoint('after-commit')
+        remaining = findPlaintext(ctx.lock.fd, secretsOf(outcome.result), scanProgress).length
+        scanBar.finish()
       }
       return {outcome, exported, scrubbed, remaining}
     })
