@@ -21,6 +21,8 @@
 import {isUtf8} from 'node:buffer'
 
 import {canonicalGoTime} from './gotime.js'
+import type {Permission} from './permission.js'
+import type {Authorization} from './records.js'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -303,4 +305,62 @@ function scanPermissions(v: Buffer, i: number, s: AuthorizationSpans): number {
     s.permissionCount = count
     return i + 1
   }
+}
+
+/** The value of the string at [start, end) (quotes included): its bytes, or decoded when it holds escapes or other UTF-8. */
+function stringAt(v: Buffer, start: number, end: number, escaped: boolean): string {
+  return escaped ? (JSON.parse(v.toString('utf8', start, end)) as string) : v.toString('latin1', start + 1, end - 1)
+}
+
+/**
+ * The record scanned into s, as decodeAuthorization decodes it (without
+ * `source`): fresh objects, members in the decoder's order.
+ */
+export function authorizationFromSpans(v: Buffer, s: AuthorizationSpans): Authorization {
+  const id = (at: number): string => v.toString('latin1', at + 1, at + QUOTED_ID_BYTES - 1)
+  const a = {kind: 'authorization', id: id(s.id)} as Authorization
+  if (s.token >= 0) a.token = stringAt(v, s.token, s.tokenEnd, s.tokenEscaped)
+  if (s.hashedToken >= 0) a.hashedToken = stringAt(v, s.hashedToken, s.hashedTokenEnd, s.hashedTokenEscaped)
+  a.status = s.status
+  a.description = stringAt(v, s.description, s.descriptionEnd, s.descriptionEscaped)
+  a.orgID = id(s.orgID)
+  if (s.userID >= 0) a.userID = id(s.userID)
+  const permissions: Permission[] = []
+  const p = s.permissions
+  for (let k = 0; k < s.permissionCount; k++) {
+    const o = k * PERMISSION_INTS
+    const resource: Permission['resource'] = {type: v.toString('latin1', p[o + P_TYPE]! + 1, p[o + P_TYPE_END]! - 1)}
+    if (p[o + P_ID]! >= 0) resource.id = id(p[o + P_ID]!)
+    if (p[o + P_ORG_ID]! >= 0) resource.orgID = id(p[o + P_ORG_ID]!)
+    permissions.push({action: v.toString('latin1', p[o + P_ACTION]! + 1, p[o + P_ACTION_END]! - 1) as Permission['action'], resource})
+  }
+  a.permissions = permissions
+  a.createdAt = v.toString('latin1', s.createdAt + 1, s.createdAtEnd - 1)
+  a.updatedAt = v.toString('latin1', s.updatedAt + 1, s.updatedAtEnd - 1)
+  a.unknownKeys = []
+  return a
+}
+
+/**
+ * The record influxd 2.9 writes when it hashes the raw token record
+ * scanned into s: its bytes with the token member replaced by
+ * `"hashedToken":<hash>` (the token follows the id in Go's order); undefined
+ * when the record has no token or already a hashedToken member.
+ */
+export function spliceHashAt(v: Buffer, s: Pick<AuthorizationSpans, 'id' | 'token' | 'tokenEnd' | 'hashedToken'>, quotedHash: string): Buffer | undefined {
+  if (s.token < 0 || s.tokenEnd - s.token <= 2 || s.hashedToken >= 0) return undefined
+  const idEnd = s.id + QUOTED_ID_BYTES
+  const n = quotedHash.length
+  // a hash is ASCII (an identifier and base64): its characters are its bytes
+  let ascii = true
+  for (let i = 0; i < n; i++) if (quotedHash.charCodeAt(i) > 0x7f) ascii = false
+  const hashBytes = ascii ? n : Buffer.byteLength(quotedHash)
+  const out = Buffer.allocUnsafe(idEnd + HASHED_TOKEN.length + hashBytes + v.length - s.tokenEnd)
+  let at = v.copy(out, 0, 0, idEnd)
+  for (let i = 0; i < HASHED_TOKEN.length; i++) out[at++] = HASHED_TOKEN[i]!
+  if (ascii) for (let i = 0; i < n; i++) out[at++] = quotedHash.charCodeAt(i)
+  else at += out.write(quotedHash, at, 'utf8')
+  at += v.copy(out, at, s.tokenEnd)
+  if (at !== out.length) throw new Error(`spliceHashAt: ${at} bytes written, ${out.length} expected`)
+  return out
 }

@@ -6,7 +6,8 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {DB} from '../../src/bbolt/index.js'
-import {encodeAuthorization, type Authorization, type DecodedRecord, type Organization, type User} from '../../src/influxd/records.js'
+import {decodeAuthorization, encodeAuthorization, hashedRecordBytes, readAuthorization, readAuthorizationForHashing, type Authorization, type DecodedRecord, type Organization, type User} from '../../src/influxd/records.js'
+import {SchemaError} from '../../src/influxd/errors.js'
 import {allAccessPermissions, operatorPermissions} from '../../src/influxd/permissions.js'
 import type {Permission} from '../../src/influxd/permission.js'
 import {AuthRecordJson, authJsonElement} from '../../src/recovery/auth-json.js'
@@ -51,6 +52,7 @@ const FILTERS: AuthFilter[] = [{}, {user: 'admin'}, {org: 'acme'}, {operator: tr
  * (and its filtering against matchesAuthFilter's) before it is returned.
  */
 function viaBytes(value: Buffer, redact = false): string | undefined {
+  checkReaders(value)
   const fast = new AuthRecordJson(tenants, {redact})
   if (!fast.read(value)) return undefined
   const row = authRow(decodeAuthorizationEntry({key: Buffer.from('k'), value}), tenants, {redact})
@@ -60,6 +62,40 @@ function viaBytes(value: Buffer, redact = false): string | undefined {
   expect(got, value.toString('utf8')).toBe(authJsonElement(row))
   for (const f of FILTERS) expect(fast.matches(f), `${JSON.stringify(f)} ${value.toString('utf8')}`).toBe(matchesAuthFilter(row, f))
   return got
+}
+
+/**
+ * readAuthorization (which reads a record influxd wrote from its spans)
+ * gives exactly what the full decoder gives, members in the same order, or
+ * the same error; hashing it gives the bytes of decoding, dropping the token,
+ * setting hashedToken and encoding.
+ */
+function checkReaders(value: Buffer): void {
+  let want: Authorization | string
+  try {
+    const d = decodeAuthorization(value) as Authorization
+    delete d.source
+    want = d
+  } catch (err) {
+    if (!(err instanceof SchemaError)) throw err
+    want = err.message
+  }
+  let got: Authorization | string
+  try {
+    got = readAuthorization(value)
+  } catch (err) {
+    if (!(err instanceof SchemaError)) throw err
+    got = err.message
+  }
+  const show = (a: Authorization | string): string => (typeof a === 'string' ? a : JSON.stringify(a) + Object.keys(a).join())
+  expect(show(got), value.toString('utf8')).toBe(show(want))
+  if (typeof want === 'string' || want.token === undefined || want.token === '') return
+  // every kind of character the splice writes: escaped by goQuote, ASCII, other UTF-8
+  const hash = '$influxdb2-sha256$<&>\u2028é'
+  const expected = encodeAuthorization({...(decodeAuthorization(value) as Authorization), token: undefined, hashedToken: hash} as Authorization)
+  expect(readAuthorizationForHashing(value).hashed(hash).toString('utf8'), value.toString('utf8')).toBe(expected.toString('utf8'))
+  const spliced = hashedRecordBytes(value, hash)
+  if (spliced !== undefined && want.hashedToken === undefined) expect(spliced.toString('utf8')).toBe(expected.toString('utf8'))
 }
 
 const base: Authorization = {
