@@ -232,12 +232,13 @@ export function authJsonElement(r: AuthRow): string | undefined {
 
 /**
  * `auth list --json` from the records' own bytes. A record exactly as
- * influxd writes it (scanAuthorization: compact, struct order, printable
- * ASCII strings, canonical IDs and times) holds its values as they are
- * printed, quotes included: its element is copied from those bytes, without
- * decoding the record into objects (100,000 of them were most of the
- * listing's time). Any other record is decoded and written as before.
- * Tested against that path on every record it takes.
+ * influxd writes it (scanAuthorization: compact, struct order, canonical
+ * IDs and times) holds its values as they are printed, quotes included: its
+ * element is copied from those bytes, without decoding the record into
+ * objects (100,000 of them were most of the listing's time); only a string
+ * with escapes or non-ASCII characters is decoded, alone. Any other record
+ * is decoded and written as before. Tested against that path on every
+ * record it takes.
  */
 export class AuthRecordJson {
   private readonly spans = new AuthorizationSpans()
