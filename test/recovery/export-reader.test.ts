@@ -10,7 +10,7 @@ import * as path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {compareExport, renderExport, type ExportDocument} from '../../src/recovery/export.js'
-import {EXPORT_FORMATS, ExportReadError, parseCsv, parseEnv, readExport, readTokenInput} from '../../src/recovery/export-reader.js'
+import {EXPORT_FORMATS, ExportReadError, parseCsv, parseEnv, readExport, readTokenInput, yamlPlainSafe, yamlPlainSafeByPattern} from '../../src/recovery/export-reader.js'
 import {makeTempDir, removeDir} from '../helpers/cli.js'
 
 /** Values that break naive readers: line breaks, quotes, shell syntax, escapes, non-ASCII, controls. */
@@ -182,5 +182,33 @@ describe('readTokenInput: what restore-plaintext accepts', () => {
     expect(() => readTokenInput(Buffer.from([0x5b, 0x5d, 0xff]))).toThrow(/not valid UTF-8/)
     // a BOM is not part of the text
     expect(readTokenInput(`\ufeff${JSON.stringify([{id: '0a00000000000001', token: 't'}])}`).format).toBe('json')
+  })
+})
+
+describe('yamlPlainSafe', () => {
+  it('says what its two patterns say, for every short string over the characters that matter and 50,000 random ones', () => {
+    const alphabet = ['a', 'Y', 'e', 'x', 'o', 'b', 'n', 'N', '0', '1', '9', '_', '$', '=', '/', '+', '.', '-', ' ', ':', '"', 'é', 'i', 'f']
+    const check = (s: string): void => {
+      if (yamlPlainSafe(s) !== yamlPlainSafeByPattern(s)) expect(yamlPlainSafe(s), JSON.stringify(s)).toBe(yamlPlainSafeByPattern(s))
+    }
+    const words = ['', 'y', 'n', 'yes', 'No', 'ON', 'off', 'true', 'False', 'NULL', 'nulls', 'truex', '.inf', '.NaN', '0x1F', '0o17', '0b101', '1e5', '1.5e-3', '1_000',
+      '12', '1.', '$', '_', 'a', 'myorg', 'admin', 'custom', 'active', 'sha256', 'operator', '0ad455bf370c8000', 'SYAJUNsMazG-LMImy0QkvABa98wfy5h-Bb0G84mft2Dl5pT60h1RHQ7lPVNAoW-5nh0db0dIYTTleGLzs1X0MA==',
+      '$influxdb2-sha256$tNQn4VbAQgEgHYEptCwkeC6ov2uYZfzIGj6jRH_-eWI=', '-1', '+1', 'a b', 'é']
+    for (const w of words) check(w)
+    // every string of up to 3 characters over the alphabet
+    const rec = (prefix: string, depth: number): void => {
+      check(prefix)
+      if (depth === 0) return
+      for (const c of alphabet) rec(prefix + c, depth - 1)
+    }
+    rec('', 3)
+    let x = 7
+    const r = (): number => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32)
+    for (let i = 0; i < 50_000; i++) {
+      const n = 1 + Math.floor(r() * 12)
+      let s = ''
+      for (let k = 0; k < n; k++) s += alphabet[Math.floor(r() * alphabet.length)]!
+      check(s)
+    }
   })
 })
