@@ -326,19 +326,23 @@ export function authorizationFromSpans(v: Buffer, s: AuthorizationSpans): Author
   a.orgID = id(s.orgID)
   if (s.userID >= 0) a.userID = id(s.userID)
   const permissions: Permission[] = []
-  const p = s.permissions
-  for (let k = 0; k < s.permissionCount; k++) {
-    const o = k * PERMISSION_INTS
-    const resource: Permission['resource'] = {type: v.toString('latin1', p[o + P_TYPE]! + 1, p[o + P_TYPE_END]! - 1)}
-    if (p[o + P_ID]! >= 0) resource.id = id(p[o + P_ID]!)
-    if (p[o + P_ORG_ID]! >= 0) resource.orgID = id(p[o + P_ORG_ID]!)
-    permissions.push({action: v.toString('latin1', p[o + P_ACTION]! + 1, p[o + P_ACTION_END]! - 1) as Permission['action'], resource})
-  }
+  for (let k = 0; k < s.permissionCount; k++) permissions.push(permissionAt(v, s.permissions, k * PERMISSION_INTS))
   a.permissions = permissions
   a.createdAt = v.toString('latin1', s.createdAt + 1, s.createdAtEnd - 1)
   a.updatedAt = v.toString('latin1', s.updatedAt + 1, s.updatedAtEnd - 1)
   a.unknownKeys = []
   return a
+}
+
+/** The permission whose spans are at o in p (AuthorizationSpans.permissions) of v, as a fresh object. */
+export function permissionAt(v: Buffer, p: Int32Array, o: number): Permission {
+  const text = (start: number, end: number): string => v.toString('latin1', start + 1, end - 1)
+  const resource: Permission['resource'] = {type: text(p[o + P_TYPE]!, p[o + P_TYPE_END]!)}
+  const id = p[o + P_ID]!
+  if (id >= 0) resource.id = text(id, id + QUOTED_ID_BYTES)
+  const orgID = p[o + P_ORG_ID]!
+  if (orgID >= 0) resource.orgID = text(orgID, orgID + QUOTED_ID_BYTES)
+  return {action: text(p[o + P_ACTION]!, p[o + P_ACTION_END]!) as Permission['action'], resource}
 }
 
 /**

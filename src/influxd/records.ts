@@ -1099,9 +1099,9 @@ function spliceHash(buf: Buffer, a: Authorization, hash: string): Buffer | undef
  */
 export function readAuthorizationForHashing(value: Uint8Array, options?: DecodeOptions): {record: Authorization; hashed: (hash: string) => Buffer} {
   const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-  if (scanAuthorization(buf, SPANS)) {
-    authorizationDecodes++
-    const record = authorizationFromSpans(buf, SPANS)
+  const spanned = spannedAuthorization(buf)
+  if (spanned !== undefined) {
+    const record = spanned
     // what the splice needs, kept past the next scan into SPANS
     const spans = {id: SPANS.id, token: SPANS.token, tokenEnd: SPANS.tokenEnd, hashedToken: SPANS.hashedToken}
     return {

@@ -3,7 +3,7 @@
  * JSON text of it written directly for the streamed listing.
  */
 import type {Tx} from '../bbolt/index.js'
-import {AuthorizationSpans, PERMISSION_INTS, P_ACTION, P_ACTION_END, P_END, P_ID, P_ORG_ID, P_START, P_TYPE, P_TYPE_END, QUOTED_ID_BYTES, scanAuthorization} from '../influxd/authorization-spans.js'
+import {AuthorizationSpans, permissionAt, PERMISSION_INTS, P_ACTION, P_ACTION_END, P_END, P_ID, P_ORG_ID, P_START, P_TYPE, P_TYPE_END, QUOTED_ID_BYTES, scanAuthorization} from '../influxd/authorization-spans.js'
 import {jsonEscapeUnsafe} from '../platform/format.js'
 import type {Permission} from '../influxd/permission.js'
 import {mayBeOperatorOrAllAccess, tokenKind, type TokenKind} from '../influxd/permissions.js'
@@ -425,14 +425,8 @@ export class AuthRecordJson {
 
 /** The memo entry of the permission at o in p (AuthorizationSpans.permissions) of v, made and stored. */
 function newElement(v: Buffer, p: Int32Array, o: number): PermissionElement {
-  const text = (start: number, end: number): string => v.toString('latin1', start + 1, end - 1)
-  const resource: Permission['resource'] = {type: text(p[o + P_TYPE]!, p[o + P_TYPE_END]!)}
-  const id = p[o + P_ID]!
-  if (id >= 0) resource.id = text(id, id + QUOTED_ID_BYTES)
-  const orgID = p[o + P_ORG_ID]!
-  if (orgID >= 0) resource.orgID = text(orgID, orgID + QUOTED_ID_BYTES)
-  const permission: Permission = {action: text(p[o + P_ACTION]!, p[o + P_ACTION_END]!) as Permission['action'], resource}
-  const e = {permission, bytes: Buffer.from(permissionText(permission.action, resource as unknown as Record<string, string | undefined>), 'utf8')}
+  const permission = permissionAt(v, p, o)
+  const e = {permission, bytes: Buffer.from(permissionText(permission.action, permission.resource as unknown as Record<string, string | undefined>), 'utf8')}
   elements.set(v, p[o + P_START]!, p[o + P_END]!, e)
   return e
 }

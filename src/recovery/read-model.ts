@@ -94,7 +94,7 @@ export function readTenants(tx: Tx): Tenants {
  * ctx.streamed, the same snapshot as tx), instead of a cursor of tx.
  */
 export function* eachAuthorization(tx: Tx, entries?: Iterable<{key: Buffer; value: Buffer | null}>): Generator<Decoded<Authorization>> {
-  yield* decodeAuthorizations(entries ?? cursorEntries(tx))
+  yield* decodeAuthorizations(authorizationEntries(tx, entries))
 }
 
 function* cursorEntries(tx: Tx): Generator<{key: Buffer; value: Buffer | null}> {

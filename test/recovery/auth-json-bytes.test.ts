@@ -15,18 +15,7 @@ import {authRow, matchesAuthFilter, type AuthFilter} from '../../src/recovery/li
 import {decodeAuthorizationEntry, type Tenants} from '../../src/recovery/read-model.js'
 import {ByteWriter} from '../../src/platform/byte-writer.js'
 import {BytesMemo, hashOf} from '../../src/recovery/bytes-memo.js'
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0
-  return () => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x / 2 ** 32
-  }
-}
+import {rng} from '../helpers/model.js'
 
 const ORG = 'dd7cd2292f6e974a'
 const ORG2 = '0000000000000001'

@@ -4,7 +4,8 @@ import {BaseCommand, jsonFlag} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {check} from '../../bbolt/check.js'
-import {appendScrubAudit, prepareAudit} from '../../cli/write.js'
+import {appendScrubAudit} from '../../cli/write.js'
+import {openAuditLog} from '../../platform/audit.js'
 import {backupFile} from '../../platform/backup.js'
 import {fileSha256, startFileSha256} from '../../platform/file-hash.js'
 import {ExitCode, RecoverError} from '../../errors.js'
@@ -32,16 +33,13 @@ The data in use is not changed. No backup is made unless --backup is given: a ba
   async run(): Promise<void> {
     const {flags} = await this.parse(AuthScrub)
     this.jsonMode = flags.json
-    const line = (fd: number, before: string, txidBefore: number) => ({
-      command: 'auth scrub', flags: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false)), fd, before, txidBefore,
-    })
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const res = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true, hashBefore: !flags.backup}, async (ctx) => {
       const pre = check(ctx.db)
       if (!pre.ok) throw new RecoverError(`refusing to scrub: ${path} does not pass the consistency check (first: ${pre.problems[0]})`, ExitCode.CORRUPT, 'run "influx-recover bolt check FILE"')
       // checked before anything changes; the scrub changes the file's bytes, so it has its line
-      const auditLog = prepareAudit(ctx, {dryRun: false, command: 'auth scrub'})
-      ctx.onClose(() => auditLog?.close())
+      const auditLog = openAuditLog(ctx.realPath)
+      ctx.onClose(() => auditLog.close())
       const fd = ctx.lock.fd
       let backup: string | null = null
       let shaBefore: string | undefined
@@ -53,24 +51,26 @@ The data in use is not changed. No backup is made unless --backup is given: a ba
       }
       shaBefore ??= ctx.shaBefore !== undefined ? await ctx.shaBefore.result.catch(() => fileSha256(fd)) : fileSha256(fd)
       const before = hashedTokenRemnants(ctx.db)
-      const txidBefore = ctx.db.meta().txid
+      const line = {
+        command: 'auth scrub', flags: Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false)), fd, before: shaBefore, txidBefore: ctx.db.meta().txid,
+      }
       let scrubbed: ScrubReport
       try {
         scrubbed = scrub(ctx.db)
       } catch (err) {
-        const warning = auditLog === undefined ? undefined : await appendScrubAudit(auditLog, {...line(fd, shaBefore, txidBefore), txidAfter: ctx.db.meta().txid, outcome: 'failed'})
+        const warning = await appendScrubAudit(auditLog, {...line, txidAfter: ctx.db.meta().txid, outcome: 'failed'})
         if (warning !== undefined) this.note(warning)
         throw err
       }
       // the line's hash of the file as scrubbed, beside the checks below (which only read)
-      const hashAfter = auditLog === undefined ? undefined : startFileSha256(fd)
+      const hashAfter = startFileSha256(fd)
       let post: ReturnType<typeof check>
       let remnants: string[]
       try {
         post = check(ctx.db)
         remnants = post.ok ? hashedTokenRemnants(ctx.db) : []
       } finally {
-        const warning = auditLog === undefined ? undefined : await appendScrubAudit(auditLog, {...line(fd, shaBefore, txidBefore), txidAfter: ctx.db.meta().txid, outcome: 'ok', hashAfter})
+        const warning = await appendScrubAudit(auditLog, {...line, txidAfter: ctx.db.meta().txid, outcome: 'ok', hashAfter})
         if (warning !== undefined) this.note(warning)
       }
       if (!post.ok) throw new RecoverError(`the file does not pass the consistency check after scrubbing: ${post.problems[0]}`, ExitCode.VERIFY_FAILED, backup ? `the backup is ${backup}` : undefined)
