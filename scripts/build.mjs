@@ -28,6 +28,8 @@
  *  - dist/guard-run.cjs: `guard run` alone (src/cli/guard-run.ts), without
  *    oclif: it runs before every influxd start, and bin/run.js loads only it
  *    for that command (the export writer and the age library on first use).
+ *  - dist/export-worker.cjs: the program of hash-upgrade's export thread
+ *    (src/cli/export-worker.ts), which the CLI starts from beside itself.
  *  - dist/licenses.txt: the licence of every package in the bundle.
  *
  * The native lock addon (fs-ext-extra-prebuilt) stays a real dependency,
@@ -290,7 +292,7 @@ function lazyFileName(file, taken) {
   return name
 }
 
-function lazyPlugin(lazyFiles) {
+function lazyPlugin(lazyFiles, {builtins = true} = {}) {
   const lazyRe = new RegExp(`^(${LAZY_PACKAGES.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`)
   return {
     name: 'lazy-modules',
@@ -298,7 +300,7 @@ function lazyPlugin(lazyFiles) {
       // Node's modules loaded on first use
       b.onResolve({filter: /^(node:)?[a-z_/]+$/}, (args) => {
         const name = args.path.replace(/^node:/, '')
-        if (!LAZY_BUILTINS.includes(name) || args.namespace === 'builtin') return undefined // the stand-in's own require()
+        if (!builtins || !LAZY_BUILTINS.includes(name) || args.namespace === 'builtin') return undefined // the stand-in's own require()
         return {path: name, namespace: 'builtin'}
       })
       b.onResolve({filter: /^(node:)?(fs|path|os|process)$/}, (args) => {
@@ -388,9 +390,19 @@ export async function build() {
       outfile: path.join(out, 'guard-run.cjs'),
       plugins: [lazyPlugin(lazyFiles)],
     })
+    // hash-upgrade's export thread (src/cli/export-thread.ts): its program, beside the bundle
+    const exportWorker = await esbuild.build({
+      ...common,
+      entryPoints: [path.join(ROOT, 'src/cli/export-worker.ts')],
+      format: 'cjs',
+      supported: {'dynamic-import': false},
+      outfile: path.join(out, 'export-worker.cjs'),
+      // Node's modules as they are: a stand-in's parentPort is not a MessagePort (its methods refuse it)
+      plugins: [lazyPlugin(lazyFiles, {builtins: false})],
+    })
     // BUILD_METAFILE=FILE: what the bundle is made of (esbuild's metafile, for https://esbuild.github.io/analyze/)
     if (process.env.BUILD_METAFILE) fs.writeFileSync(process.env.BUILD_METAFILE, JSON.stringify(main.metafile))
-    const metas = [main.metafile, guard.metafile]
+    const metas = [main.metafile, guard.metafile, exportWorker.metafile]
     for (const [file, name] of lazyFiles) {
       const r = await esbuild.build({
         ...common,

@@ -98,6 +98,14 @@ export interface WritePlan<R> {
    * backup may then have been taken for nothing. Default true.
    */
   trial?: boolean
+  /**
+   * Work the write must wait for before it changes anything (hash-upgrade's
+   * export, written and checked on another thread): awaited before the
+   * backup is taken when there is one, else once the transaction is built,
+   * just before its commit. A failure writes nothing (the transaction is
+   * rolled back). Not run by a dry run.
+   */
+  ready?: () => Promise<void>
 }
 
 export interface WriteOutcome<R> {
@@ -197,6 +205,8 @@ async function performWriteWith<R>(
   let backup: string | null = null
   let shaBefore: string | undefined
   try {
+    // a backup is a copy of the file to be changed: taken once the change is sure to be tried
+    if (opts.backup) await plan.ready?.()
     const removed = opts.backup ? [] : await removeAbandonedBackups(dirname(ctx.realPath), basename(ctx.realPath))
     if (opts.backup) {
       const b = await backupFile({fd, path, realPath: ctx.realPath}, {dir: opts.backupDir, label: plan.label})
@@ -234,7 +244,19 @@ async function performWriteWith<R>(
   }
 
   ctx.lock.assertHeld()
-  result = db.update((tx) => plan.apply(tx))
+  const tx = db.begin(true)
+  // a wait for ready() lets a signal in: until the commit, the file is as it was
+  const stopWaitInterrupt = plan.ready !== undefined && !opts.backup ? onInterrupt(() => `nothing was written to ${describeDataPath(path, ctx.realPath)}`) : undefined
+  try {
+    result = plan.apply(tx)
+    if (!opts.backup) await plan.ready?.()
+  } catch (err) {
+    tx.rollback()
+    throw err
+  } finally {
+    stopWaitInterrupt?.()
+  }
+  tx.commit()
   phase('commit')
   const txidAfter = db.meta().txid
   // the audit line's hash of the file as written, beside the checks below (which only read);

@@ -11,6 +11,7 @@
  * listed under `notExportable` (yaml/json), as rows with `exportable` false
  * and no token (csv), or as comments (env).
  */
+import {createHash} from 'node:crypto'
 import {dirname} from 'node:path'
 
 import type {Tx} from '../bbolt/index.js'
@@ -242,15 +243,20 @@ export interface ExportResult {
   text: string
 }
 
+/** What an export file's writer hands over: YAML as pieces of UTF-8, any other format as text. */
+export type ExportBytes = string | Buffer | readonly Buffer[]
+
 /**
- * Writes `bytes` to the new file `path` (0600, never overwriting, no link
- * followed), fsyncs it and its directory, then runs `check` on the file as
- * written, read back through the descriptor it was written with. Problems
- * from the check (or from reading back) remove the file and exit 6 with
- * `failure(first problem, count)`.
+ * The second of writeProven's steps, through a new file already open (the
+ * caller opened it exclusively and keeps it): writes `bytes` from offset 0,
+ * fsyncs the file and its directory, then runs `check` on the file as
+ * written, read back through the same descriptor. Returns the check's
+ * problems (one when it cannot read back); a failed write throws, as a
+ * RecoverError (a full disk is exit 7). Discarding the file is the caller's.
+ * Needs nothing but the descriptor and the path: the hash-upgrade export's
+ * thread runs it (cli/export-thread.ts).
  */
-function writeProven(path: string, bytes: string | Buffer | readonly Buffer[], what: string, check: (file: SideFile) => string[], failure: (first: string, count: number) => string): void {
-  const file = openSideFile(path, {what, how: 'exclusive', readBack: true})
+export function writeAndCheck(file: SideFile, bytes: ExportBytes, check: (file: SideFile) => string[]): string[] {
   try {
     if (typeof bytes === 'string' || Buffer.isBuffer(bytes)) file.write(bytes, 0)
     else {
@@ -262,23 +268,75 @@ function writeProven(path: string, bytes: string | Buffer | readonly Buffer[], w
     }
     file.sync()
   } catch (err) {
-    file.discard()
     const code = (err as {code?: string}).code
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw diskFull(`writing the export ${path}`, err)
-    throw new RecoverError(`cannot write ${path}: ${(err as Error).message}`)
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw diskFull(`writing the export ${file.path}`, err)
+    throw new RecoverError(`cannot write ${file.path}: ${(err as Error).message}`)
   }
-  syncDir(dirname(path))
+  syncDir(dirname(file.path))
+  try {
+    return check(file)
+  } catch (err) {
+    return [`the export cannot be read back: ${(err as Error).message}`]
+  }
+}
+
+/** Opens the new file of writeProven: exclusively, 0600, readable through its descriptor (the read-back), no link followed. */
+export function openExportFile(path: string, what = 'export'): SideFile {
+  return openSideFile(path, {what, how: 'exclusive', readBack: true})
+}
+
+/**
+ * Writes `bytes` to the new file `path` (0600, never overwriting, no link
+ * followed), fsyncs it and its directory, then runs `check` on the file as
+ * written, read back through the descriptor it was written with. Problems
+ * from the check (or from reading back) remove the file and exit 6 with
+ * `failure(first problem, count)`.
+ */
+function writeProven(path: string, bytes: ExportBytes, what: string, check: (file: SideFile) => string[], failure: (first: string, count: number) => string): void {
+  const file = openExportFile(path, what)
   let problems: string[]
   try {
-    problems = check(file)
+    problems = writeAndCheck(file, bytes, check)
   } catch (err) {
-    problems = [`the export cannot be read back: ${(err as Error).message}`]
+    file.discard()
+    throw err
   }
+  settleProven(file, problems, failure)
+}
+
+/** The last of writeProven's steps: a file with problems is discarded (exit 6), one without is closed. */
+export function settleProven(file: SideFile, problems: readonly string[], failure: (first: string, count: number) => string = exportMismatch): void {
   if (problems.length > 0) {
     file.discard()
-    throw new RecoverError(`${failure(problems[0]!, problems.length)}; ${path} was deleted`, ExitCode.VERIFY_FAILED)
+    throw new RecoverError(`${failure(problems[0]!, problems.length)}; ${file.path} was deleted`, ExitCode.VERIFY_FAILED)
   }
   file.close()
+}
+
+/** The message of an export that does not match the database. */
+export function exportMismatch(first: string, n: number): string {
+  return `the export does not match the database: ${first}${n > 1 ? ` (+${n - 1} more)` : ''}`
+}
+
+/** The bytes an export file gets: YAML (hash-upgrade's and export's default) rendered in pieces, written one after another. */
+export function renderExportBytes(doc: ExportDocument, format: ExportFormat): ExportBytes {
+  return format === 'yaml' ? renderExportYamlPieces(doc) : renderExport(doc, format)
+}
+
+/**
+ * The check of an export file as written: its mode, then the file parsed
+ * and compared with what `current()` reads from the database (both through
+ * descriptors, whatever the file's name names by then).
+ */
+export function exportFileCheck(format: ExportFormat, current: () => ExportDocument): (file: SideFile) => string[] {
+  return (file) => {
+    const expected = current()
+    const modeIssue = modeProblem(file.stat(), 0o600, file.path)
+    const problems = modeIssue === undefined ? [] : [modeIssue]
+    problems.push(...compareExport(readExport(file.readAll(), format), expected))
+    if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
+    return problems
+  }
 }
 
 /**
@@ -288,19 +346,28 @@ function writeProven(path: string, bytes: string | Buffer | readonly Buffer[], w
  * descriptor and removed, and the error exits 6.
  */
 export function exportToFile(path: string, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, what = 'export'): ExportResult {
-  // YAML (hash-upgrade's and export's default) goes to the file as bytes rendered in pieces, written one after another
-  const bytes = format === 'yaml' ? renderExportYamlPieces(doc) : renderExport(doc, format)
-  writeProven(path, bytes, what, (file) => {
-    // the database now, then the file as written: both through descriptors, whatever its name names by then
-    const expected = current()
-    const modeIssue = modeProblem(file.stat(), 0o600, path)
-    const problems = modeIssue === undefined ? [] : [modeIssue]
-    problems.push(...compareExport(readExport(file.readAll(), format), expected))
-    if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
-    return problems
-  }, (first, n) => `the export does not match the database: ${first}${n > 1 ? ` (+${n - 1} more)` : ''}`)
+  const bytes = renderExportBytes(doc, format)
+  writeProven(path, bytes, what, exportFileCheck(format, current), exportMismatch)
   // the text only if a caller asks for it (a file's callers do not)
-  return {doc, path, get text() { return typeof bytes === 'string' ? bytes : Buffer.concat(bytes).toString('utf8') }}
+  return {doc, path, get text() { return typeof bytes === 'string' ? bytes : Buffer.isBuffer(bytes) ? bytes.toString('utf8') : Buffer.concat(bytes).toString('utf8') }}
+}
+
+/**
+ * The tokens of an export, as a SHA-256 (hex) of each one's id and token in
+ * order, each string preceded by its length: equal for two lists of the same
+ * tokens under the same ids in the same order, whoever read them.
+ */
+export function exportedTokensDigest(entries: Iterable<{id: string; token: string}>): string {
+  const h = createHash('sha256')
+  let text = ''
+  for (const {id, token} of entries) {
+    text += `${id.length}:${id}${token.length}:${token}`
+    if (text.length >= 1 << 16) {
+      h.update(text, 'utf8')
+      text = ''
+    }
+  }
+  return h.update(text, 'utf8').digest('hex')
 }
 
 /**

@@ -90,6 +90,7 @@ describe('npm pack', () => {
       'bin/load-cli.cjs',
       'bin/package.json',
       'bin/run.js',
+      'dist/export-worker.cjs',
       'dist/guard-run.cjs',
       'dist/influx-recover.cjs',
       'dist/influx-recover.cjs.v8cache',
@@ -186,6 +187,18 @@ describe('npm install -g of the tarball: offline, empty cache, no toolchain', ()
     const doctor = cli(['doctor', '--bolt-path', file])
     expect(doctor.status).toBe(0)
     expect(doctor.stdout).not.toMatch(/^FAIL/m)
+  })
+
+  it('auth hash-upgrade writes its export on the thread the installed program starts (dist/export-worker.cjs beside the bundle)', () => {
+    const copy = copyInto(fixture('influxd-v2.8-v2.9.bolt'), cwd, 'hash.bolt')
+    const args = ['auth', 'hash-upgrade', '--bolt-path', copy, '--export', path.join(cwd, 'hash.yaml'), '--yes', '--no-backup']
+    // a thread that dies proves the thread is the one used (without one, the export would be made on the main thread)
+    const dies = run(bin(), args, cwd, {...bareEnv(toolless, cwd), INFLUX_RECOVER_TEST_HOOKS: 'export-thread-fails'}, 60_000)
+    expect(dies.status).toBe(1)
+    expect(dies.stderr).toMatch(/^Error: the export thread stopped: export thread failure \(test hook\)/)
+    const ok = cli(args)
+    expect(ok.status, ok.stderr).toBe(0)
+    expect(ok.stderr).toContain(`exported 2 token(s) to ${path.join(cwd, 'hash.yaml')}`)
   })
 
   it('without a loadable lock addon: commands that lock say so in one line (exit 1); --help, --version and locate still work', () => {

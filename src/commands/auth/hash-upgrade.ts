@@ -6,17 +6,20 @@ import {BaseCommand, jsonFlag, writeFlags} from '../../cli/base-command.js'
 import {withDataFile} from '../../cli/data-file.js'
 import {findInfluxdFile, influxdFileFlags} from '../../cli/influxd-file.js'
 import {canAsk} from '../../cli/prompt.js'
+import {startExportThread} from '../../cli/export-thread.js'
 import {crashPoint, phase} from '../../cli/test-hooks.js'
 import {progressBar} from '../../cli/progress.js'
 import {performWrite, prepareAudit} from '../../cli/write.js'
 import {ExitCode, RecoverError, UsageError} from '../../errors.js'
 import {HASH_VARIANTS, type HashVariant} from '../../influxd/hashing.js'
 import {plaintextCopies} from '../../recovery/doctor.js'
-import {addToExport, EXPORT_FORMATS, exportSealed, exportToFile, type ExportDocument, type ExportFormat} from '../../recovery/export.js'
+import {addToExport, EXPORT_FORMATS, exportedTokensDigest, exportSealed, exportToFile, openExportFile, settleProven, type ExportDocument, type ExportFormat} from '../../recovery/export.js'
 import {encryptFlags, seal, sealedNote, sealingFromFlags} from '../../cli/encryption.js'
 import {applyHashUpgrade, findPlaintext, planHashUpgrade, scrub, verifyHashUpgrade, type HashUpgradeResult, type ScrubReport} from '../../recovery/hash-upgrade.js'
 import {authRow} from '../../recovery/list.js'
 import {escapeControls} from '../../platform/format.js'
+import {onInterrupt} from '../../platform/interrupt.js'
+import type {SideFile} from '../../platform/side-file.js'
 import {readTenants} from '../../recovery/read-model.js'
 
 const TYPED_CONFIRMATION = 'hash without export'
@@ -66,128 +69,172 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
     const sealing = await sealingFromFlags(flags)
     const variant = flags.variant as HashVariant
     const {path} = await findInfluxdFile(flags['bolt-path'])
+    const format = flags['export-format'] as ExportFormat
     const done = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true, hashBefore: !flags['dry-run'] && !flags.backup}, async (ctx) => {
       const {db} = ctx
-      // with an export the document to write is read now: it also counts the raw tokens
-      // One read pass: every refusal is found and every new record computed
-      // before anything (the export included) is written; the export is
-      // built from the same decoding.
-      let exportDoc: ExportDocument | undefined = flags.export !== undefined && !flags['dry-run'] ? {variant, exported: [], notExportable: []} : undefined
-      const plan = db.view((tx) => {
-        const tenants = exportDoc === undefined ? undefined : readTenants(tx)
-        return planHashUpgrade(tx, {
-          variant,
-          createHashedIndex: flags['create-hashed-index'],
-          ...(exportDoc !== undefined ? {onRecord: (d, hashed) => addToExport(exportDoc!, authRow(d, tenants!), hashed)} : {}),
+      const exporting = flags.export !== undefined && !flags['dry-run']
+      // A plain export is read, rendered, written and checked on a second
+      // thread, beside the plan and the building of the write (it writes
+      // nothing until handed the file below); without a thread, and for an
+      // encrypted one, it is built here from the plan's own decoding.
+      const thread = exporting && sealing === undefined ? startExportThread({dataFd: ctx.lock.fd, dataPath: path, txid: db.meta().txid, format, variant}) : undefined
+      /** the export file while the thread writes and checks it (discarded unless it passes) */
+      let exportFile: SideFile | undefined
+      try {
+        let exportDoc: ExportDocument | undefined = exporting && thread === undefined ? {variant, exported: [], notExportable: []} : undefined
+        // One read pass: every refusal is found and every new record computed
+        // before anything (the export included) is written; an export made
+        // here is built from the same decoding.
+        const plan = db.view((tx) => {
+          const tenants = exportDoc === undefined ? undefined : readTenants(tx)
+          return planHashUpgrade(tx, {
+            variant,
+            createHashedIndex: flags['create-hashed-index'],
+            ...(exportDoc !== undefined ? {onRecord: (d, hashed) => addToExport(exportDoc!, authRow(d, tenants!), hashed)} : {}),
+          })
         })
-      })
-      phase('plan')
-      const pending = plan.records.length
-      if (pending === 0) return null
-      // checked before anything (the export included) is written
-      const auditLog = prepareAudit(ctx, {dryRun: flags['dry-run'], command: 'auth hash-upgrade'})
-      ctx.onClose(() => auditLog?.close())
-      let confirmed = flags.yes
-      if (!flags['dry-run'] && !confirmed) {
-        if (!canAsk()) {
-          throw new UsageError(`refusing to hash ${pending} token(s) without confirmation`, flags['skip-export'] ? 'pass --yes (their plaintext is then gone for good), or --export FILE to keep them' : 'pass --yes to confirm, or --dry-run to only check the change')
-        }
-        if (flags['skip-export']) {
-          const a = await ask(`hash ${pending} token(s) in ${path} WITHOUT an export: their plaintext will be gone for good. Type "${TYPED_CONFIRMATION}" to go on: `)
-          if (a !== TYPED_CONFIRMATION) throw new RecoverError('cancelled, nothing was written', ExitCode.ERROR)
-        } else if (!/^y(es)?$/i.test(await ask(`export ${pending} token(s) to ${flags.export}, then hash them in ${path}? [y/N] `))) {
-          throw new RecoverError('cancelled, nothing was written', ExitCode.ERROR)
-        }
-        confirmed = true
-      }
-      let exported: string | null = null
-      let exportedTokens: string[] = []
-      if (exportDoc !== undefined) {
-        // read back and compared with the document read above: nothing can
-        // have changed the file since, the exclusive lock is held throughout
-        const doc = exportDoc
-        const format = flags['export-format'] as ExportFormat
-        const res = sealing !== undefined ? await exportSealed(flags.export!, format, doc, () => doc, (text) => seal(text, sealing)) : exportToFile(flags.export!, format, doc, () => doc)
-        exported = res.path
-        exportedTokens = res.doc.exported.map((e) => e.token)
-        exportDoc = undefined // only the tokens are needed from here on
-        this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database${sealedNote(sealing)})`)
-        crashPoint('after-export')
-        phase('export')
-      }
-      const auditFlags = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false))
-      const bar = progressBar('hashing tokens', {json: flags.json || pending <= 1000 || flags['dry-run']})
-      const exportNote = (): void => {
-        if (exported !== null) this.note(`note: the export ${exported} was made before the write; it still holds the current plaintext of every token`)
-      }
-      const scanBar = progressBar('searching the whole file for plaintext', {json: flags.json})
-      const scanProgress = (d: number, t: number): void => scanBar.update(d, t)
-      const secretsOf = (r: HashUpgradeResult): string[] => [...new Set([...r.secrets, ...exportedTokens])]
-      let scrubbed = null as ScrubReport | null
-      let remaining = 0
-      // with --scrub, the scrub and the search belong to the write: its audit
-      // line follows them, so its "after" is the file as they left it
-      const finish = flags.scrub
-        ? {
-            change: (): void => {
-              bar.finish()
-              crashPoint('after-commit')
-              try {
-                scrubbed = scrub(db, (step) => crashPoint(`scrub-${step}`))
-                phase('scrub')
-              } catch (err) {
-                throw new RecoverError(
-                  `the tokens are hashed (txid ${db.meta().txid}, verified) but scrubbing the unused pages failed: ${(err as Error).message}; their plaintext may still be readable in ${path}`,
-                  ExitCode.VERIFY_FAILED,
-                  'run "influx-recover auth scrub" on the file once the cause is fixed',
-                )
-              }
-            },
-            read: (r: HashUpgradeResult): void => {
-              const hits = findPlaintext(ctx.lock.fd, secretsOf(r), scanProgress)
-              phase('search')
-              scanBar.finish()
-              if (hits.length > 0) {
-                throw new RecoverError(
-                  `the tokens are hashed (txid ${db.meta().txid}) but the plaintext of ${hits.length} token(s) is STILL in ${path} (first at byte offset ${hits[0]!.offset}) after zeroing ${scrubbed!.pagesZeroed} unused page(s)`,
-                  ExitCode.VERIFY_FAILED,
-                  'do not hand this file on: compact it into a new one ("influx-recover bolt compact") and check it with "influx-recover doctor"',
-                )
-              }
-            },
+        phase('plan')
+        const pending = plan.records.length
+        if (pending === 0) return null
+        // checked before anything (the export included) is written
+        const auditLog = prepareAudit(ctx, {dryRun: flags['dry-run'], command: 'auth hash-upgrade'})
+        ctx.onClose(() => auditLog?.close())
+        let confirmed = flags.yes
+        if (!flags['dry-run'] && !confirmed) {
+          if (!canAsk()) {
+            throw new UsageError(`refusing to hash ${pending} token(s) without confirmation`, flags['skip-export'] ? 'pass --yes (their plaintext is then gone for good), or --export FILE to keep them' : 'pass --yes to confirm, or --dry-run to only check the change')
           }
-        : undefined
-      const outcome = await performWrite(
-        ctx,
-        {
-          dryRun: flags['dry-run'], yes: confirmed, backup: flags.backup, backupDir: flags['backup-dir'], canPrompt: true,
-          command: 'auth hash-upgrade', flags: auditFlags, auditLog,
-        },
-        {
-          label: 'pre-hash-upgrade',
-          summary: `hash ${pending} token(s)`,
-          destructive: true,
-          // every refusal came from the plan above: apply once (a dry run is the trial)
-          trial: false,
-          apply: (tx) => applyHashUpgrade(tx, plan, (n, total) => bar.update(n, total)),
-          verify: verifyHashUpgrade,
-          audit: (r) => ({ids: r.hashed.map((h) => h.id), tokenFingerprints: r.hashed.map((h) => h.fingerprint)}),
-          finish,
-        },
-        (line) => this.note(line),
-      ).catch((err: unknown) => {
+          if (flags['skip-export']) {
+            const a = await ask(`hash ${pending} token(s) in ${path} WITHOUT an export: their plaintext will be gone for good. Type "${TYPED_CONFIRMATION}" to go on: `)
+            if (a !== TYPED_CONFIRMATION) throw new RecoverError('cancelled, nothing was written', ExitCode.ERROR)
+          } else if (!/^y(es)?$/i.test(await ask(`export ${pending} token(s) to ${flags.export}, then hash them in ${path}? [y/N] `))) {
+            throw new RecoverError('cancelled, nothing was written', ExitCode.ERROR)
+          }
+          confirmed = true
+        }
+        let exported: string | null = null
+        let exportedTokens: string[] = []
+        /** the thread's export: written and checked while the write is built, proven before the commit */
+        let ready: (() => Promise<void>) | undefined
+        if (thread !== undefined) {
+          // the thread read the same state (its txid was checked): its tokens must be the plan's, in order
+          const tokens = await thread.tokens
+          if (tokens.count !== pending || tokens.digest !== exportedTokensDigest(plan.records)) {
+            throw new RecoverError(`the export thread read ${tokens.count} token(s) that are not the ${pending} of the plan; nothing was written`, ExitCode.VERIFY_FAILED)
+          }
+          const file = openExportFile(flags.export!)
+          exportFile = file
+          // interrupted before it is proven: an export not known to be whole is not left behind
+          const stopInterrupt = onInterrupt(() => {
+            file.discard()
+            return `the unfinished export ${file.path} was removed`
+          })
+          const checked = thread.write(file)
+          checked.catch(() => undefined) // awaited by ready()
+          ready = async () => {
+            try {
+              settleProven(file, await checked)
+            } finally {
+              exportFile = undefined // settled: closed when proven, discarded otherwise
+              stopInterrupt()
+            }
+            exported = file.path
+            bar.finish() // the transaction is built: its progress is done
+            // its tokens are the plan's, which the search below looks for as r.secrets
+            this.note(`exported ${tokens.count} token(s) to ${exported} (mode 0600, checked against the database)`)
+            crashPoint('after-export')
+            phase('export')
+          }
+        } else if (exportDoc !== undefined) {
+          // read back and compared with the document read above: nothing can
+          // have changed the file since, the exclusive lock is held throughout
+          const doc = exportDoc
+          const res = sealing !== undefined ? await exportSealed(flags.export!, format, doc, () => doc, (text) => seal(text, sealing)) : exportToFile(flags.export!, format, doc, () => doc)
+          exported = res.path
+          exportedTokens = res.doc.exported.map((e) => e.token)
+          exportDoc = undefined // only the tokens are needed from here on
+          this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database${sealedNote(sealing)})`)
+          crashPoint('after-export')
+          phase('export')
+        }
+        const auditFlags = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== false))
+        const bar = progressBar('hashing tokens', {json: flags.json || pending <= 1000 || flags['dry-run']})
+        const exportNote = (): void => {
+          if (exported !== null) this.note(`note: the export ${exported} was made before the write; it still holds the current plaintext of every token`)
+        }
+        const scanBar = progressBar('searching the whole file for plaintext', {json: flags.json})
+        const scanProgress = (d: number, t: number): void => scanBar.update(d, t)
+        const secretsOf = (r: HashUpgradeResult): string[] => [...new Set([...r.secrets, ...exportedTokens])]
+        let scrubbed = null as ScrubReport | null
+        let remaining = 0
+        // with --scrub, the scrub and the search belong to the write: its audit
+        // line follows them, so its "after" is the file as they left it
+        const finish = flags.scrub
+          ? {
+              change: (): void => {
+                bar.finish()
+                crashPoint('after-commit')
+                try {
+                  scrubbed = scrub(db, (step) => crashPoint(`scrub-${step}`))
+                  phase('scrub')
+                } catch (err) {
+                  throw new RecoverError(
+                    `the tokens are hashed (txid ${db.meta().txid}, verified) but scrubbing the unused pages failed: ${(err as Error).message}; their plaintext may still be readable in ${path}`,
+                    ExitCode.VERIFY_FAILED,
+                    'run "influx-recover auth scrub" on the file once the cause is fixed',
+                  )
+                }
+              },
+              read: (r: HashUpgradeResult): void => {
+                const hits = findPlaintext(ctx.lock.fd, secretsOf(r), scanProgress)
+                phase('search')
+                scanBar.finish()
+                if (hits.length > 0) {
+                  throw new RecoverError(
+                    `the tokens are hashed (txid ${db.meta().txid}) but the plaintext of ${hits.length} token(s) is STILL in ${path} (first at byte offset ${hits[0]!.offset}) after zeroing ${scrubbed!.pagesZeroed} unused page(s)`,
+                    ExitCode.VERIFY_FAILED,
+                    'do not hand this file on: compact it into a new one ("influx-recover bolt compact") and check it with "influx-recover doctor"',
+                  )
+                }
+              },
+            }
+          : undefined
+        const outcome = await performWrite(
+          ctx,
+          {
+            dryRun: flags['dry-run'], yes: confirmed, backup: flags.backup, backupDir: flags['backup-dir'], canPrompt: true,
+            command: 'auth hash-upgrade', flags: auditFlags, auditLog,
+          },
+          {
+            label: 'pre-hash-upgrade',
+            summary: `hash ${pending} token(s)`,
+            destructive: true,
+            // every refusal came from the plan above: apply once (a dry run is the trial)
+            trial: false,
+            apply: (tx) => applyHashUpgrade(tx, plan, (n, total) => bar.update(n, total)),
+            verify: verifyHashUpgrade,
+            audit: (r) => ({ids: r.hashed.map((h) => h.id), tokenFingerprints: r.hashed.map((h) => h.fingerprint)}),
+            finish,
+            ...(ready !== undefined ? {ready} : {}),
+          },
+          (line) => this.note(line),
+        ).catch((err: unknown) => {
+          bar.finish()
+          scanBar.finish()
+          exportNote()
+          throw err
+        })
         bar.finish()
-        scanBar.finish()
-        exportNote()
-        throw err
-      })
-      bar.finish()
-      if (!outcome.dryRun && finish === undefined) {
-        crashPoint('after-commit')
-        remaining = findPlaintext(ctx.lock.fd, secretsOf(outcome.result), scanProgress).length
-        scanBar.finish()
+        if (!outcome.dryRun && finish === undefined) {
+          crashPoint('after-commit')
+          remaining = findPlaintext(ctx.lock.fd, secretsOf(outcome.result), scanProgress).length
+          scanBar.finish()
+        }
+        return {outcome, exported, scrubbed, remaining}
+      } finally {
+        await thread?.cancel()
+        exportFile?.discard() // not settled: the command failed before the export was proven
       }
-      return {outcome, exported, scrubbed, remaining}
     })
 
     if (done === null) {
