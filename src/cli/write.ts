@@ -249,6 +249,7 @@ async function performWriteWith<R>(
   const stopWaitInterrupt = plan.ready !== undefined && !opts.backup ? onInterrupt(() => `nothing was written to ${describeDataPath(path, ctx.realPath)}`) : undefined
   try {
     result = plan.apply(tx)
+    phase('apply')
     if (!opts.backup) await plan.ready?.()
   } catch (err) {
     tx.rollback()

@@ -35,8 +35,7 @@ The data in use is not changed. No backup is made unless --backup is given: a ba
     this.jsonMode = flags.json
     const {path} = await findInfluxdFile(flags['bolt-path'])
     const res = await withDataFile(path, {write: true, timeoutSec: flags['lock-timeout'], check: true, hashBefore: !flags.backup}, async (ctx) => {
-      const pre = check(ctx.db)
-      if (!pre.ok) throw new RecoverError(`refusing to scrub: ${path} does not pass the consistency check (first: ${pre.problems[0]})`, ExitCode.CORRUPT, 'run "influx-recover bolt check FILE"')
+      // the whole file passed the consistency check when it was opened (withDataFile's check, exit 4 otherwise)
       // checked before anything changes; the scrub changes the file's bytes, so it has its line
       const auditLog = openAuditLog(ctx.realPath)
       ctx.onClose(() => auditLog.close())
