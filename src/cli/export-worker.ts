@@ -2,9 +2,10 @@
  * The program of hash-upgrade's export thread (cli/export-thread.ts), built
  * alone into dist/export-worker.cjs. It reads the data file through the
  * descriptor the command locked (positioned reads only, no lock of its own),
- * builds and renders the export as `auth export` does, and says which tokens
- * it holds; told to, it writes the rendered bytes into the new file the
- * command opened, fsyncs it and reads it back for the check. It never opens,
+ * builds and renders the export as `auth export` does, says which tokens it
+ * holds, and parses the rendered bytes back and compares them with what it
+ * read; told to, it writes those bytes into the new file the command opened,
+ * fsyncs it and reads it back to see that it holds exactly them. It never opens,
  * closes or removes a file: the command owns both descriptors.
  *
  * Messages out: {kind: 'tokens', count, digest}, then {kind: 'checked',
@@ -16,7 +17,7 @@ import {parentPort, workerData} from 'node:worker_threads'
 import {DB} from '../bbolt/index.js'
 import type {HashVariant} from '../influxd/hashing.js'
 import {RecoverError} from '../errors.js'
-import {collectExport, exportedTokensDigest, exportFileCheck, renderExportBytes, writeAndCheck, type ExportFormat} from '../recovery/export.js'
+import {collectExport, exportedTokensDigest, provenBytesCheck, renderExportBytes, writeAndCheck, type ExportFormat} from '../recovery/export.js'
 import {SideFile} from '../platform/side-file.js'
 
 /** What the command gives the thread (workerData). */
@@ -56,15 +57,17 @@ function main(port: NonNullable<typeof parentPort>, data: ExportWorkerData): voi
     // test hook: a thread that read one token fewer than the plan (the command must refuse)
     if (hook('export-thread-drop-token')) doc.exported.pop()
     const bytes = renderExportBytes(doc, data.format)
-    // checked against the document this thread read: the command compares its tokens with its plan's
-    const checkFile = exportFileCheck(data.format, () => doc)
+    port.postMessage({kind: 'tokens', count: doc.exported.length, digest: exportedTokensDigest(doc.exported)} satisfies ExportWorkerMessage)
+    // While the command finishes its plan: the bytes parsed and compared with
+    // the document this thread read (the command compares its tokens with
+    // its plan's); once written, the file need only hold these bytes.
+    const checkFile = provenBytesCheck(bytes, data.format, doc)
     const check = (file: SideFile): string[] => {
       // test hook: written and fsynced, not yet checked, for a while (a signal's moment)
       if (hook('export-thread-slow')) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000)
       return checkFile(file)
     }
     next = (file) => writeAndCheck(file, bytes, check)
-    port.postMessage({kind: 'tokens', count: doc.exported.length, digest: exportedTokensDigest(doc.exported)} satisfies ExportWorkerMessage)
   } catch (err) {
     port.postMessage(errorMessage(err))
     return

@@ -12,6 +12,7 @@
  * and no token (csv), or as comments (env).
  */
 import {createHash} from 'node:crypto'
+import * as fs from 'node:fs'
 import {dirname} from 'node:path'
 
 import type {Tx} from '../bbolt/index.js'
@@ -337,6 +338,43 @@ export function exportFileCheck(format: ExportFormat, current: () => ExportDocum
     if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
     return problems
   }
+}
+
+/**
+ * The check of an export proven before it is written: `bytes` are parsed and
+ * compared with `doc` now (the same comparison as exportFileCheck's), and the
+ * file then passes when it has mode 0600 and holds exactly those bytes, read
+ * back through its descriptor: what exportSealed does for the sealed bytes.
+ * For hash-upgrade's export thread, which parses while the command plans and
+ * only reads back and compares once the file is written.
+ */
+export function provenBytesCheck(bytes: ExportBytes, format: ExportFormat, doc: ExportDocument): (file: SideFile) => string[] {
+  const rendered = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.isBuffer(bytes) ? bytes : Buffer.concat(bytes)
+  let parsed: string[]
+  try {
+    parsed = compareExport(readExport(rendered, format), doc)
+  } catch (err) {
+    parsed = [`the export cannot be read back: ${(err as Error).message}`]
+  }
+  if (testHook('fail-export-verify')) parsed.push('forced failure (test hook)')
+  return (file) => {
+    const modeIssue = modeProblem(file.stat(), 0o600, file.path)
+    const problems = modeIssue === undefined ? [] : [modeIssue]
+    if (!holdsExactly(file, rendered)) problems.push('the file read back differs from what was written')
+    return problems.concat(parsed)
+  }
+}
+
+/** Whether the file holds exactly `bytes`: read back through its descriptor a piece at a time. */
+function holdsExactly(file: SideFile, bytes: Buffer): boolean {
+  if (file.stat().size !== bytes.length) return false
+  const piece = Buffer.allocUnsafe(Math.min(bytes.length, 1 << 20))
+  for (let at = 0; at < bytes.length; ) {
+    const n = fs.readSync(file.fd, piece, 0, Math.min(piece.length, bytes.length - at), at)
+    if (n === 0 || !piece.subarray(0, n).equals(bytes.subarray(at, at + n))) return false
+    at += n
+  }
+  return true
 }
 
 /**

@@ -128,6 +128,23 @@ describe('auth hash-upgrade: the export on a second thread', () => {
     }, 60_000)
   }
 
+  it('an export changed on disk after the thread wrote it fails its check (exit 6): deleted, the file unchanged', async () => {
+    const file = tokenFile('influxd.bolt')
+    const before = sha256(file)
+    const out = path.join(tmp, 't.yaml')
+    const done = runCliAsync(['auth', 'hash-upgrade', '--bolt-path', file, '--export', out, '--yes', '--no-backup'], {env: {INFLUX_RECOVER_TEST_HOOKS: 'export-thread-slow'}})
+    for (let i = 0; i < 500 && !(fs.existsSync(out) && fs.statSync(out).size > 0); i++) await new Promise((r) => setTimeout(r, 10))
+    // someone else changes one byte of it while the thread waits before its check
+    const fd = fs.openSync(out, 'r+')
+    fs.writeSync(fd, Buffer.from('#'), 0, 1, 0)
+    fs.closeSync(fd)
+    const r = await done
+    expect(r.status, r.stderr).toBe(6)
+    expect(errorLines(r.stderr).error).toBe(`Error: the export does not match the database: the file read back differs from what was written; ${out} was deleted`)
+    expect(fs.existsSync(out)).toBe(false)
+    expect(sha256(file)).toBe(before)
+  }, 60_000)
+
   it('the thread\'s program refuses a file at another transaction than the plan\'s', async () => {
     const file = tokenFile('influxd.bolt')
     const fd = fs.openSync(file, 'r')

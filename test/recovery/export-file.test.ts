@@ -10,7 +10,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ExitCode, RecoverError} from '../../src/errors.js'
 import {hashWithFingerprint} from '../../src/influxd/hashing.js'
-import {exportToFile, type ExportDocument, type ExportFormat} from '../../src/recovery/export.js'
+import {exportedTokensDigest, exportToFile, openExportFile, provenBytesCheck, renderExportBytes, writeAndCheck, type ExportDocument, type ExportFormat} from '../../src/recovery/export.js'
+import type {SideFile} from '../../src/platform/side-file.js'
 import {makeTempDir, removeDir} from '../helpers/cli.js'
 
 const TOKEN = `${'e'.repeat(60)}${'0123456789'.repeat(2)}abcdef==`
@@ -70,5 +71,74 @@ describe('the export file is read back and removed through its descriptor', () =
     const out = path.join(dir, 'tokens.yaml')
     expect(() => exportToFile(out, 'yaml', doc(), () => doc(`${'g'.repeat(60)}${'0123456789'.repeat(2)}abcdef==`))).toThrow(/does not match the database/)
     expect(fs.readdirSync(dir)).toEqual(['victim'])
+  })
+})
+
+describe('an export proven before it is written (provenBytesCheck: hash-upgrade\'s export thread)', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = makeTempDir('ir-export-proven-')
+  })
+  afterEach(() => removeDir(dir))
+
+  const written = (name: string, bytes: ReturnType<typeof renderExportBytes>, check: (file: SideFile) => string[]): {file: SideFile; problems: string[]} => {
+    const file = openExportFile(path.join(dir, name))
+    return {file, problems: writeAndCheck(file, bytes, check)}
+  }
+
+  for (const format of ['yaml', 'json', 'csv', 'env'] as ExportFormat[]) {
+    it(`${format}: the file passes when it holds exactly the rendered bytes, which match the document`, () => {
+      const bytes = renderExportBytes(doc(), format)
+      const {file, problems} = written(`ok.${format}`, bytes, provenBytesCheck(bytes, format, doc()))
+      expect(problems).toEqual([])
+      file.close()
+    })
+  }
+
+  it('a file that no longer holds the rendered bytes fails (a byte changed, a byte added), and so does its mode', () => {
+    const bytes = renderExportBytes(doc(), 'yaml')
+    const check = provenBytesCheck(bytes, 'yaml', doc())
+    const changed = written('changed.yaml', bytes, (f) => {
+      fs.writeSync(f.fd, Buffer.from('X'), 0, 1, 3)
+      return check(f)
+    })
+    expect(changed.problems).toEqual(['the file read back differs from what was written'])
+    const longer = written('longer.yaml', bytes, (f) => {
+      fs.writeSync(f.fd, Buffer.from('\n'), 0, 1, f.stat().size)
+      return check(f)
+    })
+    expect(longer.problems).toEqual(['the file read back differs from what was written'])
+    const mode = written('mode.yaml', bytes, (f) => {
+      fs.fchmodSync(f.fd, 0o644)
+      return check(f)
+    })
+    expect(mode.problems).toHaveLength(1)
+    expect(mode.problems[0]).toMatch(/mode/)
+    for (const w of [changed, longer, mode]) w.file.close()
+  })
+
+  it('bytes that do not give back the document fail before anything is written, whatever the file holds', () => {
+    const bytes = renderExportBytes(doc(), 'json')
+    const other = doc(`${'f'.repeat(60)}${'0123456789'.repeat(2)}abcdef==`)
+    const {file, problems} = written('other.json', bytes, provenBytesCheck(bytes, 'json', other))
+    expect(problems).toEqual(['token 0000000000001001: the exported value differs from the database'])
+    file.close()
+    const broken = written('broken.json', '{"variant": ', provenBytesCheck('{"variant": ', 'json', doc()))
+    expect(broken.problems).toHaveLength(1)
+    expect(broken.problems[0]).toMatch(/^the export cannot be read back: /)
+    broken.file.close()
+  })
+
+  it('exportedTokensDigest: equal for the same ids and tokens in the same order, different otherwise', () => {
+    const a = [{id: '0000000000000001', token: 'ab'}, {id: '0000000000000002', token: 'c'}]
+    expect(exportedTokensDigest(a)).toBe(exportedTokensDigest(a.map((e) => ({...e}))))
+    expect(exportedTokensDigest(a)).not.toBe(exportedTokensDigest([...a].reverse()))
+    expect(exportedTokensDigest(a)).not.toBe(exportedTokensDigest(a.slice(0, 1)))
+    // lengths keep the pieces apart: "ab" + "c" is not "a" + "bc"
+    expect(exportedTokensDigest(a)).not.toBe(exportedTokensDigest([{id: '0000000000000001', token: 'a'}, {id: '0000000000000002', token: 'bc'}]))
+    // many entries (the text is hashed in pieces)
+    const many = Array.from({length: 5000}, (_, i) => ({id: i.toString(16).padStart(16, '0'), token: `t${i}`}))
+    const fewer = many.slice(0, -1)
+    expect(exportedTokensDigest(many)).not.toBe(exportedTokensDigest(fewer))
   })
 })
