@@ -67,7 +67,14 @@ function main(port: NonNullable<typeof parentPort>, data: ExportWorkerData): voi
       if (hook('export-thread-slow')) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000)
       return checkFile(file)
     }
-    next = (file) => writeAndCheck(file, bytes, check)
+    next = (file) => {
+      // test hook: the thread dies halfway through writing the export
+      if (hook('export-thread-dies-writing')) {
+        file.write(Buffer.from('variant: sha256\nexported:\n'), 0)
+        throw new Error('export thread died writing (test hook)')
+      }
+      return writeAndCheck(file, bytes, check)
+    }
   } catch (err) {
     port.postMessage(errorMessage(err))
     return

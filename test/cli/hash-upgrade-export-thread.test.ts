@@ -72,6 +72,19 @@ describe('auth hash-upgrade: the export on a second thread', () => {
     expect(sha256(file)).toBe(before)
   })
 
+  it('a thread that fails halfway through writing the export: the partial export is removed, exit 1, nothing else changes', () => {
+    for (const backup of ['--backup', '--no-backup']) {
+      const file = tokenFile(`influxd${backup}.bolt`)
+      const before = sha256(file)
+      const listed = files()
+      const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--export', path.join(tmp, 't.yaml'), '--yes', backup], {env: {INFLUX_RECOVER_TEST_HOOKS: 'export-thread-dies-writing'}})
+      expect(r.status).toBe(1)
+      expect(errorLines(r.stderr).error).toBe('Error: export thread died writing (test hook)')
+      expect(files()).toEqual(listed)
+      expect(sha256(file)).toBe(before)
+    }
+  })
+
   it('a thread whose tokens are not the plan\'s: exit 6; no export, no backup, the file unchanged', () => {
     const file = tokenFile('influxd.bolt')
     const before = sha256(file)

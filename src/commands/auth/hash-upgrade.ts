@@ -132,12 +132,17 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
           const checked = thread.write(file)
           checked.catch(() => undefined) // awaited by ready()
           ready = async () => {
+            let problems: string[]
             try {
-              settleProven(file, await checked)
+              problems = await checked
+            } catch (err) {
+              file.discard() // the thread could not write it whole
+              throw err
             } finally {
-              exportFile = undefined // settled: closed when proven, discarded otherwise
+              exportFile = undefined // settled below: closed when proven, discarded otherwise
               stopInterrupt()
             }
+            settleProven(file, problems)
             exported = file.path
             bar.finish() // the transaction is built: its progress is done
             // its tokens are the plan's, which the search below looks for as r.secrets
