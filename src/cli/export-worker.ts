@@ -9,8 +9,9 @@
  * closes or removes a file: the command owns both descriptors.
  *
  * Messages out: {kind: 'tokens', count, digest}, then {kind: 'checked',
- * problems}; or {kind: 'error', message, exitCode, hint} at any step.
- * Message in: {exportFd, exportPath}.
+ * problems}; or {kind: 'error', message, exitCode, hint} at any step, after
+ * which it waits to be stopped (the command always stops it). Message in:
+ * {exportFd, exportPath}.
  */
 import {parentPort, workerData} from 'node:worker_threads'
 
@@ -76,18 +77,29 @@ function main(port: NonNullable<typeof parentPort>, data: ExportWorkerData): voi
       return writeAndCheck(file, bytes, check)
     }
   } catch (err) {
-    port.postMessage(errorMessage(err))
+    finish(port, errorMessage(err))
     return
   }
   port.once('message', (m: {exportFd: number; exportPath: string}) => {
+    let answer: ExportWorkerMessage
     try {
       // created by the command (exclusively, 0600): this thread only writes and reads it through the descriptor
-      const problems = next(new SideFile(m.exportFd, m.exportPath, 'export', true))
-      port.postMessage({kind: 'checked', problems} satisfies ExportWorkerMessage)
+      answer = {kind: 'checked', problems: next(new SideFile(m.exportFd, m.exportPath, 'export', true))}
     } catch (err) {
-      port.postMessage(errorMessage(err))
+      answer = errorMessage(err)
     }
+    finish(port, answer)
   })
+}
+
+/**
+ * Posts the thread's last message, then stays until the command stops it:
+ * a thread that ended by itself could have its end reach the command before
+ * its answer.
+ */
+function finish(port: NonNullable<typeof parentPort>, answer: ExportWorkerMessage): void {
+  port.postMessage(answer)
+  port.on('message', () => undefined)
 }
 
 function hook(name: string): boolean {

@@ -158,16 +158,22 @@ describe('auth hash-upgrade: the export on a second thread', () => {
     expect(sha256(file)).toBe(before)
   }, 60_000)
 
-  it('the thread\'s program refuses a file at another transaction than the plan\'s', async () => {
+  it('the thread\'s program refuses a file at another transaction than the plan\'s, and waits to be stopped', async () => {
     const file = tokenFile('influxd.bolt')
     const fd = fs.openSync(file, 'r')
     try {
       const worker = new Worker(path.join(ROOT, 'dist', 'export-worker.cjs'), {workerData: {dataFd: fd, dataPath: file, txid: 12345, format: 'yaml', variant: 'sha256'}})
+      let exited = false
+      worker.once('exit', () => (exited = true))
       const m = await new Promise<unknown>((resolve, reject) => {
         worker.once('message', resolve)
         worker.once('error', reject)
       })
+      // after its last answer it waits to be stopped (an end of its own could overtake the answer)
+      await new Promise((r) => setTimeout(r, 200))
+      expect(exited).toBe(false)
       await worker.terminate()
+      expect(exited).toBe(true)
       expect(m).toMatchObject({kind: 'error', message: expect.stringMatching(/^the file is at txid \d+, the plan read txid 12345$/) as unknown})
     } finally {
       fs.closeSync(fd)
