@@ -380,26 +380,21 @@ export async function build() {
     // it is, without making a second, wrapped copy of it (the build line stays a comment before it)
     const {WRAPPER} = createRequire(import.meta.url)('../bin/load-cli.cjs')
     fs.writeFileSync(bundle, `/* influx-recover build ${createHash('sha256').update(text).digest('hex').slice(0, 32)} */\n${WRAPPER}\n${text}\n})`)
+    /** A program of its own beside the bundle: src/cli/<name>.ts as dist/<name>.cjs. */
+    const program = (name, lazy = {}) => esbuild.build({
+      ...common,
+      entryPoints: [path.join(ROOT, `src/cli/${name}.ts`)],
+      format: 'cjs',
+      supported: {'dynamic-import': false},
+      outfile: path.join(out, `${name}.cjs`),
+      plugins: [lazyPlugin(lazyFiles, lazy)],
+    })
     // `guard run` runs before every influxd start (a systemd ExecStartPre): its own
     // small bundle, without oclif, which bin/run.js loads for that command alone
-    const guard = await esbuild.build({
-      ...common,
-      entryPoints: [path.join(ROOT, 'src/cli/guard-run.ts')],
-      format: 'cjs',
-      supported: {'dynamic-import': false},
-      outfile: path.join(out, 'guard-run.cjs'),
-      plugins: [lazyPlugin(lazyFiles)],
-    })
-    // hash-upgrade's export thread (src/cli/export-thread.ts): its program, beside the bundle
-    const exportWorker = await esbuild.build({
-      ...common,
-      entryPoints: [path.join(ROOT, 'src/cli/export-worker.ts')],
-      format: 'cjs',
-      supported: {'dynamic-import': false},
-      outfile: path.join(out, 'export-worker.cjs'),
-      // Node's modules as they are: a stand-in's parentPort is not a MessagePort (its methods refuse it)
-      plugins: [lazyPlugin(lazyFiles, {builtins: false})],
-    })
+    const guard = await program('guard-run')
+    // hash-upgrade's export thread (src/cli/export-thread.ts); Node's modules as they are: a
+    // stand-in's parentPort is not a MessagePort (its methods refuse it)
+    const exportWorker = await program('export-worker', {builtins: false})
     // BUILD_METAFILE=FILE: what the bundle is made of (esbuild's metafile, for https://esbuild.github.io/analyze/)
     if (process.env.BUILD_METAFILE) fs.writeFileSync(process.env.BUILD_METAFILE, JSON.stringify(main.metafile))
     const metas = [main.metafile, guard.metafile, exportWorker.metafile]

@@ -333,11 +333,24 @@ export function exportFileCheck(format: ExportFormat, current: () => ExportDocum
   return (file) => {
     const expected = current()
     const modeIssue = modeProblem(file.stat(), 0o600, file.path)
-    const problems = modeIssue === undefined ? [] : [modeIssue]
-    problems.push(...compareExport(readExport(file.readAll(), format), expected))
-    if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
-    return problems
+    return (modeIssue === undefined ? [] : [modeIssue]).concat(mismatches(file.readAll(), format, expected))
   }
+}
+
+/** An export's text (or bytes) parsed and compared with the database's document: the proof every export gets. */
+function mismatches(input: string | Uint8Array, format: ExportFormat, expected: ExportDocument): string[] {
+  const problems = compareExport(readExport(input, format), expected)
+  if (testHook('fail-export-verify')) problems.push('forced failure (test hook)')
+  return problems
+}
+
+/** The check of a file that must hold exactly `bytes` (already proven): its mode, then every byte, read back through its descriptor. */
+function holdsProven(file: SideFile, bytes: Buffer): string[] {
+  const problems: string[] = []
+  const modeIssue = modeProblem(file.stat(), 0o600, file.path)
+  if (modeIssue !== undefined) problems.push(modeIssue)
+  if (!holdsExactly(file, bytes)) problems.push('the file read back differs from what was written')
+  return problems
 }
 
 /**
@@ -352,17 +365,11 @@ export function provenBytesCheck(bytes: ExportBytes, format: ExportFormat, doc: 
   const rendered = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.isBuffer(bytes) ? bytes : Buffer.concat(bytes)
   let parsed: string[]
   try {
-    parsed = compareExport(readExport(rendered, format), doc)
+    parsed = mismatches(rendered, format, doc)
   } catch (err) {
     parsed = [`the export cannot be read back: ${(err as Error).message}`]
   }
-  if (testHook('fail-export-verify')) parsed.push('forced failure (test hook)')
-  return (file) => {
-    const modeIssue = modeProblem(file.stat(), 0o600, file.path)
-    const problems = modeIssue === undefined ? [] : [modeIssue]
-    if (!holdsExactly(file, rendered)) problems.push('the file read back differs from what was written')
-    return problems.concat(parsed)
-  }
+  return (file) => holdsProven(file, rendered).concat(parsed)
 }
 
 /** Whether the file holds exactly `bytes`: read back through its descriptor a piece at a time. */
@@ -420,15 +427,11 @@ export async function exportSealed(
   path: string | null, format: ExportFormat, doc: ExportDocument, current: () => ExportDocument, seal: (plaintext: string) => Promise<Buffer>, what = 'export',
 ): Promise<ExportResult & {sealed: Buffer}> {
   const text = renderExport(doc, format)
-  const checked = compareExport(readExport(text, format), current())
-  if (testHook('fail-export-verify')) checked.push('forced failure (test hook)')
+  const checked = mismatches(text, format, current())
   if (checked.length > 0) throw new RecoverError(`the export does not match the database: ${checked[0]}; nothing was written`, ExitCode.VERIFY_FAILED)
   const sealed = await seal(text)
   if (path === null) return {doc, path: null, text, sealed}
-  writeProven(path, sealed, what, (file) => {
-    const problem = modeProblem(file.stat(), 0o600, path) ?? (file.readAll().equals(sealed) ? undefined : 'the file read back differs from what was written')
-    return problem === undefined ? [] : [problem]
-  }, (first) => first)
+  writeProven(path, sealed, what, (file) => holdsProven(file, sealed), (first) => first)
   return {doc, path, text, sealed}
 }
 

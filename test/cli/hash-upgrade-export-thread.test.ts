@@ -9,7 +9,7 @@ import {Worker} from 'node:worker_threads'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {errorLines, makeTempDir, removeDir, runCli, runCliAsync, sha256} from '../helpers/cli.js'
+import {errorLines, makeTempDir, removeDir, runCli, runCliAsync, sha256, type CliResult} from '../helpers/cli.js'
 import {buildInfluxFile, ORG, USER} from '../helpers/influx-builder.js'
 import {oracleCheck, ROOT} from '../helpers/oracle.js'
 
@@ -43,6 +43,20 @@ function tokenFile(name: string): string {
 
 const files = (): string[] => fs.readdirSync(tmp).sort()
 
+/**
+ * Runs hash-upgrade with a test hook on a new token file and checks that it
+ * wrote nothing: no file appeared or went beside it, the file is unchanged.
+ */
+function writesNothing(name: string, hooks: string, extra: string[], out = path.join(tmp, 't.yaml')): CliResult {
+  const file = tokenFile(name)
+  const before = sha256(file)
+  const listed = files()
+  const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--export', out, '--yes', ...extra], {env: {INFLUX_RECOVER_TEST_HOOKS: hooks}})
+  expect(files()).toEqual(listed)
+  expect(sha256(file)).toBe(before)
+  return r
+}
+
 describe('auth hash-upgrade: the export on a second thread', () => {
   it('writes the same export and leaves the same file as the export made on the command\'s thread (every format)', () => {
     for (const format of ['yaml', 'json', 'csv', 'env']) {
@@ -62,51 +76,31 @@ describe('auth hash-upgrade: the export on a second thread', () => {
   })
 
   it('a thread that dies: exit 1, one line; no export, no backup, no audit line, the file unchanged', () => {
-    const file = tokenFile('influxd.bolt')
-    const before = sha256(file)
-    const listed = files()
-    const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--export', path.join(tmp, 't.yaml'), '--yes'], {env: {INFLUX_RECOVER_TEST_HOOKS: 'export-thread-fails'}})
+    const r = writesNothing('influxd.bolt', 'export-thread-fails', [])
     expect(r.status).toBe(1)
     expect(errorLines(r.stderr).error).toMatch(/^Error: the export thread stopped: export thread failure \(test hook\); nothing was written to the data file$/)
-    expect(files()).toEqual(listed)
-    expect(sha256(file)).toBe(before)
   })
 
   it('a thread that fails halfway through writing the export: the partial export is removed, exit 1, nothing else changes', () => {
     for (const backup of ['--backup', '--no-backup']) {
-      const file = tokenFile(`influxd${backup}.bolt`)
-      const before = sha256(file)
-      const listed = files()
-      const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--export', path.join(tmp, 't.yaml'), '--yes', backup], {env: {INFLUX_RECOVER_TEST_HOOKS: 'export-thread-dies-writing'}})
+      const r = writesNothing(`influxd${backup}.bolt`, 'export-thread-dies-writing', [backup])
       expect(r.status).toBe(1)
       expect(errorLines(r.stderr).error).toBe('Error: export thread died writing (test hook)')
-      expect(files()).toEqual(listed)
-      expect(sha256(file)).toBe(before)
     }
   })
 
   it('a thread whose tokens are not the plan\'s: exit 6; no export, no backup, the file unchanged', () => {
-    const file = tokenFile('influxd.bolt')
-    const before = sha256(file)
-    const listed = files()
-    const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--export', path.join(tmp, 't.yaml'), '--yes'], {env: {INFLUX_RECOVER_TEST_HOOKS: 'export-thread-drop-token'}})
+    const r = writesNothing('influxd.bolt', 'export-thread-drop-token', [])
     expect(r.status).toBe(6)
     expect(errorLines(r.stderr).error).toContain(`the export thread read ${COUNT - 1} token(s) that are not the ${COUNT} of the plan; nothing was written`)
-    expect(files()).toEqual(listed)
-    expect(sha256(file)).toBe(before)
   })
 
   it('an export that fails its check on the thread is deleted (exit 6) before any backup or change', () => {
     for (const backup of ['--backup', '--no-backup']) {
-      const file = tokenFile(`influxd${backup}.bolt`)
-      const before = sha256(file)
-      const listed = files()
       const out = path.join(tmp, 't.yaml')
-      const r = runCli(['auth', 'hash-upgrade', '--bolt-path', file, '--export', out, '--yes', backup], {env: {INFLUX_RECOVER_TEST_HOOKS: 'fail-export-verify'}})
+      const r = writesNothing(`influxd${backup}.bolt`, 'fail-export-verify', [backup], out)
       expect(r.status).toBe(6)
       expect(errorLines(r.stderr).error).toBe(`Error: the export does not match the database: forced failure (test hook); ${out} was deleted`)
-      expect(files()).toEqual(listed)
-      expect(sha256(file)).toBe(before)
     }
   })
 

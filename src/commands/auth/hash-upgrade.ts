@@ -113,7 +113,6 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
           confirmed = true
         }
         let exported: string | null = null
-        let exportedTokens: string[] = []
         /** the thread's export: written and checked while the write is built, proven before the commit */
         let ready: (() => Promise<void>) | undefined
         if (thread !== undefined) {
@@ -145,7 +144,6 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
             settleProven(file, problems)
             exported = file.path
             bar.finish() // the transaction is built: its progress is done
-            // its tokens are the plan's, which the search below looks for as r.secrets
             this.note(`exported ${tokens.count} token(s) to ${exported} (mode 0600, checked against the database)`)
             crashPoint('after-export')
             phase('export')
@@ -156,7 +154,6 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
           const doc = exportDoc
           const res = sealing !== undefined ? await exportSealed(flags.export!, format, doc, () => doc, (text) => seal(text, sealing)) : exportToFile(flags.export!, format, doc, () => doc)
           exported = res.path
-          exportedTokens = res.doc.exported.map((e) => e.token)
           exportDoc = undefined // only the tokens are needed from here on
           this.note(`exported ${res.doc.exported.length} token(s) to ${exported} (mode 0600, checked against the database${sealedNote(sealing)})`)
           crashPoint('after-export')
@@ -169,9 +166,10 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         }
         const scanBar = progressBar('searching the whole file for plaintext', {json: flags.json})
         const scanProgress = (d: number, t: number): void => scanBar.update(d, t)
-        const secretsOf = (r: HashUpgradeResult): string[] => [...new Set([...r.secrets, ...exportedTokens])]
         let scrubbed = null as ScrubReport | null
         let remaining = 0
+        // the search looks for r.secrets: every plan token (the export's tokens are the
+        // plan's, from the same decoding or checked by digest) and every stale raw index key
         // with --scrub, the scrub and the search belong to the write: its audit
         // line follows them, so its "after" is the file as they left it
         const finish = flags.scrub
@@ -191,7 +189,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
                 }
               },
               read: (r: HashUpgradeResult): void => {
-                const hits = findPlaintext(ctx.lock.fd, secretsOf(r), scanProgress)
+                const hits = findPlaintext(ctx.lock.fd, r.secrets, scanProgress)
                 phase('search')
                 scanBar.finish()
                 if (hits.length > 0) {
@@ -232,7 +230,7 @@ Confirmation: on a terminal a y/N prompt (with --skip-export the phrase "${TYPED
         bar.finish()
         if (!outcome.dryRun && finish === undefined) {
           crashPoint('after-commit')
-          remaining = findPlaintext(ctx.lock.fd, secretsOf(outcome.result), scanProgress).length
+          remaining = findPlaintext(ctx.lock.fd, outcome.result.secrets, scanProgress).length
           scanBar.finish()
         }
         return {outcome, exported, scrubbed, remaining}
